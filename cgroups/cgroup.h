@@ -1,0 +1,64 @@
+/* The cgroup manager: one interface, several drivers (cgroup v2, cgroup v1 /
+ * hybrid, and later systemd), chosen by probing the host.
+ *
+ * The runtime uses only the functions below; each driver implements a
+ * `struct cgroup_ops` (cgroups/cgroup_internal.h).  A manager is created
+ * before the container process exists (paths made, controllers enabled,
+ * resources applied), the process is then placed with cgroup_enter() (or
+ * clone3(CLONE_INTO_CGROUP) through cgroup_clone_fd()), and the manager is
+ * saved in the container state as JSON so later commands (kill --all,
+ * delete, update, pause, ps, events) can reload it. */
+#ifndef HULL_CGROUP_H
+#define HULL_CGROUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "runtime/error.h"
+#include "runtime/json.h"
+
+struct spec_resources;   /* cgroups/resources.h: parsed linux.resources */
+struct cgroup_manager;   /* opaque */
+
+struct cgroup_config {
+	const char *id;                         /* container id */
+	const char *cgroups_path;               /* linux.cgroupsPath or NULL */
+	const struct spec_resources *resources; /* may be NULL */
+	bool systemd;                           /* --systemd-cgroup */
+};
+
+/* Validates cfg (path, resources against the host), creates the group(s)
+ * and applies the resources.  Nothing is left behind on failure. */
+int cgroup_manager_create(const struct cgroup_config *cfg,
+			  struct cgroup_manager **out, struct hull_error *err);
+/* Reloads a manager saved with cgroup_manager_save(). */
+int cgroup_manager_load(const json_node *saved, struct cgroup_manager **out,
+			struct hull_error *err);
+void cgroup_manager_save(const struct cgroup_manager *m, json_gen *g);
+void cgroup_manager_free(struct cgroup_manager *m);
+
+/* Moves pid into the container's group(s). */
+int cgroup_enter(struct cgroup_manager *m, pid_t pid, struct hull_error *err);
+/* An O_PATH|O_DIRECTORY fd for clone3(CLONE_INTO_CGROUP) on v2, or -1 when
+ * the driver cannot use it (v1, hybrid).  The caller closes it. */
+int cgroup_clone_fd(struct cgroup_manager *m);
+/* Mounts the container's view of the cgroup tree at `target` (an absolute
+ * path on the host side of the container's new mount namespace, before
+ * pivot_root); runs in the container child after the cgroup namespace was
+ * unshared.  flags are the mount flags from the config entry. */
+int cgroup_mount_in_container(const struct cgroup_manager *m, const char *target,
+			      unsigned long flags, struct hull_error *err);
+
+int cgroup_kill_all(struct cgroup_manager *m, int sig, struct hull_error *err);
+int cgroup_pids(struct cgroup_manager *m, pid_t **pids, size_t *n,
+		struct hull_error *err);
+int cgroup_freeze(struct cgroup_manager *m, bool freeze, struct hull_error *err);
+/* True when the group is frozen (for the "paused" status). */
+bool cgroup_is_frozen(struct cgroup_manager *m);
+int cgroup_update(struct cgroup_manager *m, const struct spec_resources *res,
+		  struct hull_error *err);
+/* Kills what is left, waits, removes the group(s).  Idempotent. */
+int cgroup_destroy(struct cgroup_manager *m, struct hull_error *err);
+
+#endif
