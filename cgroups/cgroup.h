@@ -20,12 +20,18 @@
 
 struct spec_resources;   /* cgroups/resources.h: parsed linux.resources */
 struct cgroup_manager;   /* opaque */
+struct spec_device_rule; /* cgroups/resources.h */
+struct cgroup_stats;     /* cgroups/stats.h */
 
 struct cgroup_config {
 	const char *id;                         /* container id */
 	const char *cgroups_path;               /* linux.cgroupsPath or NULL */
 	const struct spec_resources *resources; /* may be NULL */
 	bool systemd;                           /* --systemd-cgroup */
+	/* linux.devices entries: allowed in the device cgroup on top of
+	 * resources.devices, as runc does (may be NULL/0). */
+	const struct spec_device_rule *extra_devices;
+	size_t n_extra_devices;
 };
 
 /* Validates cfg (path, resources against the host), creates the group(s)
@@ -60,5 +66,25 @@ int cgroup_update(struct cgroup_manager *m, const struct spec_resources *res,
 		  struct hull_error *err);
 /* Kills what is left, waits, removes the group(s).  Idempotent. */
 int cgroup_destroy(struct cgroup_manager *m, struct hull_error *err);
+
+
+/* --- added by the cgroup manager (issue 3) --- */
+
+/* Rejects "." and ".." components and newlines (the spec parser may call
+ * it early; cgroup_manager_create() calls it again). */
+int cgroup_path_validate(const char *path, struct hull_error *err);
+/* The resources as last applied (create + updates); never NULL. */
+const struct spec_resources *cgroup_manager_resources(const struct cgroup_manager *m);
+/* "v2", "hybrid" or "v1", and the group path ("/hull/<id>"). */
+const char *cgroup_manager_mode(const struct cgroup_manager *m);
+const char *cgroup_manager_path(const struct cgroup_manager *m);
+/* Usage counters for `events`; free with cgroup_stats_free(). */
+int cgroup_stats(struct cgroup_manager *m, struct cgroup_stats *st,
+		 struct hull_error *err);
+/* An fd to poll for OOM events (see cgroup_oom_kills()); caller closes. */
+int cgroup_oom_fd(struct cgroup_manager *m, struct hull_error *err);
+/* OOM kills so far in the group (memory.events oom_kill, v1 oom_control). */
+int cgroup_oom_kills(struct cgroup_manager *m, uint64_t *count,
+		     struct hull_error *err);
 
 #endif
