@@ -117,12 +117,16 @@ int cgroup_bpf_build(const struct spec_device_rule *rules, size_t n,
 	size_t total = np + 2, k = np;
 	struct bpf_insn *v;
 	size_t start = 0;
+	bool catch_all = false;
 
-	/* A trailing-most "a" rule with full access decides everything
-	 * before it: skip the dead rules (keeps the program short). */
+	/* The last "a" rule with full access decides everything before it:
+	 * skip the dead rules, and the default tail, which the verifier would
+	 * reject as unreachable. */
 	for (size_t i = n; i-- > 0;)
 		if (rules[i].type == 'a' && strcmp(rules[i].access, "rwm") == 0) {
 			start = i;
+			catch_all = true;
+			total -= 2;
 			break;
 		}
 	for (size_t i = start; i < n; i++)
@@ -136,8 +140,10 @@ int cgroup_bpf_build(const struct spec_device_rule *rules, size_t n,
 	memcpy(v, prologue, sizeof(prologue));
 	for (size_t i = n; i-- > start;)
 		k += emit_rule(&rules[i], v + k);
-	v[k++] = MOV_IMM(0, 0);
-	v[k++] = EXIT_INSN();
+	if (!catch_all) {
+		v[k++] = MOV_IMM(0, 0);
+		v[k++] = EXIT_INSN();
+	}
 	*insns = v;
 	*count = k;
 	return 0;
