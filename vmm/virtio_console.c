@@ -1,0 +1,171 @@
+/* virtio-console, one port, no multiport or size features. */
+#include "vmm/virtio_console.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#define RXQ 0
+#define TXQ 1
+
+static int console_write_seg(void *ctx, uint8_t *p, uint32_t n, uint64_t done)
+{
+	int fd = *(int *)ctx;
+
+	/* p..p+n is inside a checked, readable chain segment. */
+	while (n > 0) {
+		ssize_t r = write(fd, p, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return 0;       /* reader gone: drop output, keep the guest running */
+		p += r;
+		n -= (uint32_t)r;
+	}
+	return 0;
+}
+
+static int console_tx(struct virtio_console *c, struct hull_error *err)
+{
+	struct virtio_mmio *t = &c->t;
+	struct virtq_chain *ch = &t->chain;
+	bool used = false;
+	int r;
+
+	while ((r = virtq_pop(&t->q[TXQ], &t->vm->mem, ch, err)) == 1) {
+		if (c->out_fd >= 0)
+			virtq_chain_foreach(ch, false, 0, ch->readable, console_write_seg, &c->out_fd);
+		if (virtq_push(&t->q[TXQ], &t->vm->mem, ch->head, 0, err) < 0)
+			return -1;
+		used = true;
+	}
+	if (used)
+		virtio_mmio_signal_used(t, TXQ);
+	return r;
+}
+
+/* Move pending input into receive buffers; d->lock held. */
+static int console_rx_deliver(struct virtio_console *c, struct hull_error *err)
+{
+	struct virtio_mmio *t = &c->t;
+	struct virtq_chain *ch = &t->chain;
+	bool used = false;
+
+	while (c->pending_len > 0 && virtio_mmio_queue_live(t, RXQ)) {
+		size_t n;
+		int r = virtq_pop(&t->q[RXQ], &t->vm->mem, ch, err);
+
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		n = virtq_chain_write(ch, 0, c->pending + c->pending_off, c->pending_len);
+		c->pending_off += (uint32_t)n;
+		c->pending_len -= (uint32_t)n;
+		if (virtq_push(&t->q[RXQ], &t->vm->mem, ch->head, (uint32_t)n, err) < 0)
+			return -1;
+		used = true;
+	}
+	if (used)
+		virtio_mmio_signal_used(t, RXQ);
+	return 0;
+}
+
+static void console_read_input(struct virtio_console *c)
+{
+	ssize_t r;
+
+	if (c->in_eof || c->pending_len > 0 || c->in_fd < 0)
+		return;
+	r = read(c->in_fd, c->pending, sizeof(c->pending));
+	if (r > 0) {
+		c->pending_off = 0;
+		c->pending_len = (uint32_t)r;
+	} else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+		/* A single-port console has no way to signal EOF to the guest;
+		 * stop watching the fd so it does not spin the loop. */
+		c->in_eof = true;
+		if (c->in_polled)
+			vmm_event_modify(&c->t.vm->events, c->in_fd, 0);
+	}
+}
+
+/* Pause input polling while we hold data the guest has no buffer for. */
+static void console_update_polling(struct virtio_console *c)
+{
+	bool pause = c->pending_len > 0 || c->in_eof;
+
+	if (!c->in_polled || pause == c->in_paused)
+		return;
+	c->in_paused = pause;
+	vmm_event_modify(&c->t.vm->events, c->in_fd, pause ? 0 : EPOLLIN);
+}
+
+static void console_input_event(void *opaque, int fd, uint32_t events)
+{
+	struct virtio_console *c = opaque;
+	struct hull_error e = { 0 };
+
+	pthread_mutex_lock(&c->t.lock);
+	console_read_input(c);
+	if (!c->t.failed && console_rx_deliver(c, &e) < 0)
+		virtio_mmio_fail(&c->t, &e);
+	console_update_polling(c);
+	pthread_mutex_unlock(&c->t.lock);
+}
+
+static int console_queue_notify(struct virtio_mmio *t, unsigned int q, struct hull_error *err)
+{
+	struct virtio_console *c = t->dev;
+	int r;
+
+	if (q == TXQ)
+		return console_tx(c, err);
+	/* New receive buffers: input that could not be placed may go now. A
+	 * plain file or /dev/null cannot be polled, so read it on demand. */
+	if (!c->in_polled)
+		console_read_input(c);
+	r = console_rx_deliver(c, err);
+	console_update_polling(c);
+	return r;
+}
+
+static const struct virtio_device_ops console_ops = {
+	.name = "virtio-console",
+	.device_id = 3,
+	.num_queues = 2,
+	.queue_max = 64,
+	.config_size = 0,
+	.queue_notify = console_queue_notify,
+};
+
+int virtio_console_init(struct virtio_console *c, struct vm *vm, unsigned int index,
+			int in_fd, int out_fd, bool use_ioeventfd,
+			struct hull_error *err)
+{
+	memset(c, 0, sizeof(*c));
+	c->in_fd = in_fd;
+	c->out_fd = out_fd;
+	if (virtio_mmio_init(&c->t, vm, index, &console_ops, 0, c, use_ioeventfd, err) < 0)
+		return -1;
+	if (in_fd < 0)
+		return 0;
+	if (vmm_event_add(&vm->events, in_fd, EPOLLIN, console_input_event, c, err) == 0) {
+		c->in_polled = true;
+		return 0;
+	}
+	/* EPERM: regular files and /dev/null are always "ready" and epoll
+	 * refuses them; those are read when the guest posts buffers. */
+	if (err->code == EPERM) {
+		hull_error_clear(err);
+		return 0;
+	}
+	return -1;
+}
+
+void virtio_console_destroy(struct virtio_console *c)
+{
+	virtio_mmio_destroy(&c->t);
+}

@@ -1,0 +1,23 @@
+/* virtio-console (device id 3), single port: port 0 is the container's
+ * stdio.  Queue 0 carries host->guest input, queue 1 guest->host output. */
+#ifndef HULL_VMM_VIRTIO_CONSOLE_H
+#define HULL_VMM_VIRTIO_CONSOLE_H
+
+#include "vmm/virtio_mmio.h"
+
+struct virtio_console {
+	struct virtio_mmio t;
+	int in_fd, out_fd;
+	bool in_polled;         /* in_fd is in the event loop (not a plain file) */
+	bool in_paused;         /* waiting for receive buffers */
+	bool in_eof;
+	uint8_t pending[4096];  /* input read but not yet given to the guest */
+	uint32_t pending_off, pending_len;
+};
+
+int virtio_console_init(struct virtio_console *c, struct vm *vm, unsigned int index,
+			int in_fd, int out_fd, bool use_ioeventfd,
+			struct hull_error *err);
+void virtio_console_destroy(struct virtio_console *c);
+
+#endif

@@ -1,0 +1,75 @@
+/* Hull's microVM monitor: the one entry point the CLI and the runtime use.
+ * The configuration is a plain struct so that a runtime backend can fill it
+ * from a container's config without going through argv. */
+#ifndef HULL_VMM_H
+#define HULL_VMM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "runtime/error.h"
+
+#define VMM_MAX_DISKS 4
+#define VMM_MAX_CPUS  16
+
+/* guest_status when the guest stopped without reporting one (powered off or
+ * reset through the keyboard controller, triple fault). */
+#define VMM_STATUS_NONE (-1)
+
+enum vmm_boot {
+	VMM_BOOT_AUTO,          /* bzImage if it has "HdrS", else PVH ELF */
+	VMM_BOOT_BZIMAGE,       /* Linux x86 boot protocol, 64-bit entry */
+	VMM_BOOT_PVH,           /* uncompressed vmlinux with a PVH note */
+	VMM_BOOT_FLAT,          /* flat 64-bit binary at flat_addr (tests) */
+};
+
+struct vmm_disk {
+	const char *path;
+	bool read_only;
+};
+
+struct vmm_config {
+	const char *kernel;
+	const char *initrd;     /* NULL: none */
+	const char *cmdline;    /* appended to Hull's own arguments */
+	enum vmm_boot boot;
+	uint64_t flat_addr;     /* VMM_BOOT_FLAT: load and entry address */
+	unsigned int mem_mib;
+	unsigned int cpus;
+	bool hugepages;
+	struct vmm_disk disks[VMM_MAX_DISKS];
+	unsigned int ndisks;
+	bool serial;            /* 16550 on 0x3f8 (off by default: slow) */
+	bool console;           /* virtio-console, port 0 = console_in/out */
+	bool rng;               /* virtio-rng */
+	int console_in;         /* -1: no input */
+	int console_out;        /* also where the serial port writes */
+	int debug_fd;           /* port 0xe9 output goes here; -1: port off */
+	bool tolerate_guest_errors; /* tests: a broken queue only resets its
+				       device instead of stopping the VM */
+	bool no_ioeventfd;      /* force the MMIO-exit doorbell path */
+};
+
+struct vmm_stats {
+	uint64_t exits;         /* KVM_RUN returns, all vCPUs */
+	uint64_t pio_exits;
+	uint64_t mmio_exits;
+	uint64_t guest_errors;  /* malformed requests rejected */
+	uint64_t run_ns;        /* vCPUs started .. VM stopped */
+	bool used_ioeventfd, used_irqfd;
+};
+
+/* Defaults: 128 MiB, 1 vCPU, virtio-console on stdin/stdout, rng on. */
+void vmm_config_init(struct vmm_config *cfg);
+
+/* Validate cfg, build the VM, run it until the guest stops.  *guest_status
+ * gets the status the guest reported on Hull's control port, or
+ * VMM_STATUS_NONE.  stats may be NULL. */
+int vmm_run(const struct vmm_config *cfg, int *guest_status,
+	    struct vmm_stats *stats, struct hull_error *err);
+
+/* True on a host whose /dev/kvm is PVM (kvm_pvm), where only PVM-aware
+ * guest kernels boot. */
+bool vmm_host_is_pvm(void);
+
+#endif
