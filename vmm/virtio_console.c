@@ -162,6 +162,7 @@ int virtio_console_init(struct virtio_console *c, struct vm *vm, unsigned int in
 		hull_error_clear(err);
 		return 0;
 	}
+	virtio_mmio_destroy(&c->t);
 	return -1;
 }
 

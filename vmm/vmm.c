@@ -1,0 +1,247 @@
+/* vmm_run: validate the configuration, build the machine (memory, legacy
+ * ports, devices, vCPUs), load the guest, run it to the end, tear down. */
+#include "vmm/vmm.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmm/boot.h"
+#include "vmm/legacy.h"
+#include "vmm/serial.h"
+#include "vmm/virtio_blk.h"
+#include "vmm/virtio_console.h"
+#include "vmm/virtio_rng.h"
+#include "vmm/vm.h"
+#include "vmm/x86.h"
+
+#define VMM_PVM_MESSAGE \
+	"this host's /dev/kvm is PVM (kvm_pvm): only PVM-aware guest kernels can boot here"
+
+/* Arguments Hull always gives Linux: no PCI or ACPI to probe, reboot
+ * through the keyboard controller (which stops the VM), no panic wait, and
+ * the i8042 options that keep the guest off the legacy ports. */
+#define VMM_BASE_CMDLINE \
+	"reboot=k panic=-1 pci=off i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd"
+
+struct machine {
+	struct vm vm;
+	struct legacy_devices legacy;
+	struct serial serial;
+	bool serial_on;
+	struct virtio_blk blk[VMM_MAX_DISKS];
+	unsigned int nblk;
+	struct virtio_console console;
+	bool console_on;
+	struct virtio_rng rng;
+	bool rng_on;
+	unsigned int ndev;      /* virtio-mmio slots used */
+	char cmdline[X86_CMDLINE_MAX];
+};
+
+void vmm_config_init(struct vmm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->boot = VMM_BOOT_AUTO;
+	cfg->mem_mib = 128;
+	cfg->cpus = 1;
+	cfg->console = true;
+	cfg->rng = true;
+	cfg->console_in = STDIN_FILENO;
+	cfg->console_out = STDOUT_FILENO;
+	cfg->debug_fd = -1;
+}
+
+static int validate_config(const struct vmm_config *cfg, struct hull_error *err)
+{
+	if (cfg->kernel == NULL || cfg->kernel[0] == '\0')
+		return hull_error_set(err, EINVAL, "no kernel given");
+	if (access(cfg->kernel, R_OK) < 0)
+		return hull_error_errno(err, "kernel %s", cfg->kernel);
+	if (cfg->initrd && access(cfg->initrd, R_OK) < 0)
+		return hull_error_errno(err, "initrd %s", cfg->initrd);
+	if (cfg->cpus < 1 || cfg->cpus > VMM_MAX_CPUS)
+		return hull_error_set(err, EINVAL, "cpus: %u not in 1..%d", cfg->cpus, VMM_MAX_CPUS);
+	if (cfg->mem_mib < 16 || cfg->mem_mib > (1u << 20))
+		return hull_error_set(err, EINVAL, "memory: %u MiB not in 16..1048576", cfg->mem_mib);
+	if (cfg->ndisks > VMM_MAX_DISKS)
+		return hull_error_set(err, EINVAL, "at most %d disks", VMM_MAX_DISKS);
+	for (unsigned int i = 0; i < cfg->ndisks; i++)
+		if (cfg->disks[i].path == NULL ||
+		    access(cfg->disks[i].path, cfg->disks[i].read_only ? R_OK : R_OK | W_OK) < 0)
+			return hull_error_errno(err, "disk %u (%s)", i,
+						cfg->disks[i].path ? cfg->disks[i].path : "none");
+	if (cfg->cmdline && strlen(cfg->cmdline) > X86_CMDLINE_MAX / 2)
+		return hull_error_set(err, EINVAL, "kernel command line too long");
+	if (cfg->boot == VMM_BOOT_FLAT && cfg->flat_addr < 0x100000)
+		return hull_error_set(err, EINVAL, "flat image address below 1 MiB");
+	return 0;
+}
+
+static int add_devices(struct machine *m, const struct vmm_config *cfg, struct hull_error *err)
+{
+	bool bells = !cfg->no_ioeventfd;
+
+	/* Disks first, so the first disk is /dev/vda. */
+	for (unsigned int i = 0; i < cfg->ndisks; i++) {
+		if (virtio_blk_init(&m->blk[i], &m->vm, m->ndev, cfg->disks[i].path,
+				    cfg->disks[i].read_only, bells, err) < 0)
+			return -1;
+		m->nblk = i + 1;
+		virtio_mmio_cmdline(&m->blk[i].t, m->cmdline, sizeof(m->cmdline));
+		m->ndev++;
+	}
+	if (cfg->console) {
+		if (virtio_console_init(&m->console, &m->vm, m->ndev, cfg->console_in,
+					cfg->console_out, bells, err) < 0)
+			return -1;
+		m->console_on = true;
+		virtio_mmio_cmdline(&m->console.t, m->cmdline, sizeof(m->cmdline));
+		m->ndev++;
+	}
+	if (cfg->rng) {
+		if (virtio_rng_init(&m->rng, &m->vm, m->ndev, bells, err) < 0)
+			return -1;
+		m->rng_on = true;
+		virtio_mmio_cmdline(&m->rng.t, m->cmdline, sizeof(m->cmdline));
+		m->ndev++;
+	}
+	if (cfg->serial) {
+		if (serial_init(&m->serial, &m->vm, cfg->console_out, err) < 0)
+			return -1;
+		m->serial_on = true;
+	}
+	return 0;
+}
+
+static int build_cmdline(struct machine *m, const struct vmm_config *cfg, struct hull_error *err)
+{
+	char devices[X86_CMDLINE_MAX / 2];
+	int r;
+
+	/* add_devices appended the virtio_mmio.device= arguments already. */
+	memcpy(devices, m->cmdline, sizeof(devices));
+	devices[sizeof(devices) - 1] = '\0';
+	r = snprintf(m->cmdline, sizeof(m->cmdline), "%s %s%s %s", VMM_BASE_CMDLINE,
+		     cfg->serial ? "console=ttyS0" : "console=hvc0", devices,
+		     cfg->cmdline ? cfg->cmdline : "");
+	if (r < 0 || (size_t)r >= sizeof(m->cmdline))
+		return hull_error_set(err, E2BIG, "kernel command line too long");
+	return 0;
+}
+
+static int load_guest(struct machine *m, const struct vmm_config *cfg,
+		      struct x86_entry *entry, struct hull_error *err)
+{
+	enum vmm_boot boot = cfg->boot;
+
+	if (boot == VMM_BOOT_AUTO)
+		boot = boot_is_bzimage(cfg->kernel) ? VMM_BOOT_BZIMAGE : VMM_BOOT_PVH;
+	switch (boot) {
+	case VMM_BOOT_FLAT:
+		return vmm_load_flat(&m->vm, cfg->kernel, cfg->flat_addr, entry, err);
+	case VMM_BOOT_BZIMAGE:
+		return vmm_load_bzimage(&m->vm, cfg->kernel, cfg->initrd, m->cmdline, entry, err);
+	default:
+		return vmm_load_pvh(&m->vm, cfg->kernel, cfg->initrd, m->cmdline, entry, err);
+	}
+}
+
+static void machine_destroy(struct machine *m)
+{
+	for (unsigned int i = 0; i < m->nblk; i++)
+		virtio_blk_destroy(&m->blk[i]);
+	if (m->console_on)
+		virtio_console_destroy(&m->console);
+	if (m->rng_on)
+		virtio_rng_destroy(&m->rng);
+	if (m->serial_on)
+		serial_destroy(&m->serial);
+	vmm_event_destroy(&m->vm.events);
+	vm_destroy(&m->vm);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int machine_run(struct machine *m, const struct vmm_config *cfg,
+		       int *guest_status, struct vmm_stats *stats, struct hull_error *err)
+{
+	struct x86_entry entry;
+	uint64_t t0;
+	int r;
+
+	m->vm.tolerate_guest_errors = cfg->tolerate_guest_errors;
+	if (vm_create(&m->vm, err) < 0)
+		return -1;
+	if (vmm_event_init(&m->vm.events, err) < 0 ||
+	    vm_add_memory(&m->vm, (uint64_t)cfg->mem_mib << 20, cfg->hugepages, err) < 0 ||
+	    legacy_devices_init(&m->legacy, &m->vm, cfg->debug_fd, err) < 0 ||
+	    add_devices(m, cfg, err) < 0 || build_cmdline(m, cfg, err) < 0 ||
+	    x86_write_boot_tables(&m->vm, err) < 0 ||
+	    vm_create_vcpus(&m->vm, cfg->cpus, err) < 0 ||
+	    load_guest(m, cfg, &entry, err) < 0 ||
+	    x86_setup_entry(&m->vm.vcpus[0], &entry, err) < 0)
+		return -1;
+
+	t0 = now_ns();
+	if (vm_start_vcpus(&m->vm, err) < 0) {
+		vm_join_vcpus(&m->vm);
+		return -1;
+	}
+	r = vmm_event_run(&m->vm.events, m->vm.stop_efd, err);
+	if (r < 0)
+		vm_request_stop(&m->vm, VMM_STATUS_NONE);
+	vm_join_vcpus(&m->vm);
+	if (stats) {
+		stats->run_ns = now_ns() - t0;
+		stats->exits = atomic_load(&m->vm.exits);
+		stats->pio_exits = atomic_load(&m->vm.pio_exits);
+		stats->mmio_exits = atomic_load(&m->vm.mmio_exits);
+		stats->guest_errors = atomic_load(&m->vm.guest_errors);
+		stats->used_ioeventfd = m->vm.has_ioeventfd && !cfg->no_ioeventfd;
+		stats->used_irqfd = m->vm.has_irqfd;
+	}
+	if (r < 0)
+		return -1;
+	if (m->vm.fatal.set) {
+		*err = m->vm.fatal;
+		return -1;
+	}
+	*guest_status = m->vm.guest_status;
+	return 0;
+}
+
+int vmm_run(const struct vmm_config *cfg, int *guest_status,
+	    struct vmm_stats *stats, struct hull_error *err)
+{
+	struct machine *m;
+	int r;
+
+	*guest_status = VMM_STATUS_NONE;
+	if (stats)
+		memset(stats, 0, sizeof(*stats));
+	if (validate_config(cfg, err) < 0)
+		return hull_error_prefix(err, "vm configuration");
+	if (access("/dev/kvm", R_OK | W_OK) < 0)
+		return hull_error_errno(err, "/dev/kvm");
+	/* A flat test guest runs on PVM; a Linux kernel would crawl through
+	 * emulation and die, so say why up front. */
+	if (cfg->boot != VMM_BOOT_FLAT && vmm_host_is_pvm())
+		return hull_error_set(err, ENOTSUP, VMM_PVM_MESSAGE);
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return hull_error_errno(err, "calloc");
+	r = machine_run(m, cfg, guest_status, stats, err);
+	machine_destroy(m);
+	free(m);
+	return r;
+}

@@ -1,0 +1,37 @@
+# vmm/vmm.mk: the monitor's extra targets, included by the top Makefile.
+#
+#   check-vmm    run the flat test guest under the monitor on /dev/kvm
+#                (works on PVM hosts; skips with a reason without /dev/kvm)
+#   vm-agent     static guest agent (PID 1 inside the microVM)
+#   vm-kernel    guest kernel from Debian's linux-source-6.1, cached in
+#                $(VM_KERNEL_CACHE)/<hash of kernel.config>/
+
+VMM_GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -ffreestanding -nostdlib -static \
+	-fno-pic -no-pie -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -fcf-protection=none
+VMM_TEST_GUEST := $(BUILD)/vmm/tests/guest.bin
+VMM_TEST_BIN   := $(BUILD)/vmm/tests/test_vmm_guest
+
+.PHONY: check-vmm vm-agent vm-kernel
+
+$(BUILD)/vmm/tests/guest.elf: vmm/tests/guest.c vmm/tests/guest.ld
+	@mkdir -p $(dir $@)
+	$(CC) $(VMM_GUEST_CFLAGS) -Wl,-T,vmm/tests/guest.ld -Wl,--build-id=none \
+		-Wl,--no-warn-rwx-segments -o $@ vmm/tests/guest.c
+
+$(VMM_TEST_GUEST): $(BUILD)/vmm/tests/guest.elf
+	objcopy -O binary $< $@
+
+$(VMM_TEST_BIN): vmm/tests/test_vmm_guest.c $(LIBHULL) $(VMM_TEST_GUEST)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) \
+		-DHULL_TEST_GUEST='"$(abspath $(VMM_TEST_GUEST))"' -o $@ $< \
+		-Wl,--whole-archive $(LIBHULL) -Wl,--no-whole-archive $(PKG_LIBS) $(EXTRA_LIBS)
+
+check-vmm: $(VMM_TEST_BIN)
+	@echo "# $(VMM_TEST_BIN)"; $(VMM_TEST_BIN)
+
+# The KVM test is part of the unit suite (it needs no Linux guest).
+check-unit: check-vmm
+
+-include vmm/guest/guest.mk
