@@ -65,7 +65,7 @@ static int cmd_vm_boot(struct cli_global *g, int argc, char **argv)
 		case 'c': cfg.cmdline = optarg; break;
 		case 's': cfg.serial = true; break;
 		case 'E': cfg.no_ioeventfd = true; break;
-		case 'S': stats = true; break;
+		case 'S': stats = true; cfg.count_ports = true; break;
 		case 'd':
 			if (parse_disk(&cfg, optarg) < 0)
 				return cli_usage_error(g, "vm-boot", "--disk: at most %d disks", VMM_MAX_DISKS);
@@ -106,6 +106,9 @@ static int cmd_vm_boot(struct cli_global *g, int argc, char **argv)
 			(unsigned long long)st.mmio_exits, st.run_ns / 1e6,
 			(unsigned long long)st.guest_errors, st.used_ioeventfd ? "yes" : "no",
 			st.used_irqfd ? "yes" : "no");
+	for (int i = 0; stats && i < VMM_STATS_TOP_PORTS && st.top_ports[i].exits; i++)
+		fprintf(stderr, "hull vm-boot:   port 0x%x: %llu exits\n", st.top_ports[i].port,
+			(unsigned long long)st.top_ports[i].exits);
 	cli_log(g, "debug", "vm-boot: guest status %d, %llu exits", status,
 		(unsigned long long)st.exits);
 	return status == VMM_STATUS_NONE ? 0 : (status > 255 ? 255 : status);

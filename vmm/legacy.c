@@ -4,7 +4,10 @@
  * per boot measured), plus Hull's own control and debug ports:
  *
  *   0x70/0x71  CMOS/RTC: index ignored, every register reads 0
- *   0x60/0x64  i8042: status "empty", command 0xFE (pulse reset) stops the VM
+ *   0x60/0x64  i8042: a controller with no devices behind it: answers the
+ *              config-byte and self-test commands (else Linux polls the
+ *              status port ~10,000 times waiting for them); 0xFE (pulse
+ *              reset) stops the VM
  *   0x80       POST diagnostics: ignored
  *   0x600      control: a 32-bit write is the guest's exit status; VM stops
  *   0xe9       debug: bytes written go to cfg->debug_fd (only if set)
@@ -23,21 +26,54 @@ static void cmos_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, boo
 		memset(data, 0, len);
 }
 
+#define I8042_STATUS_OBF 0x01   /* output buffer full: data at 0x60 */
+#define I8042_STATUS_SYS 0x04   /* system flag: self-test passed */
+
+static void i8042_output(struct legacy_devices *l, uint8_t v)
+{
+	l->i8042_out = v;
+	l->i8042_obf = true;
+}
+
+static void i8042_command(struct legacy_devices *l, uint8_t cmd)
+{
+	switch (cmd) {
+	case 0x20: i8042_output(l, l->i8042_ctr); break;   /* read config byte */
+	case 0x60: l->i8042_ctr_next = true; break;         /* write config byte */
+	case 0xaa: i8042_output(l, 0x55); break;            /* controller self-test */
+	case 0xab: i8042_output(l, 0x00); break;            /* keyboard port test */
+	case 0xfe:
+		/* Pulse the CPU reset line: how Linux reboots with reboot=k.
+		 * For a microVM, reset means "stop". */
+		vm_request_stop(l->vm, VMM_STATUS_NONE);
+		break;
+	default:
+		break;  /* port enable/disable and the rest: nothing behind them */
+	}
+}
+
 static void i8042_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
 {
 	struct legacy_devices *l = opaque;
 
+	pthread_mutex_lock(&l->lock);
 	if (!is_write) {
-		/* Status (0x64): output buffer empty, input buffer empty, so
-		 * Linux's i8042 probe sees no controller traffic to wait for.
-		 * Data (0x60): nothing pending. */
 		memset(data, 0, len);
-		return;
+		if (off == 4) {
+			data[0] = I8042_STATUS_SYS | (l->i8042_obf ? I8042_STATUS_OBF : 0);
+		} else if (off == 0) {
+			data[0] = l->i8042_out;
+			l->i8042_obf = false;
+		}
+	} else if (off == 4) {
+		i8042_command(l, data[0]);
+	} else if (off == 0 && l->i8042_ctr_next) {
+		l->i8042_ctr = data[0];
+		l->i8042_ctr_next = false;
 	}
-	/* Command 0xFE on port 0x64: pulse the CPU reset line, which is how
-	 * Linux reboots with reboot=k.  For a microVM, reset means "stop". */
-	if (off == 4 && data[0] == 0xfe)
-		vm_request_stop(l->vm, VMM_STATUS_NONE);
+	/* Other data bytes would go to a keyboard; there is none, and no
+	 * answer makes Linux's atkbd give up. */
+	pthread_mutex_unlock(&l->lock);
 }
 
 static void post_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
@@ -78,6 +114,8 @@ int legacy_devices_init(struct legacy_devices *l, struct vm *vm, int debug_fd,
 {
 	l->vm = vm;
 	l->debug_fd = debug_fd;
+	l->i8042_ctr = 0x01 | 0x04 | 0x40;  /* kbd irq, system flag, translate */
+	pthread_mutex_init(&l->lock, NULL);
 	if (vmm_io_register(&vm->io.pio, 0x70, 2, cmos_io, l, err) < 0 ||
 	    vmm_io_register(&vm->io.pio, 0x60, 5, i8042_io, l, err) < 0 ||
 	    vmm_io_register(&vm->io.pio, 0x80, 1, post_io, l, err) < 0 ||

@@ -4,9 +4,16 @@
 
 #include "vmm/vm.h"
 
+#include <pthread.h>
+
 struct legacy_devices {
 	struct vm *vm;
 	int debug_fd;
+	pthread_mutex_t lock;           /* i8042 state, from any vCPU */
+	uint8_t i8042_ctr;              /* controller configuration byte */
+	uint8_t i8042_out;              /* output buffer (port 0x60) */
+	bool i8042_obf;
+	bool i8042_ctr_next;            /* next 0x60 write is the config byte */
 };
 
 int legacy_devices_init(struct legacy_devices *l, struct vm *vm, int debug_fd,

@@ -63,6 +63,8 @@ static int vcpu_handle_io(struct vm_vcpu *cpu)
 		return -1;
 	}
 	atomic_fetch_add(&cpu->vm->pio_exits, 1);
+	if (cpu->vm->port_exits)
+		atomic_fetch_add(&cpu->vm->port_exits[run->io.port], 1);
 	for (uint64_t i = 0; i < count; i++)
 		vmm_io_dispatch(&cpu->vm->io.pio, run->io.port,
 				(uint8_t *)run + off + i * size, (uint32_t)size, is_write);

@@ -54,6 +54,7 @@ struct vm {
 	struct hull_error fatal;        /* first fatal error, if any */
 
 	atomic_uint_fast64_t exits, pio_exits, mmio_exits, guest_errors;
+	atomic_uint_fast64_t *port_exits;  /* 65536 counters, or NULL */
 };
 
 /* kvm.c */

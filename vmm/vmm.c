@@ -11,6 +11,7 @@
 
 #include "vmm/boot.h"
 #include "vmm/legacy.h"
+#include "vmm/mptable.h"
 #include "vmm/serial.h"
 #include "vmm/virtio_blk.h"
 #include "vmm/virtio_console.h"
@@ -140,6 +141,9 @@ static int load_guest(struct machine *m, const struct vmm_config *cfg,
 
 	if (boot == VMM_BOOT_AUTO)
 		boot = boot_is_bzimage(cfg->kernel) ? VMM_BOOT_BZIMAGE : VMM_BOOT_PVH;
+	/* Linux finds vCPUs and the IOAPIC through the MP table (no ACPI). */
+	if (boot != VMM_BOOT_FLAT && mptable_write(&m->vm, cfg->cpus, err) < 0)
+		return -1;
 	switch (boot) {
 	case VMM_BOOT_FLAT:
 		return vmm_load_flat(&m->vm, cfg->kernel, cfg->flat_addr, entry, err);
@@ -162,6 +166,25 @@ static void machine_destroy(struct machine *m)
 		serial_destroy(&m->serial);
 	vmm_event_destroy(&m->vm.events);
 	vm_destroy(&m->vm);
+	free(m->vm.port_exits);
+}
+
+/* The most-used ports, for finding what a guest spins on. */
+static void collect_top_ports(const struct vm *vm, struct vmm_stats *stats)
+{
+	for (unsigned int port = 0; port < 65536; port++) {
+		uint64_t n = atomic_load(&vm->port_exits[port]);
+		unsigned int i = VMM_STATS_TOP_PORTS;
+
+		while (i > 0 && stats->top_ports[i - 1].exits < n)
+			i--;
+		if (i == VMM_STATS_TOP_PORTS || n == 0)
+			continue;
+		memmove(&stats->top_ports[i + 1], &stats->top_ports[i],
+			(VMM_STATS_TOP_PORTS - 1 - i) * sizeof(stats->top_ports[0]));
+		stats->top_ports[i].port = (uint16_t)port;
+		stats->top_ports[i].exits = n;
+	}
 }
 
 static uint64_t now_ns(void)
@@ -180,6 +203,11 @@ static int machine_run(struct machine *m, const struct vmm_config *cfg,
 	int r;
 
 	m->vm.tolerate_guest_errors = cfg->tolerate_guest_errors;
+	if (cfg->count_ports) {
+		m->vm.port_exits = calloc(65536, sizeof(*m->vm.port_exits));
+		if (m->vm.port_exits == NULL)
+			return hull_error_errno(err, "calloc");
+	}
 	if (vm_create(&m->vm, err) < 0)
 		return -1;
 	if (vmm_event_init(&m->vm.events, err) < 0 ||
@@ -201,6 +229,11 @@ static int machine_run(struct machine *m, const struct vmm_config *cfg,
 	if (r < 0)
 		vm_request_stop(&m->vm, VMM_STATUS_NONE);
 	vm_join_vcpus(&m->vm);
+	/* The guest may stop (control port, reset) right after queueing its
+	 * last output while the I/O thread has not served that doorbell yet:
+	 * flush the console's transmit queue once more. */
+	if (m->console_on)
+		virtio_mmio_kick(&m->console.t, 1);
 	if (stats) {
 		stats->run_ns = now_ns() - t0;
 		stats->exits = atomic_load(&m->vm.exits);
@@ -209,6 +242,8 @@ static int machine_run(struct machine *m, const struct vmm_config *cfg,
 		stats->guest_errors = atomic_load(&m->vm.guest_errors);
 		stats->used_ioeventfd = m->vm.has_ioeventfd && !cfg->no_ioeventfd;
 		stats->used_irqfd = m->vm.has_irqfd;
+		if (m->vm.port_exits)
+			collect_top_ports(&m->vm, stats);
 	}
 	if (r < 0)
 		return -1;

@@ -48,7 +48,10 @@ struct vmm_config {
 	bool tolerate_guest_errors; /* tests: a broken queue only resets its
 				       device instead of stopping the VM */
 	bool no_ioeventfd;      /* force the MMIO-exit doorbell path */
+	bool count_ports;       /* fill vmm_stats.top_ports (debugging) */
 };
+
+#define VMM_STATS_TOP_PORTS 8
 
 struct vmm_stats {
 	uint64_t exits;         /* KVM_RUN returns, all vCPUs */
@@ -57,6 +60,7 @@ struct vmm_stats {
 	uint64_t guest_errors;  /* malformed requests rejected */
 	uint64_t run_ns;        /* vCPUs started .. VM stopped */
 	bool used_ioeventfd, used_irqfd;
+	struct { uint16_t port; uint64_t exits; } top_ports[VMM_STATS_TOP_PORTS];
 };
 
 /* Defaults: 128 MiB, 1 vCPU, virtio-console on stdin/stdout, rng on. */

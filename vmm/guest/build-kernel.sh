@@ -24,7 +24,8 @@ if [ ! -f "$src/.unpacked" ]; then
 	tar -xJf "$tarball" -C "$src" --strip-components=1
 	touch "$src/.unpacked"
 fi
-build=$out.build
+# One build tree for all configs: a config change rebuilds incrementally.
+build=$cache/build
 mkdir -p "$build"
 make -C "$src" O="$build" -s tinyconfig
 "$src/scripts/kconfig/merge_config.sh" -m -O "$build" "$build/.config" "$here/kernel.config" >/dev/null

@@ -1,0 +1,315 @@
+/* hull-agent: PID 1 of Hull's microVM guest.  Static, no libraries beyond
+ * libc.  It mounts the essentials, mounts the container's root disk and
+ * switches into it, applies the process settings from its config file,
+ * runs the process with stdio on the virtio console (/dev/hvc0), reports
+ * the exit status to the monitor on I/O port 0x600 and powers off.
+ *
+ * Config (default /hull/config in the initramfs; `hull.config=PATH` on the
+ * kernel command line overrides), one setting per line, values
+ * percent-encoded (%20 space, %0A newline, %25 percent):
+ *
+ *   root DEVICE FSTYPE ro|rw     container root disk, e.g. /dev/vda ext4 ro
+ *   arg VALUE                    argv, in order (at least one)
+ *   env KEY=VALUE                environment, in order
+ *   cwd PATH                     working directory (default /)
+ *   user UID GID [GID,GID...]    credentials and supplementary groups
+ *   rlimit RESOURCE SOFT HARD    RLIMIT_* number; -1 means unlimited
+ *   hostname NAME
+ *
+ * Exit status: the process's, or 128+N if killed by signal N; 255 when the
+ * agent itself fails before the process runs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/io.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define CONTROL_PORT 0x600
+#define MAX_ARGS 256
+#define MAX_ENV 512
+#define MAX_RLIMITS 16
+#define MAX_GROUPS 64
+
+struct agent_config {
+	char *root_dev, *root_fstype;
+	bool root_ro;
+	char *argv[MAX_ARGS + 1];
+	int argc;
+	char *envp[MAX_ENV + 1];
+	int envc;
+	char *cwd, *hostname;
+	bool has_user;
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[MAX_GROUPS];
+	int ngroups;
+	struct { int resource; struct rlimit lim; } rlimits[MAX_RLIMITS];
+	int nrlimits;
+};
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hull-agent: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static __attribute__((noreturn)) void power_off(int status)
+{
+	sync();
+	/* Tell the monitor the status; this write stops the VM.  ioperm is
+	 * needed even as root; if it fails, the reboot below still stops the
+	 * VM (reboot=k), just without a status. */
+	if (ioperm(CONTROL_PORT, 4, 1) == 0)
+		outl((unsigned int)status, CONTROL_PORT);
+	reboot(RB_AUTOBOOT);
+	for (;;)
+		pause();
+}
+
+static __attribute__((noreturn)) void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hull-agent: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s%s\n", errno ? ": " : "", errno ? strerror(errno) : "");
+	power_off(255);
+}
+
+/* Decode %XX in place. */
+static char *unescape(char *s)
+{
+	char *r = s, *w = s;
+
+	while (*r) {
+		if (r[0] == '%' && r[1] && r[2]) {
+			char hex[3] = { r[1], r[2], 0 };
+
+			*w++ = (char)strtol(hex, NULL, 16);
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return s;
+}
+
+static long parse_num(const char *s, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s ? s : "", &end, 10);
+	if (s == NULL || *s == '\0' || *end || errno)
+		fail("config: bad number for %s", what);
+	return v;
+}
+
+static void parse_line(struct agent_config *c, char *line)
+{
+	char *key = strtok(line, " ");
+	char *a = strtok(NULL, " "), *b = strtok(NULL, " "), *d = strtok(NULL, " ");
+
+	errno = 0;
+	if (key == NULL || key[0] == '#')
+		return;
+	if (strcmp(key, "arg") == 0 && a && c->argc < MAX_ARGS)
+		c->argv[c->argc++] = unescape(a);
+	else if (strcmp(key, "env") == 0 && a && c->envc < MAX_ENV)
+		c->envp[c->envc++] = unescape(a);
+	else if (strcmp(key, "cwd") == 0 && a)
+		c->cwd = unescape(a);
+	else if (strcmp(key, "hostname") == 0 && a)
+		c->hostname = unescape(a);
+	else if (strcmp(key, "root") == 0 && a && b) {
+		c->root_dev = unescape(a);
+		c->root_fstype = unescape(b);
+		c->root_ro = d == NULL || strcmp(d, "rw") != 0;
+	} else if (strcmp(key, "user") == 0 && a && b) {
+		c->has_user = true;
+		c->uid = (uid_t)parse_num(a, "uid");
+		c->gid = (gid_t)parse_num(b, "gid");
+		for (char *g = d ? strtok(d, ",") : NULL; g && c->ngroups < MAX_GROUPS; g = strtok(NULL, ","))
+			c->groups[c->ngroups++] = (gid_t)parse_num(g, "group");
+	} else if (strcmp(key, "rlimit") == 0 && a && b && d && c->nrlimits < MAX_RLIMITS) {
+		long soft = parse_num(b, "rlimit"), hard = parse_num(d, "rlimit");
+
+		c->rlimits[c->nrlimits].resource = (int)parse_num(a, "rlimit resource");
+		c->rlimits[c->nrlimits].lim.rlim_cur = soft < 0 ? RLIM_INFINITY : (rlim_t)soft;
+		c->rlimits[c->nrlimits].lim.rlim_max = hard < 0 ? RLIM_INFINITY : (rlim_t)hard;
+		c->nrlimits++;
+	} else
+		fail("config: cannot use line starting \"%s\"", key);
+}
+
+static void read_config(struct agent_config *c, const char *path)
+{
+	static char buf[256 * 1024];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	char *save = NULL;
+
+	if (fd < 0)
+		fail("open config %s", path);
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		fail("read config %s", path);
+	close(fd);
+	buf[n] = '\0';
+	/* Lines first (strtok_r), fields inside parse_line (strtok). */
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		parse_line(c, line);
+	errno = 0;
+	if (c->argc == 0)
+		fail("config %s: no \"arg\" lines", path);
+}
+
+static const char *config_path(void)
+{
+	static char cmdline[4096], path[512] = "/hull/config";
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, cmdline, sizeof(cmdline) - 1) : -1;
+	char *p;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return path;
+	cmdline[n] = '\0';
+	p = strstr(cmdline, "hull.config=");
+	if (p && sscanf(p + strlen("hull.config="), "%511s", path) != 1)
+		strcpy(path, "/hull/config");
+	return path;
+}
+
+static void mount_essentials(const char *root)
+{
+	char p[512];
+	static const struct { const char *src, *dir, *type; unsigned long flags; } m[] = {
+		{ "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC },
+		{ "sysfs", "sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC },
+		{ "devtmpfs", "dev", "devtmpfs", MS_NOSUID },
+	};
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", root, m[i].dir);
+		mkdir(p, 0755);
+		/* EBUSY: the kernel already mounted devtmpfs there. */
+		if (mount(m[i].src, p, m[i].type, m[i].flags, NULL) < 0 && errno != EBUSY)
+			fail("mount %s", p);
+	}
+}
+
+/* Mount the root disk on /newroot and make it / (switch_root style: an
+ * initramfs cannot be pivot_root'ed away). */
+static void enter_root(const struct agent_config *c)
+{
+	unsigned long flags = c->root_ro ? MS_RDONLY : 0;
+
+	if (c->root_dev == NULL)
+		return;         /* run from the initramfs itself */
+	mkdir("/newroot", 0755);
+	if (mount(c->root_dev, "/newroot", c->root_fstype, flags, NULL) < 0)
+		fail("mount %s (%s) on /newroot", c->root_dev, c->root_fstype);
+	mount_essentials("/newroot");
+	if (chdir("/newroot") < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
+	    chdir("/") < 0)
+		fail("switching to the root disk");
+}
+
+static void open_console(void)
+{
+	int fd = open("/dev/hvc0", O_RDWR | O_NOCTTY);
+
+	if (fd < 0) {
+		say("no /dev/hvc0 (%s); keeping the kernel console", strerror(errno));
+		return;
+	}
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+}
+
+/* In the child: apply settings, then exec.  Order: rlimits and hostname
+ * need privileges, so they go before dropping to the user. */
+static __attribute__((noreturn)) void run_process(const struct agent_config *c)
+{
+	extern char **environ;
+
+	setsid();
+	for (int i = 0; i < c->nrlimits; i++)
+		if (setrlimit(c->rlimits[i].resource, &c->rlimits[i].lim) < 0)
+			fail("setrlimit %d", c->rlimits[i].resource);
+	if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0)
+		fail("sethostname");
+	if (c->has_user) {
+		if (setgroups((size_t)c->ngroups, c->groups) < 0 || setgid(c->gid) < 0 ||
+		    setuid(c->uid) < 0)
+			fail("switching to uid %u gid %u", c->uid, c->gid);
+	}
+	if (chdir(c->cwd ? c->cwd : "/") < 0)
+		fail("chdir %s", c->cwd);
+	/* execvpe searches the PATH of *our* environment: install theirs. */
+	environ = (char **)c->envp;
+	execvpe(c->argv[0], c->argv, (char **)c->envp);
+	fail("exec %s", c->argv[0]);
+}
+
+int main(void)
+{
+	static struct agent_config cfg;
+	int status = 0;
+	pid_t child;
+
+	if (getpid() != 1)
+		say("warning: not PID 1");
+	mount_essentials("");
+	open_console();
+	read_config(&cfg, config_path());
+	enter_root(&cfg);
+	child = fork();
+	if (child < 0)
+		fail("fork");
+	if (child == 0)
+		run_process(&cfg);
+	/* As PID 1 we also reap orphans; only our child's status counts. */
+	for (;;) {
+		int st;
+		pid_t p = wait(&st);
+
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p < 0)
+			break;
+		if (p == child) {
+			status = WIFEXITED(st) ? WEXITSTATUS(st) :
+				 WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255;
+			break;
+		}
+	}
+	/* Let the console drain before the VM stops. */
+	tcdrain(1);
+	power_off(status);
+}
