@@ -106,6 +106,11 @@ static int cmd_vm_boot(struct cli_global *g, int argc, char **argv)
 			(unsigned long long)st.mmio_exits, st.run_ns / 1e6,
 			(unsigned long long)st.guest_errors, st.used_ioeventfd ? "yes" : "no",
 			st.used_irqfd ? "yes" : "no");
+	if (stats)
+		fprintf(stderr, "hull vm-boot: peak RSS %llu KiB, guest RAM resident %llu KiB, "
+			"monitor overhead ~%lld KiB\n", (unsigned long long)st.peak_rss_kib,
+			(unsigned long long)st.guest_resident_kib,
+			(long long)st.peak_rss_kib - (long long)st.guest_resident_kib);
 	for (int i = 0; stats && i < VMM_STATS_TOP_PORTS && st.top_ports[i].exits; i++)
 		fprintf(stderr, "hull vm-boot:   port 0x%x: %llu exits\n", st.top_ports[i].port,
 			(unsigned long long)st.top_ports[i].exits);

@@ -60,6 +60,8 @@ struct vmm_stats {
 	uint64_t guest_errors;  /* malformed requests rejected */
 	uint64_t run_ns;        /* vCPUs started .. VM stopped */
 	bool used_ioeventfd, used_irqfd;
+	uint64_t peak_rss_kib;      /* monitor process high-water mark, guest RAM included */
+	uint64_t guest_resident_kib; /* guest RAM pages resident at the end */
 	struct { uint16_t port; uint64_t exits; } top_ports[VMM_STATS_TOP_PORTS];
 };
 

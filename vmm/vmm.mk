@@ -35,3 +35,23 @@ check-vmm: $(VMM_TEST_BIN)
 check-unit: check-vmm
 
 -include vmm/guest/guest.mk
+
+# Assets for vmm/tests/linux-boot.bats, which runs in the test VM (the VM
+# sees the repo, build/ included, read-only).  vm-kernel must have run.
+VMM_ASSETS := $(BUILD)/vmm/tests/assets/agent.cpio.gz
+$(VMM_ASSETS): vmm/tests/make-test-assets.sh $(VM_AGENT)
+	vmm/tests/make-test-assets.sh $(VM_AGENT) $(dir $@)
+
+vm-test-assets: $(HULL) $(VMM_ASSETS)
+	@mkdir -p $(BUILD)/vmm/guest
+	@k=$$(HULL_KERNEL_CACHE=$${HULL_KERNEL_CACHE:-/var/cache/hull/kernel} \
+		sh -c 'd=$$HULL_KERNEL_CACHE/$$(cat vmm/guest/kernel.config vmm/guest/build-kernel.sh | sha256sum | cut -c1-16); \
+		[ -f $$d/bzImage ] && echo $$d'); \
+	if [ -n "$$k" ]; then cp $$k/bzImage $$k/vmlinux $(BUILD)/vmm/guest/; \
+	else echo "vm-test-assets: no cached Hull kernel (make vm-kernel); its tests will skip"; fi
+	@d=$$(ls /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -1); \
+	if [ -n "$$d" ]; then cp $$d $(BUILD)/vmm/guest/debian-vmlinuz; fi
+
+.PHONY: vm-test-assets
+VM_BATS += vmm/tests/linux-boot.bats
+VM_DEPS += vm-test-assets
