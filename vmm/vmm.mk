@@ -28,7 +28,15 @@ $(VMM_TEST_BIN): vmm/tests/test_vmm_guest.c $(LIBHULL) $(VMM_TEST_GUEST)
 		-DHULL_TEST_GUEST='"$(abspath $(VMM_TEST_GUEST))"' -o $@ $< \
 		-Wl,--whole-archive $(LIBHULL) -Wl,--no-whole-archive $(PKG_LIBS) $(EXTRA_LIBS)
 
-check-vmm: $(VMM_TEST_BIN)
+VMM_BOOT_TEST := $(BUILD)/vmm/tests/test_boot
+
+$(VMM_BOOT_TEST): vmm/tests/test_boot.c $(LIBHULL)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< \
+		-Wl,--whole-archive $(LIBHULL) -Wl,--no-whole-archive $(PKG_LIBS) $(EXTRA_LIBS)
+
+check-vmm: $(VMM_TEST_BIN) $(VMM_BOOT_TEST)
+	@echo "# $(VMM_BOOT_TEST)"; $(VMM_BOOT_TEST)
 	@echo "# $(VMM_TEST_BIN)"; $(VMM_TEST_BIN)
 
 # The KVM test is part of the unit suite (it needs no Linux guest).
