@@ -20,7 +20,7 @@ WARN      += -Werror
 endif
 OPT       ?= -O2 -g
 CFLAGS    ?=
-CPPFLAGS  += -D_GNU_SOURCE -DHULL_VERSION='"$(VERSION)"' -I.
+CPPFLAGS  += -Ulinux -D_GNU_SOURCE -DHULL_VERSION='"$(VERSION)"' -I.
 ALL_CFLAGS := -std=gnu11 $(OPT) $(WARN) -fstack-protector-strong \
               -D_FORTIFY_SOURCE=2 -fPIE $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS   += -pie -Wl,-z,relro,-z,now

@@ -25,6 +25,7 @@ struct cli_command {
 	const char *usage;         /* full text for `hull VERB --help` */
 	int (*run)(struct cli_global *g, int argc, char **argv);
 	bool hidden;               /* not listed in --help (debug verbs) */
+	bool enters_container;     /* re-exec from a sealed copy first (CVE-2019-5736) */
 };
 
 #define HULL_COMMAND(var) \
@@ -45,5 +46,13 @@ void cli_log(const struct cli_global *g, const char *level, const char *fmt, ...
 	__attribute__((format(printf, 3, 4)));
 /* True if argv has -h/--help before "--" (and prints cmd->usage). */
 bool cli_wants_help(const struct cli_command *cmd, int argc, char **argv);
+
+struct create_opts;
+/* create and run share their flags; run adds --detach and --vm. */
+int cli_parse_create(const struct cli_global *g, const char *verb, int argc,
+		     char **argv, struct create_opts *o, bool *detach);
+/* The verb's one positional argument (the container id), or an error. */
+const char *cli_one_id(const struct cli_global *g, const char *verb, int argc,
+		       char **argv);
 
 #endif

@@ -236,6 +236,7 @@ static int member(const json_node *obj, const char *key, const char *path,
 	const json_node *v = json_object_get(obj, key);
 	enum json_type t;
 
+	*out = NULL;
 	if (v == NULL)
 		return 0;
 	t = json_type_of(v);
@@ -263,7 +264,7 @@ int json_get_array(const json_node *obj, const char *key, const char *path,
 int json_get_string(const json_node *obj, const char *key, const char *path,
 		    char **out, struct hull_error *err)
 {
-	const json_node *v;
+	const json_node *v = NULL;
 	int r = member(obj, key, path, JSON_STRING, &v, err);
 	char *s;
 
@@ -280,7 +281,7 @@ int json_get_string(const json_node *obj, const char *key, const char *path,
 int json_get_bool(const json_node *obj, const char *key, const char *path,
 		  bool *out, struct hull_error *err)
 {
-	const json_node *v;
+	const json_node *v = NULL;
 	int r = member(obj, key, path, JSON_BOOL, &v, err);
 
 	if (r > 0)
@@ -291,7 +292,7 @@ int json_get_bool(const json_node *obj, const char *key, const char *path,
 int json_get_int64(const json_node *obj, const char *key, const char *path,
 		   int64_t min, int64_t max, int64_t *out, struct hull_error *err)
 {
-	const json_node *v;
+	const json_node *v = NULL;
 	int r = member(obj, key, path, JSON_NUMBER, &v, err);
 	int64_t x;
 
@@ -311,7 +312,7 @@ int json_get_int64(const json_node *obj, const char *key, const char *path,
 int json_get_uint64(const json_node *obj, const char *key, const char *path,
 		    uint64_t max, uint64_t *out, struct hull_error *err)
 {
-	const json_node *v;
+	const json_node *v = NULL;
 	int r = member(obj, key, path, JSON_NUMBER, &v, err);
 	uint64_t x;
 

@@ -1,0 +1,104 @@
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "runtime/lifecycle.h"
+
+int cli_parse_create(const struct cli_global *g, const char *verb, int argc,
+		     char **argv, struct create_opts *o, bool *detach)
+{
+	static const struct option opts[] = {
+		{ "bundle", required_argument, NULL, 'b' },
+		{ "console-socket", required_argument, NULL, 'c' },
+		{ "pid-file", required_argument, NULL, 'p' },
+		{ "no-pivot", no_argument, NULL, 'P' },
+		{ "no-new-keyring", no_argument, NULL, 'K' },
+		{ "preserve-fds", required_argument, NULL, 'F' },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "keep", no_argument, NULL, 'k' },
+		{ "no-subreaper", no_argument, NULL, 'S' },
+		{ "vm", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->root = g->root;
+	o->systemd_cgroup = g->systemd_cgroup;
+	while ((c = getopt_long_only(argc, argv, "+b:d", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b': o->bundle = optarg; break;
+		case 'c': o->console_socket = optarg; break;
+		case 'p': o->pid_file = optarg; break;
+		case 'P': o->no_pivot = true; break;
+		case 'K': o->no_new_keyring = true; break;
+		case 'F': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+
+			if (*end || n < 0 || n > 65536)
+				return cli_usage_error(g, verb, "--preserve-fds: \"%s\" is not a count", optarg) ? -1 : -1;
+			o->preserve_fds = (int)n;
+			break;
+		}
+		case 'd':
+			if (detach == NULL)
+				return cli_usage_error(g, verb, "unknown flag --detach") ? -1 : -1;
+			*detach = true;
+			break;
+		case 'k': case 'S': break;
+		case 'V': o->vm = true; break;
+		default:
+			return cli_usage_error(g, verb, "invalid flags") ? -1 : -1;
+		}
+	}
+	o->id = cli_one_id(g, verb, argc, argv);
+	return o->id ? 0 : -1;
+}
+
+const char *cli_one_id(const struct cli_global *g, const char *verb, int argc,
+		       char **argv)
+{
+	if (optind >= argc) {
+		cli_usage_error(g, verb, "a container id is required");
+		return NULL;
+	}
+	if (optind + 1 < argc) {
+		cli_usage_error(g, verb, "unexpected argument \"%s\"", argv[optind + 1]);
+		return NULL;
+	}
+	return argv[optind];
+}
+
+static int cmd_create(struct cli_global *g, int argc, char **argv)
+{
+	struct create_opts o;
+	struct hull_error err = { 0 };
+
+	if (cli_parse_create(g, "create", argc, argv, &o, NULL) < 0)
+		return 1;
+	if (hull_create(&o, NULL, &err) < 0)
+		return cli_fail(g, &err);
+	return 0;
+}
+
+HULL_COMMAND(create_cmd) = {
+	.name = "create",
+	.summary = "create a container (its process waits for 'start')",
+	.usage =
+	"Usage: hull create [options] ID\n"
+	"\n"
+	"Creates container ID from the OCI bundle; the process is set up and waits\n"
+	"for 'hull start ID'.\n"
+	"\n"
+	"  --bundle, -b DIR        bundle directory (default: current directory)\n"
+	"  --console-socket PATH   unix socket that receives the pty master (SCM_RIGHTS)\n"
+	"                          when process.terminal is true\n"
+	"  --pid-file FILE         write the container process's pid to FILE\n"
+	"  --no-pivot              use MS_MOVE + chroot instead of pivot_root\n"
+	"  --no-new-keyring        keep the caller's session keyring\n"
+	"  --preserve-fds N        pass fds 3 .. 3+N-1 to the process\n",
+	.run = cmd_create,
+	.enters_container = true,
+};

@@ -1,0 +1,42 @@
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "runtime/lifecycle.h"
+
+static int cmd_run(struct cli_global *g, int argc, char **argv)
+{
+	struct create_opts o;
+	struct hull_error err = { 0 };
+	bool detach = false;
+	int status = 0;
+
+	if (cli_parse_create(g, "run", argc, argv, &o, &detach) < 0)
+		return 1;
+	if (hull_run(&o, detach, &status, &err) < 0)
+		return cli_fail(g, &err);
+	return status;
+}
+
+HULL_COMMAND(run_cmd) = {
+	.name = "run",
+	.summary = "create and start a container, and wait for it",
+	.usage =
+	"Usage: hull run [options] ID\n"
+	"\n"
+	"Creates and starts container ID.  In the foreground, Hull forwards signals\n"
+	"to the process, attaches stdio (or proxies the terminal when\n"
+	"process.terminal is true), exits with the process's status (128+N when\n"
+	"killed by signal N) and deletes the container afterwards.\n"
+	"\n"
+	"  --bundle, -b DIR        bundle directory (default: current directory)\n"
+	"  --detach, -d            return once the process runs\n"
+	"  --console-socket PATH   send the pty master there instead of proxying it\n"
+	"  --pid-file FILE         write the container process's pid to FILE\n"
+	"  --no-pivot              use MS_MOVE + chroot instead of pivot_root\n"
+	"  --no-new-keyring        keep the caller's session keyring\n"
+	"  --preserve-fds N        pass fds 3 .. 3+N-1 to the process\n"
+	"  --vm                    run the container in a microVM sandbox\n"
+	"  --keep, --no-subreaper  accepted for runc compatibility\n",
+	.run = cmd_run,
+	.enters_container = true,
+};

@@ -1,0 +1,442 @@
+/* The container's root filesystem, built in the child's new mount
+ * namespace: propagation, the rootfs bind, every config mount, /dev, then
+ * pivot_root and the read-only / masked paths.
+ *
+ * Ordering constraints (each explained where it happens):
+ *   1. "/" becomes rslave (or linux.rootfsPropagation) before any mount, so
+ *      nothing we mount propagates back to the host.
+ *   2. The rootfs is bind-mounted onto itself: pivot_root needs new_root to
+ *      be a mount point.
+ *   3. Config mounts go in order: later entries may mount inside earlier
+ *      ones (/dev then /dev/pts).
+ *   4. Devices come after the /dev mount they live in.
+ *   5. Masked and read-only paths, sysctls and root.readonly come after
+ *      pivot_root, against the container's own /proc and /sys. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "cgroups/cgroup.h"
+#include "namespaces/safepath.h"
+#include "runtime/cleanup.h"
+#include "runtime/fsutil.h"
+#include "runtime/launch.h"
+
+static bool in_userns(const struct launch *l)
+{
+	return l->spec->linux.ns[NS_USER].enabled;
+}
+
+/* Makes the rootfs's parent mount private: pivot_root(2) refuses a
+ * new_root whose parent mount is shared, and the host's / usually is. */
+static int make_parent_private(const char *rootfs, struct hull_error *err)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s", rootfs);
+	for (;;) {
+		if (mount(NULL, path, NULL, MS_PRIVATE, NULL) == 0)
+			return 0;
+		if (errno != EINVAL)
+			return hull_error_errno(err, "making %s private", path);
+		/* EINVAL: not a mount point; walk up. */
+		char *slash = strrchr(path, '/');
+
+		if (slash == NULL || slash == path) {
+			if (mount(NULL, "/", NULL, MS_PRIVATE, NULL) < 0)
+				return hull_error_errno(err, "making / private");
+			return 0;
+		}
+		*slash = '\0';
+	}
+}
+
+static int mount_bind(struct launch *l, const struct spec_mount *m, int dstfd,
+		      struct hull_error *err)
+{
+	char src[PATH_MAX], sbuf[64], dbuf[64];
+	autoclose int srcfd = -1;
+	autoclose int topfd = -1;
+	unsigned long flags = MS_BIND | (m->recursive ? MS_REC : 0);
+
+	if (m->source[0] == '/')
+		snprintf(src, sizeof(src), "%s", m->source);
+	else
+		snprintf(src, sizeof(src), "%s/%s", l->c->bundle, m->source);
+	/* The source is on the host side, chosen by whoever wrote the config
+	 * (trusted); open it once and mount from the fd so the object we
+	 * checked is the object we mount. */
+	srcfd = open(src, O_PATH | O_CLOEXEC);
+	if (srcfd < 0)
+		return hull_error_errno(err, "mounts: bind source %s", src);
+	if (mount(safepath_fdpath(sbuf, sizeof(sbuf), srcfd),
+		  safepath_fdpath(dbuf, sizeof(dbuf), dstfd), NULL, flags, NULL) < 0)
+		return hull_error_errno(err, "bind mount %s on %s", src, m->destination);
+	if (!m->need_remount)
+		return 0;
+	/* A bind mount takes flags only through a second, remount call, and
+	 * that call must name the new mount, so re-resolve the target. */
+	topfd = safepath_open(l->rootfs_fd, m->destination, O_PATH, err);
+	if (topfd < 0)
+		return -1;
+	if (mount(NULL, safepath_fdpath(dbuf, sizeof(dbuf), topfd), NULL,
+		  MS_REMOUNT | MS_BIND | (m->flags & ~(unsigned long)(MS_REMOUNT | MS_BIND | MS_REC)),
+		  NULL) < 0)
+		return hull_error_errno(err, "remounting %s with its options", m->destination);
+	return 0;
+}
+
+/* The cgroup module mounts a tree (v1: a tmpfs, then one bind per
+ * controller inside it), so its target must be a path that walks into the
+ * new tmpfs once mounted, which /proc/self/fd/N of the mountpoint does not.
+ * Give it "<parent fd>/<name>": the parent is resolved inside the rootfs,
+ * and the last component is checked to be a real directory, not a link. */
+static int mount_cgroup(struct launch *l, const struct spec_mount *m,
+			unsigned long flags, struct hull_error *err)
+{
+	char parent[PATH_MAX], target[PATH_MAX];
+	const char *name = strrchr(m->destination, '/');
+	autoclose int pfd = -1;
+	struct stat st;
+
+	snprintf(parent, sizeof(parent), "%.*s", (int)(name - m->destination), m->destination);
+	name++;
+	pfd = safepath_open(l->rootfs_fd, parent[0] ? parent : "/", O_PATH | O_DIRECTORY, err);
+	if (pfd < 0)
+		return -1;
+	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+		return hull_error_set(err, ENOTDIR, "mounting cgroup at %s: not a directory",
+				      m->destination);
+	snprintf(target, sizeof(target), "/proc/self/fd/%d/%s", pfd, name);
+	if (cgroup_mount_in_container(l->cgroup, target, flags, err) < 0)
+		return hull_error_prefix(err, "mounting cgroup at %s", m->destination);
+	return 0;
+}
+
+static int mount_special(struct launch *l, const struct spec_mount *m,
+			 int dstfd, struct hull_error *err)
+{
+	char dbuf[64];
+	const char *type = m->type;
+	unsigned long flags = m->flags & ~(unsigned long)MS_REMOUNT;
+
+	safepath_fdpath(dbuf, sizeof(dbuf), dstfd);
+	if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0)
+		return mount_cgroup(l, m, flags, err);
+	if (mount(m->source ? m->source : type, dbuf, type, flags, m->data) == 0)
+		return 0;
+	/* sysfs can only be mounted by the owner of the network namespace;
+	 * without a new one, bind the host's (read-only when asked), as runc
+	 * does. */
+	if (strcmp(type, "sysfs") == 0 && (errno == EPERM || errno == EBUSY) &&
+	    !l->spec->linux.ns[NS_NET].enabled) {
+		if (mount("/sys", dbuf, NULL, MS_BIND | MS_REC, NULL) == 0)
+			return 0;
+	}
+	return hull_error_errno(err, "mount %s (%s) on %s", m->source ? m->source : type,
+				type, m->destination);
+}
+
+static bool is_file_source(const struct launch *l, const struct spec_mount *m)
+{
+	char src[PATH_MAX];
+	struct stat st;
+
+	if (!m->bind)
+		return false;
+	if (m->source[0] == '/')
+		snprintf(src, sizeof(src), "%s", m->source);
+	else
+		snprintf(src, sizeof(src), "%s/%s", l->c->bundle, m->source);
+	return stat(src, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
+static int mount_one(struct launch *l, const struct spec_mount *m,
+		     struct hull_error *err)
+{
+	autoclose int dstfd = -1;
+	char dbuf[64];
+
+	dstfd = safepath_mkdir_open(l->rootfs_fd, m->destination,
+				    !is_file_source(l, m), 0755, err);
+	if (dstfd < 0)
+		return -1;
+	if (m->bind) {
+		if (mount_bind(l, m, dstfd, err) < 0)
+			return -1;
+	} else if (mount_special(l, m, dstfd, err) < 0) {
+		return -1;
+	}
+	if (m->propagation) {
+		autoclose int topfd = safepath_open(l->rootfs_fd, m->destination, O_PATH, err);
+
+		if (topfd < 0)
+			return -1;
+		if (mount(NULL, safepath_fdpath(dbuf, sizeof(dbuf), topfd), NULL,
+			  m->propagation, NULL) < 0)
+			return hull_error_errno(err, "setting propagation of %s", m->destination);
+	}
+	return 0;
+}
+
+struct default_dev {
+	const char *path;
+	mode_t mode;
+	unsigned int major, minor;
+};
+
+static const struct default_dev default_devs[] = {
+	{ "/dev/null", 0666, 1, 3 },   { "/dev/zero", 0666, 1, 5 },
+	{ "/dev/full", 0666, 1, 7 },   { "/dev/random", 0666, 1, 8 },
+	{ "/dev/urandom", 0666, 1, 9 }, { "/dev/tty", 0666, 5, 0 },
+};
+
+static int make_device(struct launch *l, const char *path, char type,
+		       unsigned int major, unsigned int minor, mode_t perm,
+		       uid_t uid, gid_t gid, struct hull_error *err)
+{
+	autoclose int pfd = -1;
+	autoclose int fd = -1;
+	char parent[PATH_MAX], dbuf[64];
+	const char *name = strrchr(path, '/');
+	mode_t fmt = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
+
+	snprintf(parent, sizeof(parent), "%.*s", (int)(name - path), path);
+	name++;
+	pfd = safepath_mkdir_open(l->rootfs_fd, parent[0] ? parent : "/", true, 0755, err);
+	if (pfd < 0)
+		return -1;
+	close(pfd);
+	pfd = safepath_open(l->rootfs_fd, parent[0] ? parent : "/", O_PATH | O_DIRECTORY, err);
+	if (pfd < 0)
+		return -1;
+	if (in_userns(l) && type != 'p') {
+		char host[64];
+
+		/* mknod is not allowed in a user namespace: bind the host's
+		 * node instead, as runc does. */
+		fd = safepath_mkdir_open(l->rootfs_fd, path, false, 0644, err);
+		if (fd < 0)
+			return -1;
+		snprintf(host, sizeof(host), "/dev/%s", name);
+		if (mount(host, safepath_fdpath(dbuf, sizeof(dbuf), fd), NULL, MS_BIND, NULL) < 0)
+			return hull_error_errno(err, "bind mounting device %s", path);
+		return 0;
+	}
+	unlinkat(pfd, name, 0);
+	if (mknodat(pfd, name, fmt | perm, makedev(major, minor)) < 0)
+		return hull_error_errno(err, "mknod %s", path);
+	/* mknod's mode went through the umask; set it exactly. */
+	if (fchmodat(pfd, name, perm, 0) < 0)
+		return hull_error_errno(err, "chmod %s", path);
+	if (fchownat(pfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return hull_error_errno(err, "chown %s", path);
+	return 0;
+}
+
+static bool dev_is_mounted(const struct spec *s)
+{
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (strcmp(s->mounts[i].destination, "/dev") == 0)
+			return true;
+	return false;
+}
+
+static int setup_dev(struct launch *l, struct hull_error *err)
+{
+	static const char *const links[][2] = {
+		{ "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
+		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
+		{ "pts/ptmx", "ptmx" },
+	};
+	const struct spec_linux *lx = &l->spec->linux;
+	autoclose int devfd = -1;
+
+	/* Default devices only when /dev is ours (a tmpfs from the config);
+	 * a bind-mounted host /dev already has them. */
+	if (dev_is_mounted(l->spec)) {
+		for (size_t i = 0; i < sizeof(default_devs) / sizeof(default_devs[0]); i++) {
+			const struct default_dev *d = &default_devs[i];
+
+			if (make_device(l, d->path, 'c', d->major, d->minor, d->mode,
+					0, 0, err) < 0)
+				return -1;
+		}
+		devfd = safepath_open(l->rootfs_fd, "/dev", O_PATH | O_DIRECTORY, err);
+		if (devfd < 0)
+			return -1;
+		for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+			unlinkat(devfd, links[i][1], 0);
+			if (symlinkat(links[i][0], devfd, links[i][1]) < 0 && errno != EEXIST)
+				return hull_error_errno(err, "symlink /dev/%s", links[i][1]);
+		}
+	}
+	for (size_t i = 0; i < lx->n_devices; i++) {
+		const struct spec_device *d = &lx->devices[i];
+		char t = d->type == 'u' ? 'c' : d->type;
+
+		if (make_device(l, d->path, t, (unsigned int)d->major, (unsigned int)d->minor,
+				d->has_mode ? d->file_mode & 07777 : 0666,
+				d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0, err) < 0)
+			return hull_error_prefix(err, "linux.devices[%zu]", i);
+	}
+	return 0;
+}
+
+int rootfs_prepare(struct launch *l, struct hull_error *err)
+{
+	const struct spec *s = l->spec;
+	unsigned long prop = s->linux.rootfs_propagation ? s->linux.rootfs_propagation
+							  : MS_SLAVE | MS_REC;
+	struct stat st;
+
+	/* (1) No mount event may leak to the host: make our copy of the
+	 * tree slave (or what the config asks) before mounting anything. */
+	if (mount(NULL, "/", NULL, prop, NULL) < 0)
+		return hull_error_errno(err, "setting / propagation");
+	if (stat(s->root_path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return hull_error_errno(err, "root.path %s", s->root_path);
+	if (make_parent_private(s->root_path, err) < 0)
+		return -1;
+	/* (2) pivot_root needs the new root to be a mount point. */
+	if (mount(s->root_path, s->root_path, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return hull_error_errno(err, "bind mounting rootfs %s", s->root_path);
+	/* Reopen: the fd must name the new bind mount, not the dentry under it. */
+	if (l->rootfs_fd >= 0)
+		close(l->rootfs_fd);
+	l->rootfs_fd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (l->rootfs_fd < 0)
+		return hull_error_errno(err, "open rootfs %s", s->root_path);
+	/* (3) Config mounts, in order. */
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (mount_one(l, &s->mounts[i], err) < 0)
+			return hull_error_prefix(err, "mounts[%zu]", i);
+	if (l->notify_dir) {
+		struct spec_mount nm = {
+			.destination = (char *)"/run/notify", .source = (char *)l->notify_dir,
+			.bind = true,
+		};
+
+		if (mount_one(l, &nm, err) < 0)
+			return hull_error_prefix(err, "NOTIFY_SOCKET");
+	}
+	/* (4) Devices live inside the /dev mount made above. */
+	return setup_dev(l, err);
+}
+
+static int pivot_root_fd(struct launch *l, struct hull_error *err)
+{
+	/* pivot_root(".", ".") stacks the old root on top of the new one;
+	 * it is then detached.  The old root first goes rslave so that the
+	 * detach does not propagate unmounts to the host. */
+	if (fchdir(l->rootfs_fd) < 0)
+		return hull_error_errno(err, "chdir to rootfs");
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return hull_error_errno(err, "pivot_root");
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return hull_error_errno(err, "making old root slave");
+	if (umount2(".", MNT_DETACH) < 0)
+		return hull_error_errno(err, "detaching old root");
+	if (chdir("/") < 0)
+		return hull_error_errno(err, "chdir /");
+	return 0;
+}
+
+static int move_root(struct launch *l, struct hull_error *err)
+{
+	/* --no-pivot (for ramfs roots, where pivot_root fails): move the
+	 * rootfs mount over "/" and chroot into it. */
+	if (fchdir(l->rootfs_fd) < 0)
+		return hull_error_errno(err, "chdir to rootfs");
+	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+		return hull_error_errno(err, "moving rootfs to /");
+	if (chroot(".") < 0)
+		return hull_error_errno(err, "chroot");
+	if (chdir("/") < 0)
+		return hull_error_errno(err, "chdir /");
+	return 0;
+}
+
+int rootfs_pivot(struct launch *l, struct hull_error *err)
+{
+	int r = l->no_pivot ? move_root(l, err) : pivot_root_fd(l, err);
+
+	close(l->rootfs_fd);
+	l->rootfs_fd = -1;
+	return r;
+}
+
+static int mask_path(const char *path, struct hull_error *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : hull_error_errno(err, "linux.maskedPaths: %s", path);
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0k") < 0)
+			return hull_error_errno(err, "linux.maskedPaths: masking %s", path);
+		return 0;
+	}
+	if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0 && errno != ENOENT)
+		return hull_error_errno(err, "linux.maskedPaths: masking %s", path);
+	return 0;
+}
+
+static int readonly_path(const char *path, struct hull_error *err)
+{
+	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return errno == ENOENT ? 0 : hull_error_errno(err, "linux.readonlyPaths: %s", path);
+	if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID |
+		  MS_NODEV | MS_NOEXEC, NULL) < 0 &&
+	    mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+		return hull_error_errno(err, "linux.readonlyPaths: remounting %s", path);
+	return 0;
+}
+
+static int apply_sysctl(const char *key, const char *value, struct hull_error *err)
+{
+	char path[PATH_MAX];
+	size_t n;
+
+	n = (size_t)snprintf(path, sizeof(path), "/proc/sys/%s", key);
+	if (n >= sizeof(path))
+		return hull_error_set(err, ENAMETOOLONG, "linux.sysctl.%s: too long", key);
+	for (char *p = path + 10; *p; p++)
+		if (*p == '.')
+			*p = '/';
+	if (strstr(key, "..") || strchr(key, '/'))
+		return hull_error_set(err, EINVAL, "linux.sysctl.%s: invalid key", key);
+	if (fs_write_file(path, value, strlen(value), err) < 0)
+		return hull_error_prefix(err, "linux.sysctl.%s", key);
+	return 0;
+}
+
+int rootfs_finalize(struct launch *l, struct hull_error *err)
+{
+	const struct spec_linux *lx = &l->spec->linux;
+
+	if (lx->rootfs_propagation &&
+	    mount(NULL, "/", NULL, lx->rootfs_propagation, NULL) < 0)
+		return hull_error_errno(err, "linux.rootfsPropagation");
+	for (size_t i = 0; i < lx->n_sysctl; i++)
+		if (apply_sysctl(lx->sysctl_keys[i], lx->sysctl_values[i], err) < 0)
+			return -1;
+	for (size_t i = 0; i < lx->n_readonly_paths; i++)
+		if (readonly_path(lx->readonly_paths[i], err) < 0)
+			return -1;
+	for (size_t i = 0; i < lx->n_masked_paths; i++)
+		if (mask_path(lx->masked_paths[i], err) < 0)
+			return -1;
+	if (l->spec->root_readonly &&
+	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+		return hull_error_errno(err, "root.readonly: remounting / read-only");
+	return 0;
+}

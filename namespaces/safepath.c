@@ -1,0 +1,105 @@
+#include "namespaces/safepath.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime/cleanup.h"
+
+static int openat2_in_root(int rootfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (unsigned long long)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+
+	while (*path == '/')
+		path++;
+	if (*path == '\0')
+		path = ".";
+	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+}
+
+int safepath_open(int rootfd, const char *path, int flags, struct hull_error *err)
+{
+	int fd = openat2_in_root(rootfd, path, flags);
+
+	if (fd < 0)
+		return hull_error_errno(err, "open %s in rootfs", path);
+	return fd;
+}
+
+/* Splits "a/b/c" at its last component. */
+static void split_last(const char *path, char *parent, size_t psize,
+		       const char **last)
+{
+	const char *slash;
+
+	while (*path == '/')
+		path++;
+	slash = strrchr(path, '/');
+	if (slash == NULL) {
+		snprintf(parent, psize, ".");
+		*last = path;
+	} else {
+		snprintf(parent, psize, "%.*s", (int)(slash - path), path);
+		*last = slash + 1;
+	}
+}
+
+int safepath_mkdir_open(int rootfd, const char *path, bool dir, mode_t mode,
+			struct hull_error *err)
+{
+	char parent[PATH_MAX];
+	const char *last;
+	autoclose int pfd = -1;
+	int fd;
+
+	fd = openat2_in_root(rootfd, path, O_PATH);
+	if (fd >= 0)
+		return fd;
+	if (errno != ENOENT)
+		return hull_error_errno(err, "open %s in rootfs", path);
+	if (strlen(path) >= sizeof(parent))
+		return hull_error_set(err, ENAMETOOLONG, "%s: path too long", path);
+	split_last(path, parent, sizeof(parent), &last);
+	if (*last == '\0' || strcmp(last, "..") == 0 || strcmp(last, ".") == 0)
+		return hull_error_set(err, EINVAL, "%s: invalid mount target", path);
+	/* Parents are always directories; create them first, recursively,
+	 * each step confined to the rootfs. */
+	if (strcmp(parent, ".") != 0) {
+		pfd = safepath_mkdir_open(rootfd, parent, true, 0755, err);
+		if (pfd < 0)
+			return -1;
+		close(pfd);
+	}
+	pfd = openat2_in_root(rootfd, parent, O_PATH | O_DIRECTORY);
+	if (pfd < 0)
+		return hull_error_errno(err, "open %s in rootfs", parent);
+	/* mkdirat/mknodat on the parent fd never follow `last` if it is a
+	 * dangling symlink: they fail with EEXIST, and the open below
+	 * resolves it inside the root. */
+	if (dir) {
+		if (mkdirat(pfd, last, mode) < 0 && errno != EEXIST)
+			return hull_error_errno(err, "mkdir %s in rootfs", path);
+	} else {
+		if (mknodat(pfd, last, S_IFREG | 0644, 0) < 0 && errno != EEXIST)
+			return hull_error_errno(err, "create %s in rootfs", path);
+	}
+	fd = openat2_in_root(rootfd, path, O_PATH);
+	if (fd < 0)
+		return hull_error_errno(err, "open %s in rootfs", path);
+	return fd;
+}
+
+const char *safepath_fdpath(char *buf, size_t size, int fd)
+{
+	snprintf(buf, size, "/proc/self/fd/%d", fd);
+	return buf;
+}

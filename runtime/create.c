@@ -1,0 +1,325 @@
+/* `create`: validate everything, prepare everything, then spawn.
+ *
+ * Order: spec parse + validation (nothing touched yet) -> seccomp compile
+ * and environment (pure computation) -> state dir + lock -> exec fifo and
+ * config copy -> cgroup -> clone.  Each step after the state dir has an
+ * undo, run in reverse on failure, so a failed create leaves nothing. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroups/cgroup.h"
+#include "cgroups/resources.h"
+#include "runtime/cleanup.h"
+#include "runtime/fsutil.h"
+#include "runtime/launch.h"
+#include "runtime/lifecycle.h"
+#include "runtime/seccomp.h"
+#include "runtime/spec.h"
+#include "runtime/state.h"
+
+static char *now_rfc3339(void)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[64], *out = NULL;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (asprintf(&out, "%s.%09ldZ", buf, ts.tv_nsec) < 0)
+		return NULL;
+	return out;
+}
+
+static int check_preserved_fds(int n, struct hull_error *err)
+{
+	for (int fd = 3; fd < 3 + n; fd++)
+		if (fcntl(fd, F_GETFD) < 0)
+			return hull_error_set(err, EBADF,
+					      "--preserve-fds %d: fd %d is not open", n, fd);
+	return 0;
+}
+
+static int env_push(char ***env, size_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int env_push(char ***env, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	char *s, **nv;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0) {
+		va_end(ap);
+		return -1;
+	}
+	va_end(ap);
+	nv = realloc(*env, (*n + 2) * sizeof(char *));
+	if (nv == NULL) {
+		free(s);
+		return -1;
+	}
+	nv[(*n)++] = s;
+	nv[*n] = NULL;
+	*env = nv;
+	return 0;
+}
+
+/* The process environment plus what the runtime passes through:
+ * NOTIFY_SOCKET (rewritten to the in-container path) and socket
+ * activation's LISTEN_FDS. */
+static int build_env(const struct spec_process *p, bool notify, int listen_fds,
+		     char ***out, struct hull_error *err)
+{
+	char **env = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->n_env; i++)
+		if (env_push(&env, &n, "%s", p->env[i]) < 0)
+			goto oom;
+	if (notify && env_push(&env, &n, "NOTIFY_SOCKET=/run/notify/notify.sock") < 0)
+		goto oom;
+	if (listen_fds > 0 &&
+	    (env_push(&env, &n, "LISTEN_FDS=%d", listen_fds) < 0 ||
+	     env_push(&env, &n, "LISTEN_PID=1") < 0))
+		goto oom;
+	if (env == NULL && env_push(&env, &n, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") < 0)
+		goto oom;
+	*out = env;
+	return 0;
+oom:
+	strv_free(env);
+	return hull_error_errno(err, "building environment");
+}
+
+static int listen_fds_from_env(void)
+{
+	const char *fds = getenv("LISTEN_FDS");
+	const char *pid = getenv("LISTEN_PID");
+
+	if (fds == NULL)
+		return 0;
+	if (pid && atoi(pid) != getpid())
+		return 0;
+	return atoi(fds) > 0 ? atoi(fds) : 0;
+}
+
+static int copy_config(struct container *c, struct hull_error *err)
+{
+	autofree char *src = NULL;
+	autofree char *data = NULL;
+	size_t len = 0;
+
+	if (asprintf(&src, "%s/config.json", c->bundle) < 0)
+		return hull_error_errno(err, "asprintf");
+	if (fs_read_file(src, &data, &len, err) < 0)
+		return -1;
+	return fs_write_atomic(c->dir_fd, "config.json", data, len, 0600, err);
+}
+
+struct create_ctx {
+	struct spec *spec;
+	struct container *c;
+	struct launch l;
+	bool spawned;
+};
+
+static void create_undo(struct create_ctx *x)
+{
+	struct hull_error ignored = { 0 };
+
+	if (x->spawned && x->l.pid > 0) {
+		kill(x->l.pid, SIGKILL);
+		waitpid(x->l.pid, NULL, 0);
+	}
+	if (x->l.cgroup)
+		cgroup_destroy(x->l.cgroup, &ignored);
+	if (x->c)
+		container_remove_dir(x->c, &ignored);
+}
+
+static int prepare(const struct create_opts *o, struct create_ctx *x,
+		   struct hull_error *err)
+{
+	struct spec *s = x->spec;
+	int listen = listen_fds_from_env();
+	bool notify = getenv("NOTIFY_SOCKET") != NULL;
+	struct stat st;
+
+	if (s->process == NULL)
+		return hull_error_set(err, EINVAL, "process: missing (needed to create a container)");
+	if (stat(s->root_path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return hull_error_set(err, ENOENT, "root.path: %s is not a directory", s->root_path);
+	if (s->process->terminal && !o->tty_to_parent && o->console_socket == NULL)
+		return hull_error_set(err, EINVAL,
+				      "process.terminal is true: --console-socket is required");
+	if (s->linux.ns[NS_USER].enabled && s->linux.ns[NS_USER].path &&
+	    s->linux.ns[NS_PID].enabled && s->linux.ns[NS_PID].path == NULL)
+		return hull_error_set(err, ENOTSUP,
+				      "linux.namespaces: joining a user namespace by path while creating a new pid namespace is not supported");
+	if (check_preserved_fds(o->preserve_fds > listen ? o->preserve_fds : listen, err) < 0)
+		return -1;
+	if (s->linux.seccomp && seccomp_compile(s->linux.seccomp, &x->l.seccomp, err) < 0)
+		return -1;
+	if (build_env(s->process, notify, listen, &x->l.env, err) < 0)
+		return -1;
+	x->l.spec = s;
+	x->l.no_pivot = o->no_pivot;
+	x->l.no_new_keyring = o->no_new_keyring;
+	x->l.preserve_fds = o->preserve_fds > listen ? o->preserve_fds : listen;
+	x->l.tty_to_parent = o->tty_to_parent;
+	x->l.console_socket = o->console_socket;
+	x->l.fifo_fd = x->l.proc_fd = x->l.rootfs_fd = -1;
+	x->l.pty_master = -1;
+	return 0;
+}
+
+static int setup_state(const struct create_opts *o, struct create_ctx *x,
+		       const char *bundle, struct hull_error *err)
+{
+	struct container *c;
+	autofree char *fifo = NULL;
+	struct spec *s = x->spec;
+
+	if (container_new(o->root, o->id, &x->c, err) < 0)
+		return -1;
+	c = x->c;
+	x->l.c = c;
+	c->systemd_cgroup = o->systemd_cgroup;
+	if ((c->bundle = strdup(bundle)) == NULL || (c->rootfs = strdup(s->root_path)) == NULL ||
+	    (c->created = now_rfc3339()) == NULL)
+		return hull_error_errno(err, "strdup");
+	c->annotation_keys = calloc(s->n_annotations + 1, sizeof(char *));
+	c->annotation_values = calloc(s->n_annotations + 1, sizeof(char *));
+	if (c->annotation_keys == NULL || c->annotation_values == NULL)
+		return hull_error_errno(err, "calloc");
+	for (size_t i = 0; i < s->n_annotations; i++) {
+		c->annotation_keys[i] = strdup(s->annotation_keys[i]);
+		c->annotation_values[i] = strdup(s->annotation_values[i]);
+		c->n_annotations++;
+	}
+	if (asprintf(&fifo, "%s/%s", c->dir, HULL_EXEC_FIFO) < 0)
+		return hull_error_errno(err, "asprintf");
+	/* The fifo is the create/start gate: the child blocks opening it for
+	 * writing until `start` opens it for reading. */
+	if (mkfifo(fifo, 0600) < 0)
+		return hull_error_errno(err, "mkfifo %s", fifo);
+	x->l.fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
+	if (x->l.fifo_fd < 0)
+		return hull_error_errno(err, "open %s", fifo);
+	x->l.proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (x->l.proc_fd < 0)
+		return hull_error_errno(err, "open /proc");
+	x->l.rootfs_fd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (x->l.rootfs_fd < 0)
+		return hull_error_errno(err, "root.path: open %s", s->root_path);
+	if (getenv("NOTIFY_SOCKET")) {
+		static char notify_dir[PATH_MAX];
+
+		snprintf(notify_dir, sizeof(notify_dir), "%s/notify", c->dir);
+		if (mkdir(notify_dir, 0755) < 0)
+			return hull_error_errno(err, "mkdir %s", notify_dir);
+		x->l.notify_dir = notify_dir;
+	}
+	if (copy_config(c, err) < 0)
+		return -1;
+	/* Record the directory before anything else exists, so a runtime
+	 * killed from here on leaves something `delete --force` can read. */
+	return container_save(c, err);
+}
+
+static int setup_cgroup(const struct create_opts *o, struct create_ctx *x,
+			struct hull_error *err)
+{
+	struct cgroup_config cfg = {
+		.id = o->id,
+		.cgroups_path = x->spec->linux.cgroups_path,
+		.resources = x->spec->linux.resources,
+		.systemd = o->systemd_cgroup,
+	};
+
+	if (o->systemd_cgroup)
+		return hull_error_set(err, ENOTSUP,
+				      "--systemd-cgroup: the systemd cgroup driver is not available yet; use the default cgroupfs driver");
+	if (cgroup_manager_create(&cfg, &x->l.cgroup, err) < 0)
+		return -1;
+	x->c->cgroup = x->l.cgroup;
+	/* Save now: if we die during spawn, delete --force finds the group. */
+	return container_save(x->c, err);
+}
+
+static void launch_release(struct launch *l)
+{
+	if (l->fifo_fd >= 0)
+		close(l->fifo_fd);
+	if (l->proc_fd >= 0)
+		close(l->proc_fd);
+	if (l->rootfs_fd >= 0)
+		close(l->rootfs_fd);
+	seccomp_prog_free(l->seccomp);
+	strv_free(l->env);
+}
+
+int hull_create(const struct create_opts *o, struct created *out,
+		struct hull_error *err)
+{
+	struct create_ctx x;
+	char bundle[PATH_MAX];
+	int rc = -1;
+
+	memset(&x, 0, sizeof(x));
+	x.l.fifo_fd = x.l.proc_fd = x.l.rootfs_fd = -1;
+	if (state_validate_id(o->id, err) < 0)
+		return -1;
+	if (realpath(o->bundle ? o->bundle : ".", bundle) == NULL)
+		return hull_error_errno(err, "--bundle %s", o->bundle ? o->bundle : ".");
+	if (spec_load(bundle, &x.spec, err) < 0)
+		return -1;
+	if (prepare(o, &x, err) < 0)
+		goto out;
+	if (setup_state(o, &x, bundle, err) < 0 || setup_cgroup(o, &x, err) < 0)
+		goto undo;
+	x.spawned = true;
+	if (container_spawn(&x.l, err) < 0) {
+		x.spawned = false;
+		goto undo;
+	}
+	x.c->pid = x.l.pid;
+	x.c->pid_start = proc_start_time(x.l.pid);
+	if (container_save(x.c, err) < 0)
+		goto undo;
+	if (o->pid_file && fs_write_pid_file(o->pid_file, x.l.pid, err) < 0)
+		goto undo;
+	if (out) {
+		out->pid = x.l.pid;
+		out->pidfd = x.l.pidfd;
+		out->pty_master = x.l.pty_master;
+	} else {
+		if (x.l.pidfd >= 0)
+			close(x.l.pidfd);
+		if (x.l.pty_master >= 0)
+			close(x.l.pty_master);
+	}
+	rc = 0;
+	goto out;
+undo:
+	if (x.l.pty_master >= 0)
+		close(x.l.pty_master);
+	create_undo(&x);
+out:
+	x.l.cgroup = NULL; /* owned by the container */
+	launch_release(&x.l);
+	container_free(x.c);
+	spec_free(x.spec);
+	return rc;
+}

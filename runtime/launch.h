@@ -1,0 +1,71 @@
+/* What the parent prepares before cloning the container's first process
+ * (work before fork), and the entry points on both sides of the clone.
+ *
+ * Everything in struct launch is resolved, validated and allocated in the
+ * parent; the child between clone and execve only reads it.  The child
+ * shares nothing with the parent after the clone except the fds listed
+ * here, each of which it closes or marks CLOEXEC before execve. */
+#ifndef HULL_LAUNCH_H
+#define HULL_LAUNCH_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "runtime/error.h"
+#include "runtime/spec.h"
+#include "runtime/state.h"
+
+struct seccomp_prog;
+struct cgroup_manager;
+
+struct launch {
+	const struct spec *spec;
+	struct container *c;
+	struct cgroup_manager *cgroup;
+	struct seccomp_prog *seccomp;
+	char **env;                 /* final environment of the process */
+	char *exe;                  /* args[0] resolved in the rootfs, set by child */
+	bool no_pivot;
+	bool no_new_keyring;
+	int preserve_fds;           /* fds 3 .. 3+n-1 pass to the process */
+	bool tty_to_parent;         /* process.terminal without console socket */
+	const char *console_socket;
+
+	/* fds the child uses (all CLOEXEC in the parent): */
+	int sync_fd;                /* child's end of the sync socketpair */
+	int fifo_fd;                /* O_PATH on <state>/exec.fifo */
+	int proc_fd;                /* O_PATH on the host's /proc */
+	int rootfs_fd;              /* O_PATH|O_DIRECTORY on the rootfs */
+	const char *notify_dir;     /* <state>/notify when NOTIFY_SOCKET is set */
+
+	/* Filled by container_spawn for the caller: */
+	pid_t pid;
+	int pidfd;
+	int pty_master;             /* tty_to_parent: the master, else -1 */
+};
+
+/* Parent side: clone the child, map ids, place it in its cgroup, run the
+ * prestart/createRuntime hooks, forward the console and seccomp fds, and
+ * wait until the child is parked on the exec fifo.  On failure the child
+ * is killed and reaped. */
+int container_spawn(struct launch *l, struct hull_error *err);
+
+/* Child side: never returns. */
+__attribute__((noreturn)) void container_child(struct launch *l);
+
+/* Steps of the child (namespaces/rootfs.c, runtime/process_apply.c). */
+int rootfs_prepare(struct launch *l, struct hull_error *err);
+int rootfs_pivot(struct launch *l, struct hull_error *err);
+int rootfs_finalize(struct launch *l, struct hull_error *err);
+int process_apply_settings(struct launch *l, const struct spec_process *p,
+			   struct hull_error *err);
+int process_apply_identity(const struct spec_process *p,
+			   const struct seccomp_prog *early_seccomp,
+			   struct hull_error *err);
+int process_resolve_exe(const struct spec_process *p, char **env, char **out,
+			struct hull_error *err);
+int process_close_fds(int keep_upto, struct hull_error *err);
+int process_setup_tty(int sync_fd, bool bind_console, const struct spec_process *p,
+		      struct hull_error *err);
+
+#endif

@@ -1,0 +1,73 @@
+/* The container lifecycle: the library entry points behind the CLI verbs.
+ * Each takes the state root and a container id, locks the container for
+ * the duration, and reports errors through struct hull_error. */
+#ifndef HULL_LIFECYCLE_H
+#define HULL_LIFECYCLE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "runtime/error.h"
+
+struct create_opts {
+	const char *root;
+	const char *id;
+	const char *bundle;
+	const char *pid_file;
+	const char *console_socket;
+	bool no_pivot;
+	bool no_new_keyring;
+	bool systemd_cgroup;
+	int preserve_fds;
+	bool vm;                    /* --vm: the microVM backend */
+	/* set by hull_run: the pty master comes back instead of going to a
+	 * console socket. */
+	bool tty_to_parent;
+};
+
+struct created {
+	pid_t pid;
+	int pidfd;                  /* -1 if unavailable */
+	int pty_master;             /* -1 unless tty_to_parent */
+};
+
+int hull_create(const struct create_opts *o, struct created *out,
+		struct hull_error *err);
+int hull_start(const char *root, const char *id, struct hull_error *err);
+/* sig: a number; all: every process in the container's cgroup. */
+int hull_kill(const char *root, const char *id, int sig, bool all,
+	      struct hull_error *err);
+int hull_delete(const char *root, const char *id, bool force,
+		struct hull_error *err);
+/* The spec's state JSON (caller frees). */
+int hull_state(const char *root, const char *id, char **json,
+	       struct hull_error *err);
+/* create + start + wait in the foreground (signals forwarded, the tty
+ * proxied), then delete.  *status is the exit code to return: the
+ * container's, or 128+N for signal N.  With detach, returns after start. */
+int hull_run(const struct create_opts *o, bool detach, int *status,
+	     struct hull_error *err);
+
+/* Signal names (with or without SIG) and numbers. */
+int hull_parse_signal(const char *s, int *sig, struct hull_error *err);
+
+struct list_entry {
+	char *id;
+	pid_t pid;
+	char *status;
+	char *bundle;
+	char *created;
+	char *owner;
+};
+int hull_list(const char *root, struct list_entry **entries, size_t *n,
+	      struct hull_error *err);
+void hull_list_free(struct list_entry *e, size_t n);
+
+/* CVE-2019-5736: re-executes the runtime from a sealed memfd copy of its
+ * binary (unless it already runs from one), so nothing in a container can
+ * reach the host's binary through /proc/self/exe.  Call first thing in
+ * verbs that enter containers.  Returns only on failure or when already
+ * cloned. */
+int hull_ensure_cloned_binary(char **argv, struct hull_error *err);
+
+#endif

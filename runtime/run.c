@@ -1,0 +1,187 @@
+/* `run` in the foreground: create, start, then stay as the container's
+ * parent: forward signals, proxy the terminal, return its exit status, and
+ * delete it afterwards (runc's behaviour). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "runtime/lifecycle.h"
+#include "runtime/spec.h"
+
+struct tty_proxy {
+	int master;
+	bool raw;
+	struct termios saved;
+};
+
+static void tty_raw(struct tty_proxy *t)
+{
+	struct termios raw;
+
+	if (!isatty(0) || tcgetattr(0, &t->saved) < 0)
+		return;
+	raw = t->saved;
+	cfmakeraw(&raw);
+	if (tcsetattr(0, TCSANOW, &raw) == 0)
+		t->raw = true;
+}
+
+static void tty_restore(struct tty_proxy *t)
+{
+	if (t->raw)
+		tcsetattr(0, TCSANOW, &t->saved);
+}
+
+static void tty_resize(struct tty_proxy *t)
+{
+	struct winsize ws;
+
+	if (t->master >= 0 && ioctl(0, TIOCGWINSZ, &ws) == 0)
+		ioctl(t->master, TIOCSWINSZ, &ws);
+}
+
+/* Copies what is readable from one fd to another; false at EOF/error. */
+static bool pump(int from, int to)
+{
+	char buf[8192];
+	ssize_t n = read(from, buf, sizeof(buf));
+
+	if (n <= 0)
+		return n < 0 && (errno == EINTR || errno == EAGAIN);
+	for (ssize_t off = 0; off < n; ) {
+		ssize_t w = write(to, buf + off, (size_t)(n - off));
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return false;
+		off += w;
+	}
+	return true;
+}
+
+static int exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 255;
+}
+
+/* The event loop: signals in through a signalfd (forwarded as they come,
+ * except SIGCHLD and SIGWINCH which are ours), the pty both ways. */
+static int supervise(pid_t pid, int pidfd, struct tty_proxy *t, int sfd)
+{
+	bool stdin_open = t->master >= 0;
+	bool master_open = t->master >= 0;
+	int status = 0;
+
+	for (;;) {
+		struct pollfd p[4] = {
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = pidfd, .events = POLLIN },
+			{ .fd = stdin_open ? 0 : -1, .events = POLLIN },
+			{ .fd = master_open ? t->master : -1, .events = POLLIN },
+		};
+
+		if (poll(p, 4, pidfd >= 0 ? -1 : 100) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGWINCH)
+					tty_resize(t);
+				else if (si.ssi_signo != SIGCHLD)
+					kill(pid, (int)si.ssi_signo);
+			}
+		}
+		if (p[2].revents & (POLLIN | POLLHUP))
+			stdin_open = pump(0, t->master);
+		if (p[3].revents & (POLLIN | POLLHUP))
+			master_open = pump(t->master, 1);
+		if ((pidfd >= 0 && (p[1].revents & POLLIN)) || pidfd < 0) {
+			pid_t r = waitpid(pid, &status, pidfd >= 0 ? 0 : WNOHANG);
+
+			if (r == pid) {
+				/* Drain what the process wrote before it exited. */
+				while (master_open && pump(t->master, 1)) {
+					struct pollfd q = { .fd = t->master, .events = POLLIN };
+
+					if (poll(&q, 1, 50) <= 0)
+						break;
+				}
+				return exit_code(status);
+			}
+		}
+	}
+	return 255;
+}
+
+int hull_run(const struct create_opts *o, bool detach, int *status,
+	     struct hull_error *err)
+{
+	struct create_opts co = *o;
+	struct created cr = { .pid = -1, .pidfd = -1, .pty_master = -1 };
+	struct tty_proxy t = { .master = -1 };
+	struct hull_error derr = { 0 };
+	sigset_t all, old;
+	int sfd;
+
+	/* In the foreground without a console socket, the terminal is ours to
+	 * proxy; spec_load in create decides whether one is asked for. */
+	co.tty_to_parent = !detach && o->console_socket == NULL;
+	/* Block signals before the container exists, so none meant for it is
+	 * lost between its start and our signalfd. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	if (hull_create(&co, &cr, err) < 0)
+		goto fail;
+	if (hull_start(o->root, o->id, err) < 0) {
+		hull_delete(o->root, o->id, true, &derr);
+		goto fail;
+	}
+	if (detach) {
+		if (cr.pidfd >= 0)
+			close(cr.pidfd);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		*status = 0;
+		return 0;
+	}
+	sfd = signalfd(-1, &all, SFD_CLOEXEC);
+	t.master = cr.pty_master;
+	if (t.master >= 0) {
+		tty_raw(&t);
+		tty_resize(&t);
+	}
+	*status = supervise(cr.pid, cr.pidfd, &t, sfd);
+	tty_restore(&t);
+	if (sfd >= 0)
+		close(sfd);
+	if (cr.pidfd >= 0)
+		close(cr.pidfd);
+	if (t.master >= 0)
+		close(t.master);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (hull_delete(o->root, o->id, true, err) < 0)
+		return -1;
+	return 0;
+fail:
+	if (cr.pidfd >= 0)
+		close(cr.pidfd);
+	if (cr.pty_master >= 0)
+		close(cr.pty_master);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return -1;
+}

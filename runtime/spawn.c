@@ -1,0 +1,332 @@
+/* The parent side of container creation: clone, id maps, cgroup, runtime
+ * hooks, console and seccomp fds, then wait for the child to park on the
+ * exec fifo. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroups/cgroup.h"
+#include "runtime/cleanup.h"
+#include "runtime/fsutil.h"
+#include "runtime/hooks.h"
+#include "runtime/launch.h"
+#include "runtime/seccomp.h"
+#include "runtime/sync.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* fork()-like clone3: no new stack, the child returns 0 here.  Gives a
+ * pidfd, and places the child straight into its cgroup when cgroup_fd >= 0
+ * so not one instruction of it runs outside its limits. */
+static pid_t clone_child(uint64_t flags, int cgroup_fd, int *pidfd)
+{
+	struct clone_args args;
+	long pid;
+
+	memset(&args, 0, sizeof(args));
+	args.flags = flags | CLONE_PIDFD;
+	args.pidfd = (uint64_t)(uintptr_t)pidfd;
+	args.exit_signal = SIGCHLD;
+	if (cgroup_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgroup_fd;
+	}
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0 && errno == ENOSYS && cgroup_fd < 0) {
+		*pidfd = -1;
+		pid = syscall(SYS_clone, flags | SIGCHLD, 0, NULL, NULL, 0);
+	}
+	return (pid_t)pid;
+}
+
+static int write_id_map(pid_t pid, const char *file,
+			const struct spec_id_mapping *m, size_t n,
+			struct hull_error *err)
+{
+	char path[64], buf[4096];
+	size_t off = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int w = snprintf(buf + off, sizeof(buf) - off, "%u %u %u\n",
+				 m[i].container_id, m[i].host_id, m[i].size);
+
+		if (w < 0 || (size_t)w >= sizeof(buf) - off)
+			return hull_error_set(err, E2BIG, "linux.%s: too many mappings",
+					      strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
+		off += (size_t)w;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	if (fs_write_file(path, buf, off, err) < 0)
+		return hull_error_prefix(err, "linux.%s",
+					 strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
+	return 0;
+}
+
+/* Namespaces that apply to children (pid, time) are entered by the parent
+ * just around the clone, then left again: hooks it runs later must stay in
+ * the runtime's namespaces. */
+struct ns_restore {
+	int pid_fd;
+	int time_fd;
+};
+
+static int enter_for_children(const struct spec_linux *lx, struct ns_restore *r,
+			      struct hull_error *err)
+{
+	r->pid_fd = r->time_fd = -1;
+	if (lx->ns[NS_PID].enabled && lx->ns[NS_PID].path) {
+		autoclose int fd = open(lx->ns[NS_PID].path, O_RDONLY | O_CLOEXEC);
+
+		r->pid_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || r->pid_fd < 0 || setns(fd, CLONE_NEWPID) < 0)
+			return hull_error_errno(err, "linux.namespaces: joining pid namespace %s",
+						lx->ns[NS_PID].path);
+	}
+	if (lx->ns[NS_TIME].enabled) {
+		r->time_fd = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+		if (r->time_fd < 0)
+			return hull_error_errno(err, "time namespace");
+		if (lx->ns[NS_TIME].path) {
+			autoclose int fd = open(lx->ns[NS_TIME].path, O_RDONLY | O_CLOEXEC);
+
+			if (fd < 0 || setns(fd, CLONE_NEWTIME) < 0)
+				return hull_error_errno(err, "linux.namespaces: joining time namespace %s",
+							lx->ns[NS_TIME].path);
+		} else {
+			char buf[128];
+			int n;
+
+			/* Offsets can only be written before any process enters
+			 * the namespace, hence unshare here and clone after. */
+			if (unshare(CLONE_NEWTIME) < 0)
+				return hull_error_errno(err, "unshare time namespace");
+			n = snprintf(buf, sizeof(buf), "monotonic %lld %u\nboottime %lld %u\n",
+				     (long long)lx->monotonic_secs, lx->monotonic_nsecs,
+				     (long long)lx->boottime_secs, lx->boottime_nsecs);
+			if (fs_write_file("/proc/self/timens_offsets", buf, (size_t)n, err) < 0)
+				return hull_error_prefix(err, "linux.timeOffsets");
+		}
+	}
+	return 0;
+}
+
+static void leave_for_children(struct ns_restore *r)
+{
+	if (r->pid_fd >= 0) {
+		setns(r->pid_fd, CLONE_NEWPID);
+		close(r->pid_fd);
+	}
+	if (r->time_fd >= 0) {
+		setns(r->time_fd, CLONE_NEWTIME);
+		close(r->time_fd);
+	}
+}
+
+static uint64_t new_ns_flags(const struct spec_linux *lx)
+{
+	uint64_t flags = 0;
+
+	for (int t = 0; t < NS_COUNT; t++)
+		if (lx->ns[t].enabled && lx->ns[t].path == NULL && t != NS_TIME)
+			flags |= (uint64_t)spec_ns_clone_flag(t);
+	return flags;
+}
+
+static int forward_seccomp_fd(struct launch *l, int listener,
+			      struct hull_error *err)
+{
+	const struct spec_seccomp *sc = l->spec->linux.seccomp;
+	autofree char *state = container_state_json_as(l->c, STATUS_CREATING);
+	json_gen *g = json_gen_new(false);
+	autofree char *msg = NULL;
+	autoclose int sock = -1;
+	json_node *st = NULL;
+	size_t len = 0;
+
+	if (g == NULL || state == NULL || json_parse(state, &st, err) < 0) {
+		json_gen_free(g);
+		return hull_error_set(err, ENOMEM, "seccomp listener state");
+	}
+	/* The spec's ContainerProcessState: version, fds, pid, metadata, state. */
+	json_gen_object_open(g);
+	json_gen_kv_string(g, "ociVersion", "1.2.0");
+	json_gen_key(g, "fds");
+	json_gen_array_open(g);
+	json_gen_string(g, "seccompFd");
+	json_gen_array_close(g);
+	json_gen_kv_int(g, "pid", l->pid);
+	json_gen_kv_string(g, "metadata", sc->listener_metadata ? sc->listener_metadata : "");
+	json_gen_key(g, "state");
+	json_gen_node(g, st);
+	json_gen_object_close(g);
+	msg = json_gen_finish(g, &len);
+	json_gen_free(g);
+	json_free(st);
+	sock = unix_connect(sc->listener_path, SOCK_STREAM, err);
+	if (sock < 0)
+		return hull_error_prefix(err, "linux.seccomp.listenerPath");
+	if (msg == NULL || unix_send_fd(sock, listener, msg, len, err) < 0)
+		return hull_error_prefix(err, "linux.seccomp.listenerPath: sending listener fd");
+	return 0;
+}
+
+static int forward_pty(struct launch *l, int master, struct hull_error *err)
+{
+	autoclose int sock = -1;
+
+	if (l->tty_to_parent) {
+		l->pty_master = master;
+		return 0;
+	}
+	if (l->console_socket == NULL) {
+		close(master);
+		return hull_error_set(err, EINVAL,
+				      "process.terminal is true but no --console-socket was given");
+	}
+	sock = unix_connect(l->console_socket, SOCK_STREAM, err);
+	if (sock < 0) {
+		close(master);
+		return hull_error_prefix(err, "--console-socket");
+	}
+	/* runc's protocol (recvtty): one message, the master as SCM_RIGHTS. */
+	if (unix_send_fd(sock, master, "/dev/ptmx", 9, err) < 0) {
+		close(master);
+		return hull_error_prefix(err, "--console-socket: sending pty master");
+	}
+	close(master);
+	return 0;
+}
+
+/* Runs the runtime-namespace hooks of creation: prestart (deprecated) and
+ * createRuntime, with the container still "creating". */
+static int run_create_hooks(struct launch *l, struct hull_error *err)
+{
+	autofree char *state = container_state_json_as(l->c, STATUS_CREATING);
+
+	if (state == NULL)
+		return hull_error_set(err, ENOMEM, "building state for hooks");
+	if (hooks_run(&l->spec->hooks, HOOK_PRESTART, state, err) < 0 ||
+	    hooks_run(&l->spec->hooks, HOOK_CREATE_RUNTIME, state, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int parent_protocol(struct launch *l, int sock, struct hull_error *err)
+{
+	const struct spec_linux *lx = &l->spec->linux;
+
+	if (lx->ns[NS_USER].enabled && lx->ns[NS_USER].path == NULL &&
+	    (write_id_map(l->pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, err) < 0 ||
+	     write_id_map(l->pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err) < 0))
+		return -1;
+	if (sync_send(sock, SYNC_GO, -1, err) < 0 ||
+	    sync_expect(sock, SYNC_MOUNTS_READY, NULL, err) < 0 ||
+	    run_create_hooks(l, err) < 0 ||
+	    sync_send_arg(sock, SYNC_HOOKS_DONE, l->pid, err) < 0)
+		return -1;
+	for (;;) {
+		struct sync_packet p;
+		int fd = -1;
+
+		if (sync_recv(sock, &p, &fd, err) < 0) {
+			if (err->code == EPIPE) {
+				hull_error_clear(err);
+				return hull_error_set(err, EPIPE,
+						      "container process exited during setup");
+			}
+			return -1;
+		}
+		switch (p.type) {
+		case SYNC_PTY:
+			if (forward_pty(l, fd, err) < 0)
+				return -1;
+			break;
+		case SYNC_SECCOMP_FD: {
+			int r = forward_seccomp_fd(l, fd, err);
+
+			close(fd);
+			if (r < 0)
+				return -1;
+			break;
+		}
+		case SYNC_READY:
+			return 0;
+		case SYNC_ERROR:
+			p.err.msg[sizeof(p.err.msg) - 1] = '\0';
+			*err = p.err;
+			err->set = true;
+			return -1;
+		default:
+			if (fd >= 0)
+				close(fd);
+			return hull_error_set(err, EPROTO, "sync: unexpected message %d", p.type);
+		}
+	}
+}
+
+int container_spawn(struct launch *l, struct hull_error *err)
+{
+	int sv[2];
+	struct ns_restore nsr;
+	autoclose int cgfd = -1;
+	int pidfd = -1;
+	pid_t pid;
+
+	l->pty_master = -1;
+	l->pidfd = -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return hull_error_errno(err, "socketpair");
+	if (enter_for_children(&l->spec->linux, &nsr, err) < 0) {
+		leave_for_children(&nsr);
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	cgfd = l->cgroup ? cgroup_clone_fd(l->cgroup) : -1;
+	pid = clone_child(new_ns_flags(&l->spec->linux), cgfd, &pidfd);
+	if (pid == 0) {
+		close(sv[0]);
+		l->sync_fd = sv[1];
+		container_child(l);
+	}
+	leave_for_children(&nsr);
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		return hull_error_errno(err, "clone");
+	}
+	l->pid = pid;
+	l->pidfd = pidfd;
+	if (cgfd < 0 && l->cgroup && cgroup_enter(l->cgroup, pid, err) < 0)
+		goto fail;
+	if (parent_protocol(l, sv[0], err) < 0)
+		goto fail;
+	close(sv[0]);
+	return 0;
+fail:
+	close(sv[0]);
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (pidfd >= 0)
+		close(pidfd);
+	l->pidfd = -1;
+	if (l->pty_master >= 0)
+		close(l->pty_master);
+	l->pty_master = -1;
+	return -1;
+}

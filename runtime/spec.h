@@ -1,0 +1,224 @@
+/* The runtime-spec config.json as typed structs.
+ *
+ * spec_load() parses and validates the whole document before the runtime
+ * acts on any of it (validate, then act): types, ranges, names (rlimits,
+ * capabilities, namespaces, seccomp actions), and mount options are all
+ * resolved here, so the child between clone and execve only applies values.
+ * Errors name the JSON path.  Unknown fields are ignored, as the spec says. */
+#ifndef HULL_SPEC_H
+#define HULL_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "runtime/error.h"
+#include "runtime/json.h"
+
+struct spec_resources;
+
+struct spec_mount {
+	char *destination;
+	char *type;
+	char *source;
+	char **options;
+	size_t n_options;
+	/* Resolved from options by spec parsing (namespaces/mount_options.c): */
+	unsigned long flags;        /* MS_* applied at mount time */
+	unsigned long clear_flags;  /* flags named with their "no" form */
+	unsigned long propagation;  /* MS_SHARED/SLAVE/PRIVATE/UNBINDABLE (+MS_REC) */
+	bool bind;                  /* bind or rbind */
+	bool recursive;             /* rbind */
+	bool need_remount;          /* a bind mount with flags that need MS_REMOUNT */
+	char *data;                 /* remaining fs-specific options, comma-joined */
+};
+
+struct spec_id_mapping {
+	uint32_t container_id;
+	uint32_t host_id;
+	uint32_t size;
+};
+
+struct spec_rlimit {
+	int resource;               /* RLIMIT_* */
+	uint64_t soft;
+	uint64_t hard;
+};
+
+struct spec_caps {
+	bool set;                   /* process.capabilities present */
+	uint64_t bounding, effective, inheritable, permitted, ambient;
+};
+
+struct spec_user {
+	uid_t uid;
+	gid_t gid;
+	bool has_umask;
+	mode_t umask;
+	gid_t *additional_gids;
+	size_t n_additional_gids;
+};
+
+struct spec_process {
+	bool terminal;
+	unsigned int console_height, console_width;
+	char *cwd;
+	char **env;
+	size_t n_env;
+	char **args;
+	size_t n_args;
+	struct spec_user user;
+	struct spec_caps caps;
+	struct spec_rlimit *rlimits;
+	size_t n_rlimits;
+	bool no_new_privileges;
+	char *apparmor_profile;
+	char *selinux_label;
+	bool has_oom_score_adj;
+	int oom_score_adj;
+	bool has_io_priority;
+	int io_priority_class;      /* IOPRIO_CLASS_* */
+	int io_priority;
+	bool has_scheduler;
+	unsigned int sched_policy;
+	int sched_nice;
+	int sched_priority;
+	uint64_t sched_flags;
+	uint64_t sched_runtime, sched_deadline, sched_period;
+};
+
+enum spec_ns_type {
+	NS_MOUNT, NS_PID, NS_NET, NS_IPC, NS_UTS, NS_USER, NS_CGROUP, NS_TIME,
+	NS_COUNT
+};
+
+struct spec_namespace {
+	bool enabled;               /* listed in linux.namespaces */
+	char *path;                 /* join this one instead of creating */
+};
+
+struct spec_device {
+	char type;                  /* 'c', 'b', 'u', 'p' */
+	char *path;
+	int64_t major, minor;
+	bool has_mode;
+	mode_t file_mode;
+	bool has_uid, has_gid;
+	uid_t uid;
+	gid_t gid;
+};
+
+struct spec_seccomp_arg {
+	unsigned int index;
+	uint64_t value, value_two;
+	int op;                     /* SCMP_CMP_* */
+};
+
+struct spec_seccomp_rule {
+	char **names;
+	size_t n_names;
+	uint32_t action;            /* SCMP_ACT_* with errno folded in */
+	struct spec_seccomp_arg *args;
+	size_t n_args;
+};
+
+struct spec_seccomp {
+	uint32_t default_action;
+	uint32_t *architectures;    /* SCMP_ARCH_* */
+	size_t n_architectures;
+	unsigned int flags;         /* SECCOMP_FILTER_FLAG_* */
+	char *listener_path;
+	char *listener_metadata;
+	struct spec_seccomp_rule *rules;
+	size_t n_rules;
+	bool uses_notify;           /* some action is SCMP_ACT_NOTIFY */
+};
+
+struct spec_hook {
+	char *path;
+	char **args;
+	char **env;
+	int timeout;                /* seconds, 0 = none */
+};
+
+enum spec_hook_kind {
+	HOOK_PRESTART, HOOK_CREATE_RUNTIME, HOOK_CREATE_CONTAINER,
+	HOOK_START_CONTAINER, HOOK_POSTSTART, HOOK_POSTSTOP, HOOK_KIND_COUNT
+};
+
+struct spec_hooks {
+	struct spec_hook *list[HOOK_KIND_COUNT];
+	size_t count[HOOK_KIND_COUNT];
+};
+
+struct spec_linux {
+	struct spec_namespace ns[NS_COUNT];
+	struct spec_id_mapping *uid_mappings, *gid_mappings;
+	size_t n_uid_mappings, n_gid_mappings;
+	bool has_time_offsets;
+	int64_t monotonic_secs, boottime_secs;
+	uint32_t monotonic_nsecs, boottime_nsecs;
+	struct spec_device *devices;
+	size_t n_devices;
+	char *cgroups_path;
+	struct spec_resources *resources;
+	unsigned long rootfs_propagation;   /* 0 = default (rslave) */
+	struct spec_seccomp *seccomp;
+	char **sysctl_keys, **sysctl_values;
+	size_t n_sysctl;
+	char **masked_paths, **readonly_paths;
+	size_t n_masked_paths, n_readonly_paths;
+	char *mount_label;
+	bool has_personality;
+	unsigned long personality;
+};
+
+struct spec {
+	char *oci_version;
+	char *root_path;            /* absolute: resolved against the bundle */
+	bool root_readonly;
+	char *hostname;
+	char *domainname;
+	struct spec_mount *mounts;
+	size_t n_mounts;
+	struct spec_process *process;       /* NULL if absent */
+	struct spec_hooks hooks;
+	char **annotation_keys, **annotation_values;
+	size_t n_annotations;
+	struct spec_linux linux;
+};
+
+/* Loads <bundle>/config.json.  The bundle path must be absolute. */
+int spec_load(const char *bundle, struct spec **out, struct hull_error *err);
+/* Parses a document already in memory (tests, fuzzing). */
+int spec_parse(const json_node *root, const char *bundle, struct spec **out,
+	       struct hull_error *err);
+void spec_free(struct spec *s);
+
+/* process.json for `exec --process`, and the pieces built from exec flags. */
+int spec_process_parse(const json_node *node, const char *path,
+		       struct spec_process **out, struct hull_error *err);
+void spec_process_free(struct spec_process *p);
+
+const char *spec_annotation(const struct spec *s, const char *key);
+const char *spec_ns_name(enum spec_ns_type t);
+int spec_ns_clone_flag(enum spec_ns_type t);
+
+/* Name tables shared with exec's flags and `features`. */
+int spec_rlimit_from_name(const char *name);
+int spec_cap_from_name(const char *name);      /* -1 if unknown */
+/* Internal parsers of spec.c's parts (one file each). */
+int spec_parse_process(const json_node *node, const char *path,
+		       struct spec_process *p, struct hull_error *err);
+int spec_parse_linux(const json_node *node, const char *path,
+		     struct spec_linux *l, struct hull_error *err);
+int spec_parse_seccomp(const json_node *node, const char *path,
+		       struct spec_seccomp **out, struct hull_error *err);
+void spec_seccomp_free(struct spec_seccomp *s);
+int spec_parse_mount_options(struct spec_mount *m, const char *path,
+			     struct hull_error *err);
+/* Default capability sets of `hull spec` and `exec` without --cap. */
+extern const char *const spec_default_caps[];
+
+#endif

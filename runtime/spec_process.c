@@ -1,0 +1,367 @@
+/* config.json "process": args, env, user, capabilities, rlimits and the
+ * scheduling knobs.  Names are resolved to numbers here so the container
+ * child only applies values. */
+#include "runtime/spec.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/ioprio.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/resource.h>
+
+#include "runtime/cleanup.h"
+
+#ifndef SCHED_IDLE
+#define SCHED_IDLE 5
+#endif
+#ifndef SCHED_DEADLINE
+#define SCHED_DEADLINE 6
+#endif
+
+static const struct {
+	const char *name;
+	int value;
+} rlimit_names[] = {
+	{ "RLIMIT_AS", RLIMIT_AS },         { "RLIMIT_CORE", RLIMIT_CORE },
+	{ "RLIMIT_CPU", RLIMIT_CPU },       { "RLIMIT_DATA", RLIMIT_DATA },
+	{ "RLIMIT_FSIZE", RLIMIT_FSIZE },   { "RLIMIT_LOCKS", RLIMIT_LOCKS },
+	{ "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK }, { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+	{ "RLIMIT_NICE", RLIMIT_NICE },     { "RLIMIT_NOFILE", RLIMIT_NOFILE },
+	{ "RLIMIT_NPROC", RLIMIT_NPROC },   { "RLIMIT_RSS", RLIMIT_RSS },
+	{ "RLIMIT_RTPRIO", RLIMIT_RTPRIO }, { "RLIMIT_RTTIME", RLIMIT_RTTIME },
+	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
+};
+
+int spec_rlimit_from_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(rlimit_names) / sizeof(rlimit_names[0]); i++)
+		if (strcmp(rlimit_names[i].name, name) == 0)
+			return rlimit_names[i].value;
+	return -1;
+}
+
+int spec_cap_from_name(const char *name)
+{
+	cap_value_t v;
+
+	if (strncasecmp(name, "CAP_", 4) != 0)
+		return -1;
+	if (cap_from_name(name, &v) < 0)
+		return -1;
+	return (int)v;
+}
+
+const char *const spec_default_caps[] = {
+	"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", NULL,
+};
+
+static int parse_cap_set(const json_node *caps, const char *key,
+			 uint64_t *out, struct hull_error *err)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int r = json_get_string_array(caps, key, "process.capabilities", &names, &n, err);
+
+	if (r <= 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		int c = spec_cap_from_name(names[i]);
+
+		/* runc ignores names it does not know (newer kernels' caps in
+		 * an engine's default list); so do we, for drop-in use. */
+		if (c < 0 || c > CAP_LAST_CAP)
+			continue;
+		*out |= 1ULL << c;
+	}
+	strv_free(names);
+	return 0;
+}
+
+static int parse_caps(const json_node *proc, const char *path,
+		      struct spec_caps *caps, struct hull_error *err)
+{
+	const json_node *c;
+	int r = json_get_object(proc, "capabilities", path, &c, err);
+
+	if (r <= 0)
+		return r;
+	caps->set = true;
+	if (parse_cap_set(c, "bounding", &caps->bounding, err) < 0 ||
+	    parse_cap_set(c, "effective", &caps->effective, err) < 0 ||
+	    parse_cap_set(c, "inheritable", &caps->inheritable, err) < 0 ||
+	    parse_cap_set(c, "permitted", &caps->permitted, err) < 0 ||
+	    parse_cap_set(c, "ambient", &caps->ambient, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int parse_rlimits(const json_node *proc, const char *path,
+			 struct spec_process *p, struct hull_error *err)
+{
+	const json_node *arr;
+	int r = json_get_array(proc, "rlimits", path, &arr, err);
+	char base[64];
+
+	if (r <= 0)
+		return r;
+	snprintf(base, sizeof(base), "%s.rlimits", path);
+	p->n_rlimits = json_array_len(arr);
+	p->rlimits = calloc(p->n_rlimits ? p->n_rlimits : 1, sizeof(*p->rlimits));
+	if (p->rlimits == NULL)
+		return hull_error_errno(err, "calloc");
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		const json_node *rl = json_array_get(arr, i);
+		autofree char *type = NULL;
+		char where[96];
+
+		json_path_index(where, sizeof(where), base, i);
+		if (json_type_of(rl) != JSON_OBJECT)
+			return json_path_error(err, where, NULL, "expected an object");
+		if (json_get_string(rl, "type", where, &type, err) < 0 ||
+		    json_get_uint64(rl, "soft", where, UINT64_MAX, &p->rlimits[i].soft, err) < 0 ||
+		    json_get_uint64(rl, "hard", where, UINT64_MAX, &p->rlimits[i].hard, err) < 0)
+			return -1;
+		if (type == NULL)
+			return json_path_error(err, where, "type", "missing");
+		p->rlimits[i].resource = spec_rlimit_from_name(type);
+		if (p->rlimits[i].resource < 0)
+			return json_path_error(err, where, "type", "unknown rlimit \"%s\"", type);
+		if (p->rlimits[i].soft > p->rlimits[i].hard)
+			return json_path_error(err, where, "soft",
+					       "soft limit is above the hard limit");
+		for (size_t j = 0; j < i; j++)
+			if (p->rlimits[j].resource == p->rlimits[i].resource)
+				return json_path_error(err, where, "type",
+						       "rlimit \"%s\" given twice", type);
+	}
+	return 0;
+}
+
+static int parse_user(const json_node *proc, const char *path,
+		      struct spec_user *u, struct hull_error *err)
+{
+	const json_node *user, *gids;
+	int64_t v = 0;
+	char where[64];
+	int r = json_get_object(proc, "user", path, &user, err);
+
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return 0;
+	snprintf(where, sizeof(where), "%s.user", path);
+	if (json_get_int64(user, "uid", where, 0, UINT32_MAX - 1, &v, err) < 0)
+		return -1;
+	u->uid = (uid_t)v;
+	v = 0;
+	if (json_get_int64(user, "gid", where, 0, UINT32_MAX - 1, &v, err) < 0)
+		return -1;
+	u->gid = (gid_t)v;
+	r = json_get_int64(user, "umask", where, 0, 0777, &v, err);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		u->has_umask = true;
+		u->umask = (mode_t)v;
+	}
+	r = json_get_array(user, "additionalGids", where, &gids, err);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		u->n_additional_gids = json_array_len(gids);
+		u->additional_gids = calloc(u->n_additional_gids + 1, sizeof(gid_t));
+		if (u->additional_gids == NULL)
+			return hull_error_errno(err, "calloc");
+		for (size_t i = 0; i < u->n_additional_gids; i++) {
+			int64_t g;
+
+			if (json_number_int64(json_array_get(gids, i), &g) < 0 ||
+			    g < 0 || g >= UINT32_MAX)
+				return hull_error_set(err, EINVAL,
+						      "%s.additionalGids[%zu]: expected a gid", where, i);
+			u->additional_gids[i] = (gid_t)g;
+		}
+	}
+	return 0;
+}
+
+static int parse_io_priority(const json_node *proc, const char *path,
+			     struct spec_process *p, struct hull_error *err)
+{
+	static const char *const classes[] = {
+		[IOPRIO_CLASS_RT] = "IOPRIO_CLASS_RT",
+		[IOPRIO_CLASS_BE] = "IOPRIO_CLASS_BE",
+		[IOPRIO_CLASS_IDLE] = "IOPRIO_CLASS_IDLE",
+	};
+	const json_node *io;
+	autofree char *cls = NULL;
+	int64_t prio = 0;
+	char where[64];
+	int r = json_get_object(proc, "ioPriority", path, &io, err);
+
+	if (r <= 0)
+		return r;
+	snprintf(where, sizeof(where), "%s.ioPriority", path);
+	if (json_get_string(io, "class", where, &cls, err) < 0 ||
+	    json_get_int64(io, "priority", where, 0, 7, &prio, err) < 0)
+		return -1;
+	if (cls == NULL)
+		return json_path_error(err, where, "class", "missing");
+	p->io_priority_class = -1;
+	for (int i = IOPRIO_CLASS_RT; i <= IOPRIO_CLASS_IDLE; i++)
+		if (strcmp(cls, classes[i]) == 0)
+			p->io_priority_class = i;
+	if (p->io_priority_class < 0)
+		return json_path_error(err, where, "class", "unknown class \"%s\"", cls);
+	p->io_priority = (int)prio;
+	p->has_io_priority = true;
+	return 0;
+}
+
+static int parse_scheduler(const json_node *proc, const char *path,
+			   struct spec_process *p, struct hull_error *err)
+{
+	static const char *const policies[] = {
+		"SCHED_OTHER", "SCHED_FIFO", "SCHED_RR", "SCHED_BATCH",
+		"SCHED_ISO", "SCHED_IDLE", "SCHED_DEADLINE",
+	};
+	static const char *const flag_names[] = {
+		"SCHED_FLAG_RESET_ON_FORK", "SCHED_FLAG_RECLAIM",
+		"SCHED_FLAG_DL_OVERRUN", "SCHED_FLAG_KEEP_POLICY",
+		"SCHED_FLAG_KEEP_PARAMS", "SCHED_FLAG_UTIL_CLAMP_MIN",
+		"SCHED_FLAG_UTIL_CLAMP_MAX",
+	};
+	const json_node *sch;
+	autofree char *policy = NULL;
+	char **flags = NULL;
+	size_t n_flags = 0;
+	int64_t v;
+	char where[64];
+	int r = json_get_object(proc, "scheduler", path, &sch, err);
+
+	if (r <= 0)
+		return r;
+	snprintf(where, sizeof(where), "%s.scheduler", path);
+	if (json_get_string(sch, "policy", where, &policy, err) < 0)
+		return -1;
+	if (policy == NULL)
+		return json_path_error(err, where, "policy", "missing");
+	p->sched_policy = UINT_MAX;
+	for (unsigned int i = 0; i < sizeof(policies) / sizeof(policies[0]); i++)
+		if (strcmp(policy, policies[i]) == 0 && i != 4)
+			p->sched_policy = i;
+	if (p->sched_policy == UINT_MAX)
+		return json_path_error(err, where, "policy", "unknown policy \"%s\"", policy);
+	v = 0;
+	if (json_get_int64(sch, "nice", where, -20, 19, &v, err) < 0)
+		return -1;
+	p->sched_nice = (int)v;
+	v = 0;
+	if (json_get_int64(sch, "priority", where, 0, 99, &v, err) < 0)
+		return -1;
+	p->sched_priority = (int)v;
+	if (json_get_uint64(sch, "runtime", where, UINT64_MAX, &p->sched_runtime, err) < 0 ||
+	    json_get_uint64(sch, "deadline", where, UINT64_MAX, &p->sched_deadline, err) < 0 ||
+	    json_get_uint64(sch, "period", where, UINT64_MAX, &p->sched_period, err) < 0 ||
+	    json_get_string_array(sch, "flags", where, &flags, &n_flags, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n_flags; i++) {
+		size_t j;
+
+		for (j = 0; j < sizeof(flag_names) / sizeof(flag_names[0]); j++)
+			if (strcmp(flags[i], flag_names[j]) == 0)
+				break;
+		if (j == sizeof(flag_names) / sizeof(flag_names[0])) {
+			hull_error_set(err, EINVAL, "%s.flags[%zu]: unknown flag \"%s\"",
+				       where, i, flags[i]);
+			strv_free(flags);
+			return -1;
+		}
+		p->sched_flags |= 1ULL << j;
+	}
+	strv_free(flags);
+	if ((p->sched_policy == SCHED_FIFO || p->sched_policy == SCHED_RR) &&
+	    p->sched_priority == 0)
+		return json_path_error(err, where, "priority",
+				       "%s needs a priority between 1 and 99", policy);
+	p->has_scheduler = true;
+	return 0;
+}
+
+int spec_parse_process(const json_node *node, const char *path,
+		       struct spec_process *p, struct hull_error *err)
+{
+	const json_node *cs;
+	int64_t v;
+	int r;
+
+	if (json_get_bool(node, "terminal", path, &p->terminal, err) < 0 ||
+	    json_get_string(node, "cwd", path, &p->cwd, err) < 0 ||
+	    json_get_string_array(node, "env", path, &p->env, &p->n_env, err) < 0 ||
+	    json_get_string_array(node, "args", path, &p->args, &p->n_args, err) < 0 ||
+	    json_get_bool(node, "noNewPrivileges", path, &p->no_new_privileges, err) < 0 ||
+	    json_get_string(node, "apparmorProfile", path, &p->apparmor_profile, err) < 0 ||
+	    json_get_string(node, "selinuxLabel", path, &p->selinux_label, err) < 0 ||
+	    parse_user(node, path, &p->user, err) < 0 ||
+	    parse_caps(node, path, &p->caps, err) < 0 ||
+	    parse_rlimits(node, path, p, err) < 0 ||
+	    parse_io_priority(node, path, p, err) < 0 ||
+	    parse_scheduler(node, path, p, err) < 0)
+		return -1;
+	r = json_get_object(node, "consoleSize", path, &cs, err);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		char where[64];
+
+		snprintf(where, sizeof(where), "%s.consoleSize", path);
+		v = 0;
+		if (json_get_int64(cs, "height", where, 0, 65535, &v, err) < 0)
+			return -1;
+		p->console_height = (unsigned int)v;
+		v = 0;
+		if (json_get_int64(cs, "width", where, 0, 65535, &v, err) < 0)
+			return -1;
+		p->console_width = (unsigned int)v;
+	}
+	r = json_get_int64(node, "oomScoreAdj", path, -1000, 1000, &v, err);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		p->has_oom_score_adj = true;
+		p->oom_score_adj = (int)v;
+	}
+	if (p->cwd == NULL || p->cwd[0] != '/')
+		return json_path_error(err, path, "cwd", "must be an absolute path");
+	if (p->n_args == 0)
+		return json_path_error(err, path, "args", "must name the program to run");
+	for (size_t i = 0; i < p->n_env; i++)
+		if (strchr(p->env[i], '=') == NULL)
+			return hull_error_set(err, EINVAL,
+					      "%s.env[%zu]: \"%s\" is not of the form KEY=value",
+					      path, i, p->env[i]);
+	return 0;
+}
+
+int spec_process_parse(const json_node *node, const char *path,
+		       struct spec_process **out, struct hull_error *err)
+{
+	struct spec_process *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return hull_error_errno(err, "calloc");
+	if (json_type_of(node) != JSON_OBJECT) {
+		free(p);
+		return hull_error_set(err, EINVAL, "%s: expected an object", path);
+	}
+	if (spec_parse_process(node, path, p, err) < 0) {
+		spec_process_free(p);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}

@@ -1,0 +1,78 @@
+/* process.terminal: the pty is made inside the container (its devpts), the
+ * master goes out to the parent over the sync socket, the slave becomes the
+ * process's controlling terminal and stdio. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "runtime/cleanup.h"
+#include "runtime/launch.h"
+#include "runtime/sync.h"
+
+static int open_master(struct hull_error *err)
+{
+	int fd = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		fd = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return hull_error_errno(err, "process.terminal: open /dev/ptmx");
+	if (unlockpt(fd) < 0) {
+		hull_error_errno(err, "process.terminal: unlockpt");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int process_setup_tty(int sync_fd, bool bind_console, const struct spec_process *p,
+		      struct hull_error *err)
+{
+	autoclose int master = -1;
+	autoclose int slave = -1;
+	char name[64];
+
+	master = open_master(err);
+	if (master < 0)
+		return -1;
+	if (ptsname_r(master, name, sizeof(name)) != 0)
+		return hull_error_errno(err, "process.terminal: ptsname");
+	slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return hull_error_errno(err, "process.terminal: open %s", name);
+	if (p->console_width && p->console_height) {
+		struct winsize ws = {
+			.ws_row = (unsigned short)p->console_height,
+			.ws_col = (unsigned short)p->console_width,
+		};
+
+		if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
+			return hull_error_errno(err, "process.consoleSize: TIOCSWINSZ");
+	}
+	if (bind_console) {
+		int cfd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+		if (cfd >= 0)
+			close(cfd);
+		/* Binding the slave on /dev/console makes programs that open
+		 * the console talk to the same pty (runc does this). */
+		if (mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0 && errno != ENOENT)
+			return hull_error_errno(err, "bind mounting %s on /dev/console", name);
+	}
+	if (sync_send(sync_fd, SYNC_PTY, master, err) < 0)
+		return -1;
+	if (setsid() < 0 && errno != EPERM)
+		return hull_error_errno(err, "setsid");
+	if (ioctl(slave, TIOCSCTTY, 0) < 0)
+		return hull_error_errno(err, "process.terminal: TIOCSCTTY");
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(slave, fd) < 0)
+			return hull_error_errno(err, "dup2 terminal");
+	return 0;
+}
