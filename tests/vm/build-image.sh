@@ -74,6 +74,9 @@ configure_system() {
 	tr -d '-' </proc/sys/kernel/random/uuid >"$root/etc/machine-id"
 	install -m 0755 "$here/guest/hull-autorun" "$root/usr/local/sbin/hull-autorun"
 	install -m 0644 "$here/guest/hull-autorun.service" "$root/etc/systemd/system/"
+	# The journal stays in memory: no flush to the (throw-away) disk at boot.
+	mkdir -p "$root/etc/systemd/journald.conf.d"
+	printf '[Journal]\nStorage=volatile\n' >"$root/etc/systemd/journald.conf.d/hull-testvm.conf"
 	chroot "$root" systemctl -q set-default multi-user.target
 	chroot "$root" systemctl -q enable hull-autorun.service
 	# Nothing here is useful for a one-shot test boot under TCG.
@@ -84,7 +87,9 @@ configure_system() {
 		systemd-hwdb-update.service ldconfig.service systemd-update-done.service \
 		systemd-journal-catalog-update.service systemd-pstore.service \
 		proc-sys-fs-binfmt_misc.automount systemd-firstboot.service \
-		systemd-random-seed.service; do
+		systemd-random-seed.service systemd-update-utmp.service \
+		systemd-update-utmp-runlevel.service modprobe@dm_mod.service \
+		sys-kernel-debug.mount; do
 		ln -sf /dev/null "$root/etc/systemd/system/$unit"
 	done
 }
@@ -136,6 +141,20 @@ build() {
 	trap - EXIT
 }
 
+# Images of other recipes (older checkouts) not used for 14 days go; each use
+# touches an image's directory.
+prune_stale() {
+	local keep=$1 dir
+	for dir in "$cache"/*/; do
+		dir=${dir%/}
+		[ "$(basename "$dir")" = "$keep" ] && continue
+		if [ -f "$dir/rootfs.ext4" ] && [ -n "$(find "$dir" -maxdepth 0 -mtime +14)" ]; then
+			log "removing stale image $dir"
+			rm -rf --one-file-system "$dir" "$cache/build-$(basename "$dir").log"
+		fi
+	done
+}
+
 main() {
 	local force=0 key final
 	[ "${1:-}" = --force ] && force=1
@@ -165,6 +184,8 @@ main() {
 		fi
 		log "built $final in $((SECONDS - start)) s"
 	fi
+	prune_stale "$key"
+	touch "$final"
 	echo "$final"
 }
 

@@ -21,6 +21,7 @@
 #                         (default: a fresh temp dir, removed on success)
 #   HULL_VM_REPO          directory to share (default: the repo holding this script)
 #   HULL_VM_KEEP          set to 1 to keep the results directory
+#   HULL_VM_VERBOSE       set to 1 to report boot and run times on stderr
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -35,6 +36,15 @@ tail_pid=
 
 die() { echo "run-in-vm: $*" >&2; exit 125; }
 log() { echo "run-in-vm: $*" >&2; }
+
+verbose() {
+	if [ "${HULL_VM_VERBOSE:-0}" = 1 ]; then log "$*"; fi
+}
+
+# Seconds since an $EPOCHREALTIME value, with one decimal.
+since() {
+	awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
+}
 
 usage() {
 	echo "usage: $0 [--timeout S] [--boot-timeout S] -- COMMAND..." >&2
@@ -114,7 +124,7 @@ start_qemu() {
 	[ -n "$khz" ] || log "warning: no 'cpu MHz' in /proc/cpuinfo; booting without tsc_early_khz"
 	append="console=ttyS0 root=/dev/vda rw rootfstype=ext4 quiet loglevel=0"
 	append+=" systemd.show_status=0 systemd.unified_cgroup_hierarchy=1"
-	append+=" fsck.mode=skip panic=-1 ${khz:+tsc_early_khz=$khz}"
+	append+=" fsck.mode=skip edd=off panic=-1 ${khz:+tsc_early_khz=$khz}"
 	# setsid: QEMU gets its own process group, which cleanup() kills whole.
 	# timeout: a backstop if this script itself is killed with SIGKILL.
 	setsid timeout --kill-after=10 "$((timeout_s + 30))" \
@@ -137,18 +147,25 @@ stream_output() {
 
 show_console() {
 	log "last 40 lines of the guest console ($1):"
-	tail -n 40 "$results/console.log" | tr -d '\r' >&2
-	if [ -s "$results/qemu.log" ]; then
+	# Drop the firmware's terminal escapes and carriage returns.
+	tr -d '\r' <"$results/console.log" |
+		sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g' | tail -n 40 >&2
+	# TCG's warnings about CPU features it lacks are harmless noise.
+	if grep -qv "TCG doesn't support requested feature" "$results/qemu.log"; then
 		log "QEMU said:"
-		tail -n 20 "$results/qemu.log" >&2
+		grep -v "TCG doesn't support requested feature" "$results/qemu.log" | tail -n 20 >&2
 	fi
 }
 
 # Poll until QEMU exits, the boot takes too long, or the whole run does.
 wait_for_qemu() {
-	local start=$SECONDS elapsed
+	local start=$SECONDS elapsed t0=$EPOCHREALTIME booted=0
 	while kill -0 "$qemu_pid" 2>/dev/null; do
 		elapsed=$((SECONDS - start))
+		if [ "$booted" = 0 ] && [ -e "$results/started" ]; then
+			booted=1
+			verbose "the command started $(since "$t0") s after QEMU did"
+		fi
 		if [ ! -e "$results/started" ] && [ "$elapsed" -ge "$boot_timeout_s" ]; then
 			show_console "guest hang: the command did not start within $boot_timeout_s s"
 			return 124
@@ -157,10 +174,11 @@ wait_for_qemu() {
 			show_console "timeout: the command ran past $timeout_s s"
 			return 124
 		fi
-		sleep 0.5
+		sleep 0.2
 	done
 	wait "$qemu_pid" 2>/dev/null || true
 	qemu_pid=
+	verbose "QEMU ran for $(since "$t0") s"
 	return 0
 }
 
