@@ -87,6 +87,7 @@ check_host() {
 		die "qemu-system-x86_64 not found: apt-get install qemu-system-x86"
 	command -v setsid >/dev/null || die "setsid not found: apt-get install util-linux"
 	[ -d "$repo" ] || die "repo directory $repo not found"
+	repo=$(cd "$repo" && pwd)
 	case $repo in
 	*[[:space:]]* | *,*) die "cannot share $repo: the path has a space or comma" ;;
 	esac
@@ -102,6 +103,7 @@ setup_results() {
 	if [ -n "${HULL_VM_RESULTS:-}" ]; then
 		results=$HULL_VM_RESULTS
 		mkdir -p "$results" || die "cannot create results directory $results"
+		results=$(cd "$results" && pwd -P)
 		rm -f "$results/status" "$results/started"
 	else
 		results=$(mktemp -d "${TMPDIR:-/tmp}/hull-vm.XXXXXX")
