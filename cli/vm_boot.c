@@ -54,6 +54,7 @@ static int cmd_vm_boot(struct cli_global *g, int argc, char **argv)
 	struct vmm_stats st;
 	struct hull_error err = { 0 };
 	bool stats = false;
+	char kernel[4096];
 	unsigned long v;
 	int c, status;
 
@@ -93,8 +94,11 @@ static int cmd_vm_boot(struct cli_global *g, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error(g, "vm-boot", "unexpected argument \"%s\"", argv[optind]);
-	if (cfg.kernel == NULL)
-		return cli_usage_error(g, "vm-boot", "--kernel is required");
+	if (cfg.kernel == NULL) {
+		if (vmm_find_kernel(NULL, kernel, sizeof(kernel), &err) < 0)
+			return cli_fail(g, &err);
+		cfg.kernel = kernel;
+	}
 	/* With the serial console on, it owns the output; virtio-console is
 	 * still offered for the guest's userspace. */
 	if (vmm_run(&cfg, &status, &st, &err) < 0)
@@ -123,13 +127,15 @@ HULL_COMMAND(vm_boot_cmd) = {
 	.name = "vm-boot",
 	.summary = "boot a kernel in Hull's microVM monitor (debugging)",
 	.usage =
-	"Usage: hull vm-boot --kernel K [options]\n"
+	"Usage: hull vm-boot [--kernel K] [options]\n"
 	"\n"
 	"Boots K (bzImage, or vmlinux with a PVH note) under Hull's KVM monitor.\n"
 	"virtio-console is stdin/stdout, virtio-rng is on.  Exits with the status\n"
 	"the guest wrote to port 0x600, or 0 if it powered off without one.\n"
 	"\n"
-	"  --kernel K          kernel image\n"
+	"  --kernel K          kernel image (default: HULL_VM_KERNEL, then\n"
+	"                      /usr/{local/,}lib/hull/{vmlinux,bzImage}, then the\n"
+	"                      newest /var/cache/hull/kernel/*/vmlinux)\n"
 	"  --initrd I          initramfs\n"
 	"  --disk IMG[,ro]     virtio-blk disk (repeatable; first is /dev/vda)\n"
 	"  --cmdline S         appended to Hull's kernel arguments\n"

@@ -93,6 +93,8 @@ static void device_reset(struct virtio_mmio *d)
 
 static void write_status(struct virtio_mmio *d, uint32_t v)
 {
+	bool was_live;
+
 	if (v == 0) {
 		device_reset(d);
 		return;
@@ -107,7 +109,14 @@ static void write_status(struct virtio_mmio *d, uint32_t v)
 	v &= ~(uint32_t)VIRTIO_STATUS_NEEDS_RESET;
 	if (d->failed)
 		v |= VIRTIO_STATUS_NEEDS_RESET;
+	was_live = d->status & VIRTIO_STATUS_DRIVER_OK;
 	d->status = v;
+	/* Drivers post buffers (Linux's virtio-console fills its receive
+	 * queue) and ring the doorbell during probe, before DRIVER_OK, when
+	 * process_queue ignores them: look at every queue once it goes live. */
+	if (!was_live && (v & VIRTIO_STATUS_DRIVER_OK))
+		for (unsigned int q = 0; q < d->ops->num_queues; q++)
+			process_queue(d, q);
 }
 
 static void set_queue_ready(struct virtio_mmio *d, struct virtq *q, uint32_t v)

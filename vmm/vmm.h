@@ -5,6 +5,7 @@
 #define HULL_VMM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "runtime/error.h"
@@ -73,6 +74,13 @@ void vmm_config_init(struct vmm_config *cfg);
  * VMM_STATUS_NONE.  stats may be NULL. */
 int vmm_run(const struct vmm_config *cfg, int *guest_status,
 	    struct vmm_stats *stats, struct hull_error *err);
+
+/* The guest kernel, in this order: `override` (the --vm-kernel flag), the
+ * HULL_VM_KERNEL environment variable, /usr/local/lib/hull/{vmlinux,bzImage},
+ * /usr/lib/hull/{vmlinux,bzImage}, then the newest vmlinux that
+ * `make vm-kernel` left in VMM_KERNEL_CACHE/<config hash>/. */
+#define VMM_KERNEL_CACHE "/var/cache/hull/kernel"
+int vmm_find_kernel(const char *override, char *out, size_t n, struct hull_error *err);
 
 /* True on a host whose /dev/kvm is PVM (kvm_pvm), where only PVM-aware
  * guest kernels boot. */

@@ -77,6 +77,9 @@ static __attribute__((noreturn)) void power_off(int status)
 	 * VM (reboot=k), just without a status. */
 	if (ioperm(CONTROL_PORT, 4, 1) == 0)
 		outl((unsigned int)status, CONTROL_PORT);
+	else
+		say("cannot report exit status %d: ioperm: %s (kernel without "
+		    "CONFIG_X86_IOPL_IOPERM?)", status, strerror(errno));
 	reboot(RB_AUTOBOOT);
 	for (;;)
 		pause();
