@@ -68,31 +68,60 @@ unsigned int boot_e820(const struct vm *vm, struct boot_e820 *map)
 	return n;
 }
 
-int boot_place_initrd(struct vm *vm, const uint8_t *data, size_t len,
-		      uint64_t min_addr, uint64_t max_addr, uint64_t *gpa,
-		      struct hull_error *err)
+int boot_pread_full(int fd, void *buf, uint64_t n, uint64_t off)
+{
+	uint8_t *p = buf;
+
+	while (n > 0) {
+		ssize_t r = pread(fd, p, n > (1u << 30) ? (1u << 30) : (size_t)n, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (uint64_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+int boot_load_initrd(struct vm *vm, const char *path, uint64_t min_addr,
+		     uint64_t max_addr, uint64_t *gpa, uint64_t *size,
+		     struct hull_error *err)
 {
 	const struct vmm_mem_region *low = &vm->mem.regions[0];
+	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC);
 	uint64_t top = low->gpa + low->size;
-	uint64_t addr;
+	uint64_t addr, len;
+	struct stat st;
 	void *dst;
 
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return hull_error_errno(err, "initrd %s", path);
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0)
+		return hull_error_set(err, EINVAL, "initrd %s: not a non-empty file", path);
+	len = (uint64_t)st.st_size;
 	if (max_addr < top)
 		top = max_addr;
 	/* Highest page-aligned start with the whole image below `top`;
 	 * compared without subtraction underflow. */
 	if (len > top || top - len < min_addr)
-		return hull_error_set(err, ENOSPC, "initramfs (%zu bytes) does not fit in guest "
-				      "memory below 0x%llx", len, (unsigned long long)top);
+		return hull_error_set(err, ENOSPC, "initrd %s (%llu bytes) does not fit in guest "
+				      "memory between 0x%llx and 0x%llx", path, (unsigned long long)len,
+				      (unsigned long long)min_addr, (unsigned long long)top);
 	addr = (top - len) & ~0xfffull;
 	if (addr < min_addr)
-		return hull_error_set(err, ENOSPC, "initramfs does not fit above the kernel");
-	/* [addr, addr + len) was just shown to be inside the low region. */
+		return hull_error_set(err, ENOSPC, "initrd %s does not fit above the kernel", path);
+	/* [addr, addr + len) was just shown to be inside the low region;
+	 * vmm_mem_ptr checks it again before we write there. */
 	dst = vmm_mem_ptr(&vm->mem, addr, len);
 	if (dst == NULL)
-		return hull_error_set(err, EFAULT, "initramfs placement outside guest memory");
-	memcpy(dst, data, len);
+		return hull_error_set(err, EFAULT, "initrd placement outside guest memory");
+	if (boot_pread_full(fd, dst, len, 0) < 0)
+		return hull_error_errno(err, "reading initrd %s", path);
 	*gpa = addr;
+	*size = len;
 	return 0;
 }
 

@@ -27,11 +27,15 @@ int boot_read_file(const char *path, size_t max, uint8_t **data, size_t *len,
  * PCs reserve (EBDA, ROMs), as Linux expects from a BIOS. */
 unsigned int boot_e820(const struct vm *vm, struct boot_e820 *map);
 
-/* Place an initramfs as high as possible in low RAM below `max_addr`,
- * above `min_addr`, page-aligned.  Returns its address in *gpa. */
-int boot_place_initrd(struct vm *vm, const uint8_t *data, size_t len,
-		      uint64_t min_addr, uint64_t max_addr, uint64_t *gpa,
-		      struct hull_error *err);
+/* Load an initramfs file as high as possible in low RAM below `max_addr`,
+ * above `min_addr`, page-aligned, reading it straight into guest memory.
+ * Returns its address and size. */
+int boot_load_initrd(struct vm *vm, const char *path, uint64_t min_addr,
+		     uint64_t max_addr, uint64_t *gpa, uint64_t *size,
+		     struct hull_error *err);
+
+/* Read exactly n bytes at offset off of fd into buf; -1 on error or EOF. */
+int boot_pread_full(int fd, void *buf, uint64_t n, uint64_t off);
 
 int vmm_load_flat(struct vm *vm, const char *path, uint64_t addr,
 		  struct x86_entry *entry, struct hull_error *err);

@@ -117,10 +117,9 @@ int vmm_load_bzimage(struct vm *vm, const char *kernel, const char *initrd,
 		     struct hull_error *err)
 {
 	autofree uint8_t *img = NULL;
-	autofree uint8_t *rd = NULL;
-	size_t len, rdlen = 0, cmdlen = strlen(cmdline);
+	size_t len, cmdlen = strlen(cmdline);
 	struct bz_info bz = { 0 };
-	uint64_t kernel_end, initrd_gpa = 0, initrd_max;
+	uint64_t kernel_end, initrd_gpa = 0, initrd_size = 0, initrd_max;
 	uint8_t *zp, *dst;
 
 	if (boot_read_file(kernel, 256u << 20, &img, &len, err) < 0)
@@ -136,8 +135,6 @@ int vmm_load_bzimage(struct vm *vm, const char *kernel, const char *initrd,
 	if (!vmm_mem_ptr(&vm->mem, BZ_LOAD_ADDR, kernel_end - BZ_LOAD_ADDR))
 		return hull_error_set(err, ENOMEM, "kernel %s needs %llu MiB of low memory",
 				      kernel, (unsigned long long)(kernel_end >> 20) + 1);
-	if (initrd && boot_read_file(initrd, 1u << 30, &rd, &rdlen, err) < 0)
-		return -1;
 
 	/* Protected-mode kernel at 1 MiB: [1 MiB, 1 MiB + len - setup) was
 	 * covered by the kernel_end check above (init_size >= that length). */
@@ -160,13 +157,15 @@ int vmm_load_bzimage(struct vm *vm, const char *kernel, const char *initrd,
 	wr16(zp, OFF_HEAP_END, 0xfe00);
 	wr32(zp, OFF_CMD_LINE_PTR, X86_CMDLINE_ADDR);
 
-	if (rd) {
-		/* Above the decompressed kernel, below initrd_addr_max. */
+	if (initrd) {
+		/* Above the decompressed kernel, below initrd_addr_max (and so
+		 * below 4 GiB: the zero page fields are 32-bit). */
 		initrd_max = bz.initrd_max ? (uint64_t)bz.initrd_max + 1 : 0x38000000ull;
-		if (boot_place_initrd(vm, rd, rdlen, kernel_end, initrd_max, &initrd_gpa, err) < 0)
-			return hull_error_prefix(err, "initrd %s", initrd);
+		if (boot_load_initrd(vm, initrd, kernel_end, initrd_max, &initrd_gpa,
+				     &initrd_size, err) < 0)
+			return -1;
 		wr32(zp, OFF_RAMDISK_IMAGE, (uint32_t)initrd_gpa);
-		wr32(zp, OFF_RAMDISK_SIZE, (uint32_t)rdlen);
+		wr32(zp, OFF_RAMDISK_SIZE, (uint32_t)initrd_size);
 	}
 	bz_write_e820(vm, zp);
 
