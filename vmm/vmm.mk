@@ -63,3 +63,10 @@ vm-test-assets: $(HULL) $(VMM_ASSETS)
 .PHONY: vm-test-assets
 VM_BATS += vmm/tests/linux-boot.bats
 VM_DEPS += vm-test-assets
+
+# Benchmark helper (vmm/bench/vm-boot-bench.sh): static, so it runs in any guest.
+VMM_RUNSTAT := $(BUILD)/vmm/bench/runstat
+$(VMM_RUNSTAT): vmm/bench/runstat.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -static -o $@ $<
+vm-test-assets: $(VMM_RUNSTAT)
