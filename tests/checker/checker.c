@@ -1,0 +1,288 @@
+/* checker: runs inside a container and reports what the process sees, as
+ * "key=value" lines, so tests assert on the container's own view rather
+ * than on shell output.  Static, no dependencies beyond libc.
+ *
+ *   checker ids | caps | seccomp | nnp | rlimits | ns | fds | cwd | env KEY
+ *   checker mounts | hostname | umask | oom | sched | personality
+ *   checker open PATH r|w | stat PATH | write PATH TEXT | mkdir PATH
+ *   checker exit N | sleep S | spin S | mem MIB | fork N | kill-self SIG
+ *   checker syscall unshare|mount|chroot|getpid|ptrace
+ *   checker exe (what /proc/self/exe names, and whether it opens for write)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void status_field(const char *name)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[512];
+	size_t n = strlen(name);
+
+	if (!f) {
+		printf("%s=unknown\n", name);
+		return;
+	}
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, name, n) == 0 && line[n] == ':') {
+			char *v = line + n + 1;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			v[strcspn(v, "\n")] = 0;
+			printf("%s=%s\n", name, v);
+		}
+	fclose(f);
+}
+
+static int cmd_ids(void)
+{
+	gid_t groups[256];
+	int n = getgroups(256, groups);
+
+	printf("uid=%u\neuid=%u\ngid=%u\negid=%u\ngroups=", getuid(), geteuid(), getgid(), getegid());
+	for (int i = 0; i < n; i++)
+		printf("%s%u", i ? "," : "", groups[i]);
+	printf("\n");
+	return 0;
+}
+
+static int cmd_rlimits(void)
+{
+	static const struct { const char *n; int r; } t[] = {
+		{ "NOFILE", RLIMIT_NOFILE }, { "NPROC", RLIMIT_NPROC }, { "CORE", RLIMIT_CORE },
+		{ "STACK", RLIMIT_STACK }, { "AS", RLIMIT_AS }, { "CPU", RLIMIT_CPU },
+		{ "MEMLOCK", RLIMIT_MEMLOCK }, { "FSIZE", RLIMIT_FSIZE },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct rlimit rl;
+
+		getrlimit(t[i].r, &rl);
+		printf("%s=", t[i].n);
+		if (rl.rlim_cur == RLIM_INFINITY) printf("unlimited:"); else printf("%llu:", (unsigned long long)rl.rlim_cur);
+		if (rl.rlim_max == RLIM_INFINITY) printf("unlimited\n"); else printf("%llu\n", (unsigned long long)rl.rlim_max);
+	}
+	return 0;
+}
+
+static int cmd_ns(void)
+{
+	static const char *const ns[] = { "cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts" };
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		char p[64], t[128];
+		ssize_t n;
+
+		snprintf(p, sizeof(p), "/proc/self/ns/%s", ns[i]);
+		n = readlink(p, t, sizeof(t) - 1);
+		t[n > 0 ? n : 0] = 0;
+		printf("%s=%s\n", ns[i], n > 0 ? t : "none");
+	}
+	printf("pid=%d\n", getpid());
+	return 0;
+}
+
+static int cmd_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int self = d ? dirfd(d) : -1;
+
+	if (!d) {
+		/* No /proc: probe fds directly. */
+		for (int fd = 0; fd < 1024; fd++)
+			if (fcntl(fd, F_GETFD) >= 0)
+				printf("fd=%d\n", fd);
+		return 0;
+	}
+	while ((e = readdir(d))) {
+		char p[300], t[512];
+		ssize_t n;
+		int fd = atoi(e->d_name);
+
+		if (e->d_name[0] == '.' || fd == self)
+			continue;
+		snprintf(p, sizeof(p), "/proc/self/fd/%s", e->d_name);
+		n = readlink(p, t, sizeof(t) - 1);
+		t[n > 0 ? n : 0] = 0;
+		printf("fd=%d:%s\n", fd, t);
+	}
+	closedir(d);
+	return 0;
+}
+
+static const char *errname(int e)
+{
+	switch (e) {
+	case 0: return "ok";
+	case EPERM: return "EPERM";
+	case EACCES: return "EACCES";
+	case ENOENT: return "ENOENT";
+	case EROFS: return "EROFS";
+	case EINVAL: return "EINVAL";
+	case ETXTBSY: return "ETXTBSY";
+	case EAGAIN: return "EAGAIN";
+	case ENOSYS: return "ENOSYS";
+	case EEXIST: return "EEXIST";
+	case ENOTDIR: return "ENOTDIR";
+	case ENXIO: return "ENXIO";
+	default: return strerror(e);
+	}
+}
+
+static int cmd_open(const char *path, const char *mode)
+{
+	int fd = open(path, (mode && mode[0] == 'w') ? O_WRONLY : O_RDONLY);
+
+	printf("open=%s\n", errname(fd < 0 ? errno : 0));
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+static int cmd_syscall(const char *name)
+{
+	long r = -1;
+
+	errno = 0;
+	if (strcmp(name, "unshare") == 0)
+		r = unshare(CLONE_NEWUTS);
+	else if (strcmp(name, "mount") == 0)
+		r = mount("none", "/tmp", "tmpfs", 0, NULL);
+	else if (strcmp(name, "chroot") == 0)
+		r = chroot("/");
+	else if (strcmp(name, "getpid") == 0)
+		r = getpid();
+	else if (strcmp(name, "mkdir") == 0)
+		r = mkdir("/tmp/checker-mkdir", 0755);
+	else if (strcmp(name, "sethostname") == 0)
+		r = sethostname("x", 1);
+	else {
+		fprintf(stderr, "unknown syscall %s\n", name);
+		return 2;
+	}
+	printf("%s=%s\n", name, errname(r < 0 ? errno : 0));
+	return 0;
+}
+
+static int cmd_exe(void)
+{
+	char t[512];
+	ssize_t n = readlink("/proc/self/exe", t, sizeof(t) - 1);
+	int fd;
+
+	t[n > 0 ? n : 0] = 0;
+	printf("exe=%s\n", t);
+	fd = open("/proc/self/exe", O_WRONLY);
+	printf("exe_write=%s\n", errname(fd < 0 ? errno : 0));
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+static int cmd_mem(long mib)
+{
+	size_t n = (size_t)mib << 20;
+	char *p = malloc(n);
+
+	if (!p) {
+		printf("mem=ENOMEM\n");
+		return 1;
+	}
+	for (size_t i = 0; i < n; i += 4096)
+		p[i] = 1;
+	printf("mem=ok\n");
+	fflush(stdout);
+	return 0;
+}
+
+static int cmd_fork(int n)
+{
+	int ok = 0, fail = 0;
+
+	for (int i = 0; i < n; i++) {
+		pid_t p = fork();
+
+		if (p == 0) {
+			sleep(2);
+			_exit(0);
+		}
+		if (p < 0)
+			fail++;
+		else
+			ok++;
+	}
+	printf("forked=%d\nfork_failed=%d\n", ok, fail);
+	fflush(stdout);
+	while (wait(NULL) > 0)
+		;
+	return 0;
+}
+
+static int cmd_spin(int secs)
+{
+	time_t end = time(NULL) + secs;
+	volatile unsigned long x = 0;
+
+	while (time(NULL) < end)
+		x++;
+	printf("spun=%lu\n", (unsigned long)x);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *c = argc > 1 ? argv[1] : "";
+	const char *a = argc > 2 ? argv[2] : NULL;
+	const char *b = argc > 3 ? argv[3] : NULL;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(c, "ids")) return cmd_ids();
+	if (!strcmp(c, "caps")) {
+		status_field("CapInh"); status_field("CapPrm"); status_field("CapEff");
+		status_field("CapBnd"); status_field("CapAmb");
+		return 0;
+	}
+	if (!strcmp(c, "seccomp")) { status_field("Seccomp"); return 0; }
+	if (!strcmp(c, "nnp")) { status_field("NoNewPrivs"); return 0; }
+	if (!strcmp(c, "rlimits")) return cmd_rlimits();
+	if (!strcmp(c, "ns")) return cmd_ns();
+	if (!strcmp(c, "fds")) return cmd_fds();
+	if (!strcmp(c, "cwd")) { char buf[4096]; printf("cwd=%s\n", getcwd(buf, sizeof(buf)) ? buf : "error"); return 0; }
+	if (!strcmp(c, "env") && a) { const char *v = getenv(a); printf("%s=%s\n", a, v ? v : "(unset)"); return 0; }
+	if (!strcmp(c, "hostname")) { struct utsname u; uname(&u); printf("hostname=%s\ndomainname=%s\n", u.nodename, u.domainname); return 0; }
+	if (!strcmp(c, "umask")) { mode_t m = umask(0); printf("umask=%04o\n", m); return 0; }
+	if (!strcmp(c, "oom")) { FILE *f = fopen("/proc/self/oom_score_adj", "r"); int v = 0; if (f) { if (fscanf(f, "%d", &v) != 1) v = 0; fclose(f); } printf("oom_score_adj=%d\n", v); return 0; }
+	if (!strcmp(c, "personality")) { printf("personality=%#x\n", personality(0xffffffff)); return 0; }
+	if (!strcmp(c, "mounts")) { FILE *f = fopen("/proc/self/mountinfo", "r"); char l[1024]; while (f && fgets(l, sizeof(l), f)) fputs(l, stdout); if (f) fclose(f); return 0; }
+	if (!strcmp(c, "open") && a) return cmd_open(a, b);
+	if (!strcmp(c, "stat") && a) { struct stat st; if (lstat(a, &st) < 0) { printf("stat=%s\n", errname(errno)); return 0; } printf("stat=ok\nmode=%o\nuid=%u\ngid=%u\nrdev=%u:%u\n", st.st_mode, st.st_uid, st.st_gid, major(st.st_rdev), minor(st.st_rdev)); return 0; }
+	if (!strcmp(c, "write") && a && b) { int fd = open(a, O_WRONLY | O_CREAT | O_TRUNC, 0644); if (fd < 0) { printf("write=%s\n", errname(errno)); return 0; } printf("write=%s\n", write(fd, b, strlen(b)) < 0 ? errname(errno) : "ok"); close(fd); return 0; }
+	if (!strcmp(c, "mkdir") && a) { printf("mkdir=%s\n", errname(mkdir(a, 0755) < 0 ? errno : 0)); return 0; }
+	if (!strcmp(c, "exit") && a) return atoi(a);
+	if (!strcmp(c, "sleep") && a) { sleep((unsigned)atoi(a)); return 0; }
+	if (!strcmp(c, "spin") && a) return cmd_spin(atoi(a));
+	if (!strcmp(c, "mem") && a) return cmd_mem(atol(a));
+	if (!strcmp(c, "fork") && a) return cmd_fork(atoi(a));
+	if (!strcmp(c, "kill-self") && a) { kill(getpid(), atoi(a)); pause(); return 0; }
+	if (!strcmp(c, "syscall") && a) return cmd_syscall(a);
+	if (!strcmp(c, "exe")) return cmd_exe();
+	fprintf(stderr, "checker: unknown command \"%s\"\n", c);
+	return 2;
+}
