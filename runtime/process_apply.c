@@ -98,16 +98,21 @@ int process_apply_settings(struct launch *l, const struct spec_process *p,
 	return 0;
 }
 
+/* Dropping from the bounding set needs CAP_SETPCAP in the effective set,
+ * which a change to a non-zero uid clears: so it runs before setresuid. */
+static int drop_bounding(const struct spec_caps *c, struct hull_error *err)
+{
+	for (int i = 0; i <= CAP_LAST_CAP; i++)
+		if (!(c->bounding & (1ULL << i)) && cap_drop_bound(i) < 0 && errno != EINVAL)
+			return hull_error_errno(err, "process.capabilities.bounding: drop %d", i);
+	return 0;
+}
+
 static int set_caps(const struct spec_caps *c, struct hull_error *err)
 {
 	cap_t caps;
 	cap_value_t list[CAP_LAST_CAP + 1];
 
-	/* Bounding first: dropping from it needs CAP_SETPCAP, which the
-	 * capset below may remove. */
-	for (int i = 0; i <= CAP_LAST_CAP; i++)
-		if (!(c->bounding & (1ULL << i)) && cap_drop_bound(i) < 0 && errno != EINVAL)
-			return hull_error_errno(err, "process.capabilities.bounding: drop %d", i);
 	caps = cap_init();
 	if (caps == NULL)
 		return hull_error_errno(err, "cap_init");
@@ -146,6 +151,8 @@ int process_apply_identity(const struct spec_process *p,
 	 * what remains. */
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return hull_error_errno(err, "prctl(PR_SET_KEEPCAPS)");
+	if (p->caps.set && drop_bounding(&p->caps, err) < 0)
+		return -1;
 	if (setgroups(u->n_additional_gids, u->additional_gids) < 0 && errno != EPERM)
 		return hull_error_errno(err, "process.user.additionalGids: setgroups");
 	if (setresgid(u->gid, u->gid, u->gid) < 0)

@@ -17,6 +17,7 @@
 
 #include "runtime/lifecycle.h"
 #include "runtime/spec.h"
+#include "runtime/supervise.h"
 
 struct tty_proxy {
 	int master;
@@ -129,15 +130,33 @@ static int supervise(pid_t pid, int pidfd, struct tty_proxy *t, int sfd)
 	return 255;
 }
 
+int supervise_process(pid_t pid, int pidfd, int pty_master, const sigset_t *old)
+{
+	struct tty_proxy t = { .master = pty_master };
+	sigset_t all;
+	int sfd, code;
+
+	sigfillset(&all);
+	sfd = signalfd(-1, &all, SFD_CLOEXEC);
+	if (t.master >= 0) {
+		tty_raw(&t);
+		tty_resize(&t);
+	}
+	code = supervise(pid, pidfd, &t, sfd);
+	tty_restore(&t);
+	if (sfd >= 0)
+		close(sfd);
+	sigprocmask(SIG_SETMASK, old, NULL);
+	return code;
+}
+
 int hull_run(const struct create_opts *o, bool detach, int *status,
 	     struct hull_error *err)
 {
 	struct create_opts co = *o;
 	struct created cr = { .pid = -1, .pidfd = -1, .pty_master = -1 };
-	struct tty_proxy t = { .master = -1 };
 	struct hull_error derr = { 0 };
 	sigset_t all, old;
-	int sfd;
 
 	/* In the foreground without a console socket, the terminal is ours to
 	 * proxy; spec_load in create decides whether one is asked for. */
@@ -159,21 +178,11 @@ int hull_run(const struct create_opts *o, bool detach, int *status,
 		*status = 0;
 		return 0;
 	}
-	sfd = signalfd(-1, &all, SFD_CLOEXEC);
-	t.master = cr.pty_master;
-	if (t.master >= 0) {
-		tty_raw(&t);
-		tty_resize(&t);
-	}
-	*status = supervise(cr.pid, cr.pidfd, &t, sfd);
-	tty_restore(&t);
-	if (sfd >= 0)
-		close(sfd);
+	*status = supervise_process(cr.pid, cr.pidfd, cr.pty_master, &old);
 	if (cr.pidfd >= 0)
 		close(cr.pidfd);
-	if (t.master >= 0)
-		close(t.master);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (cr.pty_master >= 0)
+		close(cr.pty_master);
 	if (hull_delete(o->root, o->id, true, err) < 0)
 		return -1;
 	return 0;

@@ -1,0 +1,91 @@
+#!/usr/bin/env bats
+# exec: joins every namespace and the cgroup, returns the status.
+
+load helpers
+
+setup() {
+	requires root
+	setup_bundle
+	set_args /bin/checker sleep 60
+	hull_detached run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+}
+
+teardown() {
+	teardown_bundle
+	check_no_leftovers
+}
+
+@test "exec joins the container's namespaces" {
+	pid=$(hull state "$CID" | jq -r .pid)
+	run_hull exec "$CID" /bin/checker ns
+	[ "$status" -eq 0 ]
+	for ns in mnt pid net ipc uts cgroup; do
+		want=$(readlink /proc/"$pid"/ns/$ns)
+		[[ "$output" == *"$ns=$want"* ]]
+	done
+}
+
+@test "exec returns the process's exit status" {
+	run_hull exec "$CID" /bin/checker exit 7
+	[ "$status" -eq 7 ]
+}
+
+@test "exec joins the container's cgroup" {
+	run_hull exec "$CID" /bin/cat /proc/self/cgroup
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$TEST_CGROUP_PARENT/$CID"* ]] || [[ "$output" == *"0::/"* ]]
+	pid=$(hull state "$CID" | jq -r .pid)
+	[[ "$(cat /proc/"$pid"/cgroup)" == *"$CID"* ]]
+}
+
+@test "exec --user, --env, --cwd and --cap apply" {
+	run_hull exec --user 65534:65534 --additional-gids 5 "$CID" /bin/checker ids
+	[[ "$output" == *"uid=65534"* ]]
+	[[ "$output" == *"gid=65534"* ]]
+	[[ "$output" == *"groups=5"* ]]
+	run_hull exec --env FOO=bar "$CID" /bin/checker env FOO
+	[ "$output" = "FOO=bar" ]
+	run_hull exec --cwd /tmp "$CID" /bin/checker cwd
+	[ "$output" = "cwd=/tmp" ]
+	run_hull exec "$CID" /bin/checker syscall sethostname
+	[ "$output" = "sethostname=EPERM" ]
+	run_hull exec --cap CAP_SYS_ADMIN "$CID" /bin/checker syscall sethostname
+	[ "$output" = "sethostname=ok" ]
+}
+
+@test "exec --process runs a process.json" {
+	cat >"$BATS_TEST_TMPDIR/process.json" <<JSON
+{"terminal": false, "cwd": "/", "args": ["/bin/checker", "env", "X"], "env": ["X=from-process-json"], "user": {"uid": 0, "gid": 0}}
+JSON
+	run_hull exec --process "$BATS_TEST_TMPDIR/process.json" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "X=from-process-json" ]
+}
+
+@test "exec --detach returns at once and writes the pid file" {
+	hull_detached exec --detach --pid-file "$BATS_TEST_TMPDIR/epid" "$CID" /bin/checker sleep 5
+	[ "$status" -eq 0 ]
+	epid=$(cat "$BATS_TEST_TMPDIR/epid")
+	grep -q checker /proc/"$epid"/cmdline
+}
+
+@test "exec sees no runtime fd and stdin works" {
+	run bash -c "echo piped | '$HULL_BIN' --root '$HULL_ROOT' exec '$CID' /bin/cat"
+	[ "$output" = "piped" ]
+	run_hull exec "$CID" /bin/checker fds
+	[ "$status" -eq 0 ]
+	# Only 0, 1, 2 (and the checker's own directory fd, which it skips).
+	[ "$(echo "$output" | grep -c '^fd=')" -eq 3 ]
+}
+
+@test "exec of a missing program or into a stopped container fails clearly" {
+	run_hull exec "$CID" /nonexistent
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"process.args[0]"*"/nonexistent"* ]]
+	hull kill "$CID" KILL
+	wait_for_status "$CID" stopped
+	run_hull exec "$CID" /bin/true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"stopped"* ]]
+}
