@@ -8,6 +8,8 @@
  *   checker exit N | sleep S | spin S | mem MIB | fork N | kill-self SIG
  *   checker syscall unshare|mount|chroot|getpid|ptrace
  *   checker exe (what /proc/self/exe names, and whether it opens for write)
+ *   checker mountinfo PATH (fstype, options, propagation of the mount at PATH)
+ *   checker read PATH | ls PATH | ioprio | sched | write-exe TEXT
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -246,6 +248,139 @@ static int cmd_spin(int secs)
 	return 0;
 }
 
+/* The last mountinfo entry whose mount point is exactly PATH (the one on
+ * top): fstype, per-mount and superblock options, propagation fields. */
+static int cmd_mountinfo(const char *path)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[4096], found[4096] = "";
+
+	if (!f) {
+		printf("mountinfo=%s\n", errname(errno));
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char copy[4096], *save = NULL, *tok;
+		int i = 0;
+
+		snprintf(copy, sizeof(copy), "%s", line);
+		for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save), i++)
+			if (i == 4) {
+				if (strcmp(tok, path) == 0)
+					snprintf(found, sizeof(found), "%s", line);
+				break;
+			}
+	}
+	fclose(f);
+	if (!found[0]) {
+		printf("mountinfo=none\n");
+		return 0;
+	}
+	/* id parent maj:min root mountpoint opts [optional...] - fstype source superopts */
+	{
+		char *save = NULL, *tok, prop[512] = "";
+		int i = 0, after_dash = 0;
+
+		found[strcspn(found, "\n")] = 0;
+		printf("mountinfo=ok\n");
+		for (tok = strtok_r(found, " ", &save); tok; tok = strtok_r(NULL, " ", &save), i++) {
+			if (i == 3)
+				printf("root=%s\n", tok);
+			else if (i == 5)
+				printf("opts=%s\n", tok);
+			else if (i > 5 && !after_dash) {
+				if (strcmp(tok, "-") == 0) {
+					after_dash = 1;
+					printf("propagation=%s\n", prop[0] ? prop : "private");
+				} else {
+					size_t l = strlen(prop);
+					snprintf(prop + l, sizeof(prop) - l, "%s%s", l ? "," : "", tok);
+				}
+			} else if (after_dash == 1) {
+				printf("fstype=%s\n", tok);
+				after_dash = 2;
+			} else if (after_dash == 2) {
+				printf("source=%s\n", tok);
+				after_dash = 3;
+			} else if (after_dash == 3) {
+				printf("superopts=%s\n", tok);
+				after_dash = 4;
+			}
+		}
+	}
+	return 0;
+}
+
+static int cmd_read(const char *path)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY);
+	ssize_t n, total = 0;
+
+	if (fd < 0) {
+		printf("read=%s\n", errname(errno));
+		return 0;
+	}
+	while ((n = read(fd, buf, sizeof(buf) - 1)) > 0) {
+		if (total == 0) {
+			buf[n] = 0;
+			buf[strcspn(buf, "\n")] = 0;
+			printf("first_line=%s\n", buf);
+		}
+		total += n;
+	}
+	printf("read=%s\nbytes=%zd\n", n < 0 ? errname(errno) : "ok", total);
+	close(fd);
+	return 0;
+}
+
+static int cmd_ls(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d) {
+		printf("ls=%s\n", errname(errno));
+		return 0;
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	printf("ls=ok\nentries=%d\n", n);
+	return 0;
+}
+
+static int cmd_sched(void)
+{
+	struct sched_param sp;
+	int pol = sched_getscheduler(0);
+
+	sched_getparam(0, &sp);
+	errno = 0;
+	printf("policy=%d\npriority=%d\nnice=%d\n", pol, sp.sched_priority, getpriority(PRIO_PROCESS, 0));
+	return 0;
+}
+
+/* Tries to overwrite whatever /proc/self/exe names (CVE-2019-5736's
+ * write side), reporting the errno. */
+static int cmd_write_exe(const char *pid, const char *text)
+{
+	char p[64];
+	int fd;
+
+	snprintf(p, sizeof(p), "/proc/%s/exe", pid);
+	fd = open(p, O_WRONLY);
+	if (fd < 0) {
+		printf("write_exe=%s\n", errname(errno));
+		return 0;
+	}
+	printf("write_exe=%s\n", write(fd, text, strlen(text)) < 0 ? errname(errno) : "ok");
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -283,6 +418,12 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "kill-self") && a) { kill(getpid(), atoi(a)); pause(); return 0; }
 	if (!strcmp(c, "syscall") && a) return cmd_syscall(a);
 	if (!strcmp(c, "exe")) return cmd_exe();
+	if (!strcmp(c, "mountinfo") && a) return cmd_mountinfo(a);
+	if (!strcmp(c, "read") && a) return cmd_read(a);
+	if (!strcmp(c, "ls") && a) return cmd_ls(a);
+	if (!strcmp(c, "sched")) return cmd_sched();
+	if (!strcmp(c, "ioprio")) { long v = syscall(SYS_ioprio_get, 1, 0); printf("ioprio_class=%ld\nioprio_level=%ld\n", v < 0 ? -1 : v >> 13, v < 0 ? -1 : v & 0x1fff); return 0; }
+	if (!strcmp(c, "write-exe") && a && b) return cmd_write_exe(a, b);
 	fprintf(stderr, "checker: unknown command \"%s\"\n", c);
 	return 2;
 }

@@ -36,7 +36,15 @@ requires() {
 
 # Builds the busybox+checker rootfs template once per run.
 make_rootfs_template() {
-	[ -x "$ROOTFS_TEMPLATE/bin/checker" ] && return 0
+	if [ -x "$ROOTFS_TEMPLATE/bin/checker" ]; then
+		# A rebuilt checker replaces the template's copy (atomically: other
+		# suites may be copying the template right now).
+		if ! cmp -s "$CHECKER_BIN" "$ROOTFS_TEMPLATE/bin/checker"; then
+			cp "$CHECKER_BIN" "$ROOTFS_TEMPLATE/bin/.checker.$$" &&
+				mv -f "$ROOTFS_TEMPLATE/bin/.checker.$$" "$ROOTFS_TEMPLATE/bin/checker"
+		fi
+		return 0
+	fi
 	local tmp="$ROOTFS_TEMPLATE.tmp.$$"
 	rm -rf "$tmp"
 	mkdir -p "$tmp"/{bin,sbin,etc,proc,sys,dev,tmp,root,var,run,usr/bin}
@@ -78,7 +86,8 @@ update_config() {
 # set_args ARG...: the process's args.
 set_args() {
 	local json
-	json=$(printf '%s\n' "$@" | jq -R . | jq -s .)
+	# --args keeps an argument with newlines in it one argument.
+	json=$(jq -cn '$ARGS.positional' --args -- "$@")
 	update_config ".process.args = $json"
 }
 

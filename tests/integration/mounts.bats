@@ -1,0 +1,294 @@
+#!/usr/bin/env bats
+# The container's filesystem: config mounts and their flags, propagation,
+# read-only root, --no-pivot, masked and read-only paths, /dev, devices,
+# sysctls, hostname.  Every assertion is what the process sees inside.
+
+load helpers
+
+setup() {
+	requires root
+	setup_bundle
+	HOST_MOUNTS=()
+}
+
+teardown() {
+	local m
+	teardown_bundle
+	# Host-side mounts this test made, innermost first.
+	for ((i = ${#HOST_MOUNTS[@]} - 1; i >= 0; i--)); do
+		umount -l "${HOST_MOUNTS[$i]}" 2>/dev/null || true
+	done
+	check_no_leftovers
+}
+
+# host_mount ARGS... TARGET: mount on the host, undone in teardown.
+host_mount() {
+	mount "$@"
+	HOST_MOUNTS+=("${!#}")
+}
+
+# add_mount JSON: appends one entry to .mounts.
+add_mount() {
+	update_config ".mounts += [$1]"
+}
+
+# field KEY: the value of KEY=... in $output.
+field() {
+	echo "$output" | sed -n "s/^$1=//p" | tail -n 1
+}
+
+@test "bind mount with ro,nosuid,nodev,noexec: flags on the mount, writes fail EROFS" {
+	src="$BATS_TEST_TMPDIR/src"
+	mkdir -p "$src"
+	echo hello >"$src/file"
+	add_mount '{"destination": "/mnt/b", "type": "bind", "source": "'"$src"'", "options": ["bind", "ro", "nosuid", "nodev", "noexec"]}'
+	set_args /bin/sh -c 'checker mountinfo /mnt/b; checker read /mnt/b/file; checker write /mnt/b/new x'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	opts=$(field opts)
+	for o in ro nosuid nodev noexec; do
+		[[ ",$opts," == *",$o,"* ]] || { echo "missing $o in $opts"; false; }
+	done
+	[ "$(field first_line)" = hello ]
+	[ "$(field write)" = EROFS ]
+	[ ! -e "$src/new" ]
+}
+
+@test "a writable bind mount writes through to the host" {
+	src="$BATS_TEST_TMPDIR/src"
+	mkdir -p "$src"
+	add_mount '{"destination": "/mnt/w", "type": "none", "source": "'"$src"'", "options": ["bind", "rw"]}'
+	set_args /bin/checker write /mnt/w/new from-container
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(field write)" = ok ]
+	[ "$(cat "$src/new")" = from-container ]
+}
+
+@test "a file can be bind mounted onto a file" {
+	echo file-content >"$BATS_TEST_TMPDIR/onefile"
+	add_mount '{"destination": "/etc/injected", "type": "bind", "source": "'"$BATS_TEST_TMPDIR/onefile"'", "options": ["bind", "ro"]}'
+	set_args /bin/sh -c 'checker read /etc/injected; checker stat /etc/injected'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(field first_line)" = file-content ]
+	[ "$(field mode)" = 100644 ]
+}
+
+@test "rbind carries submounts, bind does not" {
+	src="$BATS_TEST_TMPDIR/src"
+	mkdir -p "$src/sub"
+	host_mount -t tmpfs -o size=1m tmpfs "$src/sub"
+	echo inner >"$src/sub/file"
+	add_mount '{"destination": "/mnt/r", "type": "bind", "source": "'"$src"'", "options": ["rbind"]}'
+	add_mount '{"destination": "/mnt/nr", "type": "bind", "source": "'"$src"'", "options": ["bind"]}'
+	set_args /bin/sh -c 'checker mountinfo /mnt/r/sub; checker read /mnt/r/sub/file; checker mountinfo /mnt/nr/sub; checker read /mnt/nr/sub/file'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -qx 'fstype=tmpfs'
+	echo "$output" | grep -qx 'first_line=inner'
+	[ "$(field mountinfo)" = none ]
+	[ "$(field read)" = ENOENT ]
+}
+
+@test "tmpfs takes its size and mode options" {
+	add_mount '{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "size=1m", "mode=700"]}'
+	set_args /bin/sh -c 'checker mountinfo /scratch; checker stat /scratch'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(field fstype)" = tmpfs ]
+	[[ ",$(field superopts)," == *",size=1024k,"* ]]
+	[[ ",$(field opts)," == *",nosuid,"* ]]
+	[ "$(field mode)" = 40700 ]
+}
+
+# The host mounts a tmpfs under an rshared directory after the container
+# started; "marker" is created only after that mount, so once the container
+# sees it, a propagated mount must already be there (no timing involved).
+propagation_case() {
+	local opt="$1"
+	src="$BATS_TEST_TMPDIR/shared"
+	mkdir -p "$src"
+	host_mount --bind "$src" "$src"
+	mount --make-rshared "$src"
+	mkdir -p "$src/sub" "$src/flag"
+	add_mount '{"destination": "/mnt/p", "type": "bind", "source": "'"$src"'", "options": ["rbind", "'"$opt"'"]}'
+	set_args /bin/sh -c 'until [ -e /mnt/p/flag/marker ]; do sleep 0.05; done; checker mountinfo /mnt/p/sub; checker read /mnt/p/sub/file'
+	hull_detached run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	host_mount -t tmpfs -o size=1m tmpfs "$src/sub"
+	echo propagated >"$src/sub/file"
+	touch "$src/flag/marker"
+	wait_for_status "$CID" stopped
+	output=$(cat "$BATS_TEST_TMPDIR/ctr.out")
+	hull delete "$CID"
+}
+
+@test "a host mount under an rshared bind appears inside (rslave)" {
+	propagation_case rslave
+	echo "$output"
+	[ "$(field fstype)" = tmpfs ]
+	[ "$(field first_line)" = propagated ]
+}
+
+@test "a host mount under an rprivate bind does not appear inside" {
+	propagation_case rprivate
+	echo "$output"
+	[ "$(field mountinfo)" = none ]
+	[ "$(field read)" = ENOENT ]
+}
+
+@test "a mount made inside an rslave bind does not reach the host" {
+	src="$BATS_TEST_TMPDIR/shared"
+	mkdir -p "$src/sub"
+	host_mount --bind "$src" "$src"
+	mount --make-rshared "$src"
+	add_mount '{"destination": "/mnt/p", "type": "bind", "source": "'"$src"'", "options": ["rbind", "rslave"]}'
+	update_config '.process.capabilities.bounding += ["CAP_SYS_ADMIN"] | .process.capabilities.effective += ["CAP_SYS_ADMIN"] | .process.capabilities.permitted += ["CAP_SYS_ADMIN"]'
+	set_args /bin/sh -c 'mount -t tmpfs tmpfs /mnt/p/sub && checker mountinfo /mnt/p/sub'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(field fstype)" = tmpfs ]
+	! grep -q " $src/sub " /proc/self/mountinfo
+}
+
+@test "rootfsPropagation shared makes / a shared mount, the default is not" {
+	set_args /bin/checker mountinfo /
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[[ "$(field propagation)" != *shared:* ]]
+	update_config '.linux.rootfsPropagation = "shared"'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[[ "$(field propagation)" == *shared:* ]]
+}
+
+@test "root.readonly: / is read-only, mounts on top stay writable" {
+	set_args /bin/sh -c 'checker mountinfo /; checker write /etc/x y; checker write /dev/shm/x y'
+	update_config '.root.readonly = false'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[[ "$(field opts)" == rw,* ]]
+	[ "$(echo "$output" | grep -c '^write=ok$')" -eq 2 ]
+	rm "$BUNDLE/rootfs/etc/x"
+	update_config '.root.readonly = true'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[[ "$(field opts)" == ro,* ]]
+	echo "$output" | grep -qx 'write=EROFS'
+	[ "$(field write)" = ok ]
+	[ ! -e "$BUNDLE/rootfs/etc/x" ]
+}
+
+@test "--no-pivot runs the container in its rootfs" {
+	set_args /bin/sh -c 'checker read /etc/passwd; checker cwd; checker ls /'
+	run_hull run --no-pivot --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(field first_line)" = "root:x:0:0:root:/root:/bin/sh" ]
+	[ "$(field cwd)" = / ]
+	[ "$(field entries)" = "$(ls -A "$BUNDLE/rootfs" | wc -l)" ]
+}
+
+@test "maskedPaths: a masked file reads empty, a masked directory is empty" {
+	mkdir -p "$BUNDLE/rootfs/srv/secretdir"
+	echo secret >"$BUNDLE/rootfs/srv/secretdir/key"
+	echo secret >"$BUNDLE/rootfs/etc/secretfile"
+	update_config '.root.readonly = false | .linux.maskedPaths += ["/srv/secretdir", "/etc/secretfile", "/does/not/exist"]'
+	set_args /bin/sh -c 'checker read /proc/keys; checker ls /sys/firmware; checker read /etc/secretfile; checker ls /srv/secretdir; checker write /srv/secretdir/x y'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -c '^bytes=0$')" -eq 2 ]
+	[ "$(echo "$output" | grep -c '^entries=0$')" -eq 2 ]
+	[ "$(field write)" = EROFS ]
+	# Unmasked, the same paths have content.
+	update_config '.linux.maskedPaths = []'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -c '^entries=0$')" -eq 0 ]
+}
+
+@test "readonlyPaths: writes fail with EROFS, other paths stay writable" {
+	mkdir -p "$BUNDLE/rootfs/data"
+	update_config '.root.readonly = false | .linux.readonlyPaths += ["/data"]'
+	set_args /bin/sh -c 'checker write /proc/sys/kernel/hostname x; checker write /data/f y; checker write /etc/f z'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -c '^write=EROFS$')" -eq 2 ]
+	[ "$(field write)" = ok ]
+	[ ! -e "$BUNDLE/rootfs/data/f" ]
+}
+
+@test "default devices and /dev symlinks" {
+	set_args /bin/sh -c 'for d in null zero full random urandom tty; do echo "dev=$d"; checker stat /dev/$d; done
+		for l in fd stdin stdout stderr ptmx; do echo "link_$l=$(readlink /dev/$l)"; done
+		checker stat /dev/pts/ptmx'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	for spec in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0; do
+		d=${spec%%:*}
+		echo "$output" | grep -A3 -x "dev=$d" | grep -qx 'mode=20666'
+		echo "$output" | grep -A5 -x "dev=$d" | grep -qx "rdev=${spec#*:}"
+	done
+	[ "$(field link_fd)" = /proc/self/fd ]
+	[ "$(field link_stdin)" = /proc/self/fd/0 ]
+	[ "$(field link_stdout)" = /proc/self/fd/1 ]
+	[ "$(field link_stderr)" = /proc/self/fd/2 ]
+	[ "$(field link_ptmx)" = pts/ptmx ]
+	[ "$(field rdev)" = 5:2 ]
+}
+
+@test "/dev/null works for reading and writing" {
+	set_args /bin/sh -c 'echo gone >/dev/null && checker read /dev/null'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(field bytes)" = 0 ]
+}
+
+@test "linux.devices are created with their type, numbers, mode and owner" {
+	update_config '.linux.devices = [
+		{"path": "/dev/mychar", "type": "c", "major": 1, "minor": 5, "fileMode": 416, "uid": 1000, "gid": 1001},
+		{"path": "/dev/sub/myblk", "type": "b", "major": 7, "minor": 200, "fileMode": 384},
+		{"path": "/dev/myfifo", "type": "p"}]'
+	set_args /bin/sh -c 'checker stat /dev/mychar; checker stat /dev/sub/myblk; checker stat /dev/myfifo'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	modes=$(echo "$output" | sed -n 's/^mode=//p' | tr '\n' ' ')
+	[ "$modes" = "20640 60600 10666 " ]
+	rdevs=$(echo "$output" | sed -n 's/^rdev=//p' | head -2 | tr '\n' ' ')
+	[ "$rdevs" = "1:5 7:200 " ]
+	[ "$(echo "$output" | sed -n 's/^uid=//p' | head -1)" = 1000 ]
+	[ "$(echo "$output" | sed -n 's/^gid=//p' | head -1)" = 1001 ]
+}
+
+@test "sysctl: net.ipv4.ip_forward in the container's netns, host unchanged" {
+	host_before=$(cat /proc/sys/net/ipv4/ip_forward)
+	want=$((1 - host_before))
+	update_config '.linux.sysctl = {"net.ipv4.ip_forward": "'"$want"'"}'
+	set_args /bin/checker read /proc/sys/net/ipv4/ip_forward
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(field first_line)" = "$want" ]
+	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$host_before" ]
+}
+
+@test "sysctl: kernel.shmmni in the container's ipc namespace, host unchanged" {
+	host_before=$(cat /proc/sys/kernel/shmmni)
+	update_config '.linux.sysctl = {"kernel.shmmni": "1234", "kernel.msgmax": "4321"}'
+	set_args /bin/sh -c 'checker read /proc/sys/kernel/shmmni; checker read /proc/sys/kernel/msgmax'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -qx 'first_line=1234'
+	echo "$output" | grep -qx 'first_line=4321'
+	[ "$(cat /proc/sys/kernel/shmmni)" = "$host_before" ]
+}
+
+@test "hostname and domainname are set in the new uts namespace" {
+	host_name=$(hostname)
+	update_config '.hostname = "hull-box" | .domainname = "example.test"'
+	set_args /bin/checker hostname
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(field hostname)" = hull-box ]
+	[ "$(field domainname)" = example.test ]
+	[ "$(hostname)" = "$host_name" ]
+}
