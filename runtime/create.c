@@ -19,6 +19,7 @@
 
 #include "cgroups/cgroup.h"
 #include "cgroups/resources.h"
+#include "runtime/backend.h"
 #include "runtime/cleanup.h"
 #include "runtime/fsutil.h"
 #include "runtime/launch.h"
@@ -128,6 +129,7 @@ static int copy_config(struct container *c, struct hull_error *err)
 }
 
 struct create_ctx {
+	const struct backend_ops *backend;
 	struct spec *spec;
 	struct container *c;
 	struct launch l;
@@ -184,6 +186,20 @@ static int prepare(const struct create_opts *o, struct create_ctx *x,
 	return 0;
 }
 
+static int pick_backend(const struct create_opts *o, struct create_ctx *x,
+			struct hull_error *err)
+{
+	const char *a = spec_annotation(x->spec, HULL_VM_ANNOTATION);
+	bool vm = o->vm || (a && strcmp(a, "true") == 0);
+
+	x->backend = backend_find(vm ? "vm" : "linux");
+	if (x->backend == NULL)
+		return hull_error_set(err, ENOTSUP,
+				      "%s: the microVM backend is not built into this Hull",
+				      o->vm ? "--vm" : "annotations." HULL_VM_ANNOTATION);
+	return 0;
+}
+
 static int setup_state(const struct create_opts *o, struct create_ctx *x,
 		       const char *bundle, struct hull_error *err)
 {
@@ -196,6 +212,9 @@ static int setup_state(const struct create_opts *o, struct create_ctx *x,
 	c = x->c;
 	x->l.c = c;
 	c->systemd_cgroup = o->systemd_cgroup;
+	free(c->backend);
+	if ((c->backend = strdup(x->backend->name)) == NULL)
+		return hull_error_errno(err, "strdup");
 	if ((c->bundle = strdup(bundle)) == NULL || (c->rootfs = strdup(s->root_path)) == NULL ||
 	    (c->created = now_rfc3339()) == NULL)
 		return hull_error_errno(err, "strdup");
@@ -285,12 +304,12 @@ int hull_create(const struct create_opts *o, struct created *out,
 		return hull_error_errno(err, "--bundle %s", o->bundle ? o->bundle : ".");
 	if (spec_load(bundle, &x.spec, err) < 0)
 		return -1;
-	if (prepare(o, &x, err) < 0)
+	if (pick_backend(o, &x, err) < 0 || prepare(o, &x, err) < 0)
 		goto out;
 	if (setup_state(o, &x, bundle, err) < 0 || setup_cgroup(o, &x, err) < 0)
 		goto undo;
 	x.spawned = true;
-	if (container_spawn(&x.l, err) < 0) {
+	if (x.backend->spawn(&x.l, err) < 0) {
 		x.spawned = false;
 		goto undo;
 	}

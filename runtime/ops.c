@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cgroups/cgroup.h"
+#include "runtime/backend.h"
 #include "runtime/cleanup.h"
 #include "runtime/hooks.h"
 #include "runtime/lifecycle.h"
@@ -222,6 +223,12 @@ int hull_delete(const char *root, const char *id, bool force,
 		goto out;
 	if (c->cgroup && cgroup_destroy(c->cgroup, err) < 0)
 		goto out;
+	{
+		const struct backend_ops *b = backend_find(c->backend ? c->backend : "linux");
+
+		if (b && b->cleanup && b->cleanup(c, err) < 0)
+			goto out;
+	}
 	if (c->bundle && load_spec_copy(c, &spec, err) == 0) {
 		autofree char *state = container_state_json_as(c, STATUS_STOPPED);
 		struct hull_error herr = { 0 };
