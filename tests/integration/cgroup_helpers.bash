@@ -1,0 +1,37 @@
+# Cgroup helpers for cgroups.bats; work on v1/hybrid and on pure v2 hosts.
+
+cg_is_v2() { [ -f /sys/fs/cgroup/cgroup.controllers ]; }
+
+# cg_dir CONTROLLER: the container's group for that controller.
+cg_dir() {
+	if cg_is_v2; then
+		echo "/sys/fs/cgroup${TEST_CGROUP_PARENT}/$CID"
+	else
+		echo "/sys/fs/cgroup/$1${TEST_CGROUP_PARENT}/$CID"
+	fi
+}
+
+# cpu_usage_usec: CPU time used by the group so far, in microseconds.
+cpu_usage_usec() {
+	if cg_is_v2; then
+		awk '$1 == "usage_usec" { print $2 }' "$(cg_dir cpu)/cpu.stat"
+	else
+		echo $(($(cat "$(cg_dir cpuacct)/cpuacct.usage") / 1000))
+	fi
+}
+
+cpu_nr_throttled() {
+	awk '$1 == "nr_throttled" { print $2 }' "$(cg_dir cpu)/cpu.stat"
+}
+
+cg_frozen() {
+	if cg_is_v2; then
+		grep -qx "frozen 1" "$(cg_dir freezer)/cgroup.events"
+	else
+		grep -qx FROZEN "$(cg_dir freezer)/freezer.state"
+	fi
+}
+
+memory_limit() {
+	if cg_is_v2; then cat "$(cg_dir memory)/memory.max"; else cat "$(cg_dir memory)/memory.limit_in_bytes"; fi
+}

@@ -1,0 +1,156 @@
+#!/usr/bin/env bats
+# The cgroup manager: limits that bite, pause/resume, update, events, ps,
+# teardown and bad input.  Runs on v1/hybrid hosts and on pure v2 (the VM).
+
+load helpers
+load cgroup_helpers
+
+setup() {
+	requires root
+	setup_bundle
+}
+
+teardown() {
+	teardown_bundle
+	check_no_leftovers
+}
+
+@test "a memory limit OOM-kills a process above it and not one below" {
+	update_config '.linux.resources.memory = {"limit": 33554432, "swap": 33554432}'
+	set_args /bin/sh -c 'x=$(head -c 8m /dev/zero | tr "\0" a); echo under-ok'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *under-ok* ]]
+	set_args /bin/sh -c 'x=$(head -c 128m /dev/zero | tr "\0" a); echo over-survived'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[[ "$output" != *over-survived* ]]
+}
+
+@test "a pids limit stops fork" {
+	update_config '.linux.resources.pids = {"limit": 10}'
+	set_args /bin/sh -c 'i=0; while [ $i -lt 30 ]; do sleep 3 & i=$((i+1)); done; echo all-forked'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[[ "$output" == *"fork"* ]]
+	[[ "$output" != *all-forked* ]]
+}
+
+@test "a CPU quota of 0.5 holds a busy loop near 50% (usage counters)" {
+	update_config '.linux.resources.cpu = {"quota": 50000, "period": 100000}'
+	set_args /bin/sh -c 'while :; do :; done'
+	hull_detached run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	sleep 0.5
+	u0=$(cpu_usage_usec); t0=$(date +%s%N)
+	sleep 3
+	u1=$(cpu_usage_usec); t1=$(date +%s%N)
+	share=$(( (u1 - u0) * 1000 / ((t1 - t0) / 1000) ))   # per mille of one CPU
+	echo "busy loop got ${share}/1000 of a CPU, throttled $(cpu_nr_throttled) times"
+	[ "$share" -le 600 ]
+	[ "$(cpu_nr_throttled)" -gt 0 ]
+}
+
+@test "a denied device cannot be opened, an allowed one can" {
+	update_config '.linux.devices = [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11, "fileMode": 438}]'
+	set_args /bin/sh -c 'echo hull-cgroup-test >/dev/kmsg && echo opened'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[[ "$output" != *opened* ]]
+	[[ "$output" == *"not permitted"* ]]
+	update_config '.linux.resources.devices = [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": 11, "access": "w"}]'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[[ "$output" == *opened* ]]
+}
+
+@test "pause freezes and resume thaws; ps lists the processes" {
+	set_args /bin/sleep 60
+	hull_detached run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	run_hull ps --format json "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq length)" -eq 1 ]
+	run_hull ps "$CID"
+	[[ "$output" == *PID* && "$output" == *sleep* ]]
+	hull pause "$CID"
+	cg_frozen
+	[ "$(hull state "$CID" | jq -r .status)" = paused ]
+	hull list | grep -q paused
+	run_hull pause "$CID"
+	[ "$status" -ne 0 ]
+	hull resume "$CID"
+	! cg_frozen
+	[ "$(hull state "$CID" | jq -r .status)" = running ]
+}
+
+@test "update changes a live limit and records it in the state" {
+	update_config '.linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 20}}'
+	set_args /bin/sleep 60
+	hull_detached run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(memory_limit)" = 67108864 ]
+	hull update --memory 100m --pids-limit 30 "$CID"
+	[ "$(memory_limit)" = 104857600 ]
+	[ "$(cat "$(cg_dir pids)/pids.max")" = 30 ]
+	echo '{"pids": {"limit": 40}}' | hull update -r - "$CID"
+	[ "$(cat "$(cg_dir pids)/pids.max")" = 40 ]
+	[ "$(jq '.resources.memory.limit' "$HULL_ROOT/$CID/state.json")" = 104857600 ]
+	[ "$(jq '.resources.pids.limit' "$HULL_ROOT/$CID/state.json")" = 40 ]
+	run_hull update --l3-cache-schema L3:0=f "$CID"
+	[ "$status" -ne 0 ]
+}
+
+@test "update below the current usage fails clearly and changes nothing" {
+	update_config '.linux.resources = {"memory": {"limit": 134217728}, "pids": {"limit": 20}}'
+	set_args /bin/sh -c 'x=$(head -c 24m /dev/zero | tr "\0" a); sleep 60'
+	hull_detached run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	sleep 2
+	run_hull update --memory 4m --pids-limit 5 "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"below the container's current usage"* ]]
+	[ "$(memory_limit)" = 134217728 ]
+	[ "$(cat "$(cg_dir pids)/pids.max")" = 20 ]
+	run_hull update -r - "$CID" <<<'{"unified": {"memory.nosuchfile": "1"}}'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'unknown key "memory.nosuchfile"'* ]]
+}
+
+@test "events reports stats and an OOM kill" {
+	update_config '.linux.resources.memory = {"limit": 33554432, "swap": 33554432}'
+	set_args /bin/sh -c 'sleep 2; x=$(head -c 128m /dev/zero | tr "\0" a); sleep 60'
+	hull_detached run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	run_hull events --stats "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r .type)" = stats ]
+	echo "$output" | jq -e '.data.memory.usage.limit == 33554432'
+	timeout 15 "$HULL_BIN" --root "$HULL_ROOT" events --interval 1s "$CID" >"$BATS_TEST_TMPDIR/events" 2>&1 || true
+	cat "$BATS_TEST_TMPDIR/events"
+	grep -q '"type":"oom"' "$BATS_TEST_TMPDIR/events"
+}
+
+@test "no group survives delete, also delete --force of a running container" {
+	set_args /bin/sleep 60
+	hull_detached run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ -d "$(cg_dir memory)" ]
+	hull delete --force "$CID"
+	[ -z "$(cgroup_leftovers)" ]
+	[ ! -d "$(cg_dir memory)" ]
+}
+
+@test "bad cgroup input is a clear error and leaves nothing" {
+	update_config '.linux.resources.unified = {"memory.nosuchfile": "1"}'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'unknown key "memory.nosuchfile"'* ]]
+	[ -z "$(cgroup_leftovers)" ]
+	update_config 'del(.linux.resources.unified) | .linux.resources.devices = [{"allow": true, "type": "q", "access": "rwm"}]'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'linux.resources.devices[0].type'* ]]
+	update_config 'del(.linux.resources.devices) | .linux.cgroupsPath = "/hull-test/../escape"'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'..'* ]]
+	[ ! -d /sys/fs/cgroup/memory/escape ] && [ ! -d /sys/fs/cgroup/escape ]
+}
