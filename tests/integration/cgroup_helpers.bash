@@ -35,3 +35,18 @@ cg_frozen() {
 memory_limit() {
 	if cg_is_v2; then cat "$(cg_dir memory)/memory.max"; else cat "$(cg_dir memory)/memory.limit_in_bytes"; fi
 }
+
+memory_usage() {
+	if cg_is_v2; then cat "$(cg_dir memory)/memory.current"; else cat "$(cg_dir memory)/memory.usage_in_bytes"; fi
+}
+
+# wait_memory_above BYTES: until the group uses that much (10s at most).
+wait_memory_above() {
+	local i
+	for i in $(seq 1 100); do
+		[ "$(memory_usage)" -gt "$1" ] && return 0
+		sleep 0.1
+	done
+	echo "memory usage stayed at $(memory_usage)" >&2
+	return 1
+}

@@ -100,10 +100,10 @@ teardown() {
 
 @test "update below the current usage fails clearly and changes nothing" {
 	update_config '.linux.resources = {"memory": {"limit": 134217728}, "pids": {"limit": 20}}'
-	set_args /bin/sh -c 'x=$(head -c 24m /dev/zero | tr "\0" a); sleep 60'
+	set_args /bin/sh -c 'x=$(head -c 24m /dev/zero | tr "\0" a); while :; do sleep 1; done'
 	hull_detached run --detach --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ]
-	sleep 2
+	wait_memory_above 16000000
 	run_hull update --memory 4m --pids-limit 5 "$CID"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"below the container's current usage"* ]]
