@@ -97,3 +97,12 @@ clean:
 -include vmm/vmm.mk
 -include tests/vm/vm.mk
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
+
+# libFuzzer targets (clang): `make fuzz-spec`, then run build-fuzz/fuzz_spec.
+FUZZ_SRCS := runtime/spec.c runtime/spec_process.c runtime/spec_linux.c \
+	runtime/spec_seccomp.c runtime/json.c runtime/error.c namespaces/mount_options.c \
+	$(wildcard cgroups/resources*.c cgroups/path.c cgroups/devices.c cgroups/fs.c)
+fuzz-spec: tests/fuzz/fuzz_spec.c
+	@mkdir -p build-fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) $(PKG_CFLAGS) \
+		-o build-fuzz/fuzz_spec $< $(FUZZ_SRCS) $(PKG_LIBS)
