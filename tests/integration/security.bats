@@ -1,0 +1,222 @@
+#!/usr/bin/env bats
+# Regression tests for the classic container escapes:
+#   CVE-2019-5736  the container rewrites the runtime binary via /proc/<pid>/exe
+#   CVE-2024-21626 a leaked runtime fd or host cwd reaches the container
+#   mount-target symlinks that point out of the rootfs
+
+load helpers
+
+setup() {
+	requires root
+	setup_bundle
+}
+
+teardown() {
+	teardown_bundle
+	check_no_leftovers
+}
+
+field() {
+	echo "$output" | sed -n "s/^$1=//p" | tail -n 1
+}
+
+hull_sha() {
+	sha256sum "$HULL_BIN" | cut -d' ' -f1
+}
+
+@test "CVE-2019-5736: the runtime parked in a created container is a sealed copy, not the host binary" {
+	before=$(hull_sha)
+	set_args /bin/checker sleep 30
+	hull_detached create --bundle "$BUNDLE" --pid-file "$BATS_TEST_TMPDIR/pid" "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(cat "$BATS_TEST_TMPDIR/pid")
+	# Until `start`, the container's pid 1 is Hull itself, waiting on the
+	# exec fifo: exactly what a container process would try to reach.
+	exe=$(readlink /proc/"$pid"/exe)
+	echo "exe=$exe"
+	[[ "$exe" == /memfd:* ]]
+	[ "$exe" != "$(readlink -f "$HULL_BIN")" ]
+	# The attack's write primitive, with the host's full privilege.
+	run "$CHECKER_BIN" write-exe "$pid" '#!/bin/sh'
+	echo "$output"
+	[ "$(field write_exe)" != ok ]
+	[ "$(hull_sha)" = "$before" ]
+	hull delete --force "$CID"
+}
+
+@test "CVE-2019-5736: a #!/proc/self/exe entrypoint cannot reach the host binary" {
+	before=$(hull_sha)
+	printf '#!/proc/self/exe\n' >"$BUNDLE/rootfs/evil"
+	chmod +x "$BUNDLE/rootfs/evil"
+	# The script runs whatever /proc/self/exe was when it was exec'd (the
+	# runtime); while it runs, a sibling hammers its exe for writing.
+	cat >"$BUNDLE/rootfs/attack" <<-'EOF'
+	#!/bin/sh
+	/evil >/dev/null 2>&1 &
+	pid=$!
+	while [ -e /proc/$pid/exe ]; do
+		checker write-exe $pid '#!/bin/sh' >>/tmp/attempts 2>&1
+	done
+	wait $pid
+	sort /tmp/attempts | uniq -c
+	grep -q 'write_exe=ok' /tmp/attempts && echo WROTE
+	echo done
+	EOF
+	chmod +x "$BUNDLE/rootfs/attack"
+	update_config '.root.readonly = false'
+	set_args /attack
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *done* ]]
+	[[ "$output" != *WROTE* ]]
+	[ "$(hull_sha)" = "$before" ]
+}
+
+@test "CVE-2019-5736: /proc/self/exe of the container process is its own binary, not writable" {
+	set_args /bin/checker exe
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(field exe)" = /bin/checker ]
+	[ "$(field exe_write)" = ETXTBSY ]
+}
+
+@test "CVE-2019-5736: a process started by hull exec sees its own binary, host binary unchanged" {
+	before=$(hull_sha)
+	set_args /bin/checker sleep 30
+	hull_detached run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	run_hull exec "$CID" /bin/checker exe
+	[ "$status" -eq 0 ]
+	[ "$(field exe)" = /bin/checker ]
+	[ "$(field exe_write)" = ETXTBSY ]
+	run_hull exec "$CID" /bin/sh -c 'for p in /proc/[0-9]*; do checker write-exe ${p#/proc/} x; done'
+	[[ "$output" != *write_exe=ok* ]]
+	[ "$(hull_sha)" = "$before" ]
+	hull kill "$CID" KILL
+	wait_for_status "$CID" stopped
+	hull delete "$CID"
+}
+
+@test "CVE-2024-21626: fds leaked into the runtime do not reach the container" {
+	set_args /bin/checker fds
+	run bash -c "exec 5</etc/hostname 7</ 9<'$BUNDLE'; '$HULL_BIN' --root '$HULL_ROOT' run --bundle '$BUNDLE' '$CID'"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	fds=$(echo "$output" | sed -n 's/^fd=\([0-9]*\):.*/\1/p' | sort -n | tr '\n' ' ')
+	[ "$fds" = "0 1 2 " ]
+}
+
+@test "CVE-2024-21626: --preserve-fds N passes exactly fds 3..3+N-1" {
+	echo one >"$BATS_TEST_TMPDIR/f3"
+	echo two >"$BATS_TEST_TMPDIR/f4"
+	set_args /bin/sh -c 'checker fds; checker read /proc/self/fd/3; checker read /proc/self/fd/4'
+	run bash -c "exec 3<'$BATS_TEST_TMPDIR/f3' 4<'$BATS_TEST_TMPDIR/f4' 5</etc/hostname; '$HULL_BIN' --root '$HULL_ROOT' run --preserve-fds 2 --bundle '$BUNDLE' '$CID'"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# checker runs under sh; its fds are sh's, which are the container's.
+	fds=$(echo "$output" | sed -n 's/^fd=\([0-9]*\):.*/\1/p' | sort -n | tr '\n' ' ')
+	[ "$fds" = "0 1 2 3 4 " ]
+	echo "$output" | grep -qx 'first_line=one'
+	echo "$output" | grep -qx 'first_line=two'
+	# Asking for a fd that is not open is an error, not a silent gap.
+	run bash -c "exec 3</dev/null; '$HULL_BIN' --root '$HULL_ROOT' run --preserve-fds 3 --bundle '$BUNDLE' '$CID' 4>&- 5>&-"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--preserve-fds"* ]]
+}
+
+@test "CVE-2024-21626: a cwd through /proc/self/fd/N never lands outside the rootfs" {
+	set_args /bin/checker cwd
+	for n in 3 4 5 6 7 8 9 10; do
+		update_config '.process.cwd = "/proc/self/fd/'"$n"'"'
+		run bash -c "exec 7</ 8</tmp; '$HULL_BIN' --root '$HULL_ROOT' run --bundle '$BUNDLE' '$CID'"
+		echo "fd $n: status=$status $output"
+		if [ "$status" -eq 0 ]; then
+			cwd=$(field cwd)
+			[[ "$cwd" == /* ]]
+			[[ "$cwd" != *unreachable* ]]
+			# A path that exists only in the container, never on the host.
+			[ -n "$cwd" ]
+		else
+			[[ "$output" == *"process.cwd"* ]]
+		fi
+		check_no_leftovers
+	done
+}
+
+@test "CVE-2024-21626: cwd with .. or a symlink out of the rootfs stays inside" {
+	ln -s ../../../../../../../../../tmp "$BUNDLE/rootfs/escape"
+	ln -s /root "$BUNDLE/rootfs/abs"
+	set_args /bin/sh -c 'checker cwd; checker ls .'
+	update_config '.process.cwd = "/../../../../.."'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(field cwd)" = / ]
+	[ "$(field entries)" = "$(ls -A "$BUNDLE/rootfs" | wc -l)" ]
+	update_config '.process.cwd = "/escape"'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(field cwd)" = /tmp ]
+	[ "$(field entries)" = "$(ls -A "$BUNDLE/rootfs/tmp" | wc -l)" ]
+	update_config '.process.cwd = "/abs"'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(field cwd)" = /root ]
+}
+
+@test "mount destination through an absolute symlink lands inside the rootfs" {
+	victim="$BATS_TEST_TMPDIR/victim"
+	mkdir -p "$victim"
+	ln -s "$victim" "$BUNDLE/rootfs/link-abs"
+	ln -s /etc "$BUNDLE/rootfs/link-etc"
+	update_config '.mounts += [
+		{"destination": "/link-abs/newdir", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]},
+		{"destination": "/link-etc/hull-escape-'"$CID"'", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]}]'
+	set_args /bin/sh -c "checker mountinfo $victim/newdir; checker mountinfo /etc/hull-escape-$CID"
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -c '^fstype=tmpfs$')" -eq 2 ]
+	# The host paths were not touched; the rootfs got the directories.
+	[ ! -e "$victim/newdir" ]
+	[ ! -e "/etc/hull-escape-$CID" ]
+	[ -d "$BUNDLE/rootfs$victim/newdir" ]
+	[ -d "$BUNDLE/rootfs/etc/hull-escape-$CID" ]
+}
+
+@test "mount destination through a ../ symlink lands inside the rootfs" {
+	victim="$BATS_TEST_TMPDIR/victim"
+	mkdir -p "$victim"
+	echo host-secret >"$BATS_TEST_TMPDIR/hostfile"
+	ln -s "../../../../../../../../../../..$victim" "$BUNDLE/rootfs/link-rel"
+	ln -s "../../../../../../../../../../..$BATS_TEST_TMPDIR/hostfile" "$BUNDLE/rootfs/filelink"
+	echo from-bind >"$BATS_TEST_TMPDIR/src-file"
+	update_config '.mounts += [
+		{"destination": "/link-rel/sub/deeper", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]},
+		{"destination": "/filelink", "type": "bind", "source": "'"$BATS_TEST_TMPDIR/src-file"'", "options": ["bind"]}]'
+	set_args /bin/sh -c "checker mountinfo $victim/sub/deeper; checker read /filelink"
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(field fstype)" = tmpfs ]
+	[ "$(field first_line)" = from-bind ]
+	[ ! -e "$victim/sub" ]
+	[ -d "$BUNDLE/rootfs$victim/sub/deeper" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/hostfile")" = host-secret ]
+}
+
+@test "a device path through a symlink is created inside the rootfs" {
+	victim="$BATS_TEST_TMPDIR/victim"
+	mkdir -p "$victim"
+	update_config '.mounts |= map(select(.destination != "/dev" and (.destination | startswith("/dev/") | not)))'
+	rmdir "$BUNDLE/rootfs/dev"
+	ln -s "$victim" "$BUNDLE/rootfs/dev"
+	update_config '.linux.devices = [{"path": "/dev/evil", "type": "c", "major": 1, "minor": 3}]'
+	set_args /bin/checker stat "$victim/evil"
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(field rdev)" = 1:3 ]
+	[ ! -e "$victim/evil" ]
+	[ -c "$BUNDLE/rootfs$victim/evil" ]
+}
