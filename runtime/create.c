@@ -233,6 +233,11 @@ static int setup_state(const struct create_opts *o, struct create_ctx *x,
 	 * writing until `start` opens it for reading. */
 	if (mkfifo(fifo, 0600) < 0)
 		return hull_error_errno(err, "mkfifo %s", fifo);
+	/* The child reopens the fifo for writing after it has switched to
+	 * process.user, which may not be root: writable by all, as runc's
+	 * 0622 (the state directory still keeps others out). */
+	if (chmod(fifo, 0622) < 0)
+		return hull_error_errno(err, "chmod %s", fifo);
 	x->l.fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
 	if (x->l.fifo_fd < 0)
 		return hull_error_errno(err, "open %s", fifo);
