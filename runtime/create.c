@@ -265,12 +265,30 @@ static int setup_state(const struct create_opts *o, struct create_ctx *x,
 static int setup_cgroup(const struct create_opts *o, struct create_ctx *x,
 			struct hull_error *err)
 {
+	const struct spec_linux *lx = &x->spec->linux;
+	autofree struct spec_device_rule *devs = calloc(lx->n_devices + 1, sizeof(*devs));
 	struct cgroup_config cfg = {
 		.id = o->id,
-		.cgroups_path = x->spec->linux.cgroups_path,
-		.resources = x->spec->linux.resources,
+		.cgroups_path = lx->cgroups_path,
+		.resources = lx->resources,
 		.systemd = o->systemd_cgroup,
 	};
+
+	if (devs == NULL)
+		return hull_error_errno(err, "calloc");
+	/* Devices the config creates are also allowed in the device cgroup,
+	 * as runc does; a fifo ('p') needs no rule. */
+	for (size_t i = 0; i < lx->n_devices; i++) {
+		const struct spec_device *d = &lx->devices[i];
+
+		if (d->type == 'p')
+			continue;
+		devs[cfg.n_extra_devices++] = (struct spec_device_rule){
+			.allow = true, .type = d->type == 'u' ? 'c' : d->type,
+			.major = d->major, .minor = d->minor, .access = "rwm",
+		};
+	}
+	cfg.extra_devices = devs;
 
 	if (o->systemd_cgroup)
 		return hull_error_set(err, ENOTSUP,
