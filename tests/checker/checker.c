@@ -9,7 +9,8 @@
  *   checker syscall unshare|mount|chroot|getpid|ptrace
  *   checker exe (what /proc/self/exe names, and whether it opens for write)
  *   checker mountinfo PATH (fstype, options, propagation of the mount at PATH)
- *   checker read PATH | ls PATH | ioprio | sched | write-exe TEXT
+ *   checker read PATH | ls PATH | ioprio | sched | write-exe PID TEXT
+ *   checker mkdir-mode PATH OCTAL (mkdir(2) with that mode argument)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -144,6 +145,8 @@ static const char *errname(int e)
 	case EEXIST: return "EEXIST";
 	case ENOTDIR: return "ENOTDIR";
 	case ENXIO: return "ENXIO";
+	case EXDEV: return "EXDEV";
+	case ENOTSUP: return "ENOTSUP";
 	default: return strerror(e);
 	}
 }
@@ -409,6 +412,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "open") && a) return cmd_open(a, b);
 	if (!strcmp(c, "stat") && a) { struct stat st; if (lstat(a, &st) < 0) { printf("stat=%s\n", errname(errno)); return 0; } printf("stat=ok\nmode=%o\nuid=%u\ngid=%u\nrdev=%u:%u\n", st.st_mode, st.st_uid, st.st_gid, major(st.st_rdev), minor(st.st_rdev)); return 0; }
 	if (!strcmp(c, "write") && a && b) { int fd = open(a, O_WRONLY | O_CREAT | O_TRUNC, 0644); if (fd < 0) { printf("write=%s\n", errname(errno)); return 0; } printf("write=%s\n", write(fd, b, strlen(b)) < 0 ? errname(errno) : "ok"); close(fd); return 0; }
+	if (!strcmp(c, "mkdir-mode") && a && b) { printf("mkdir=%s\n", errname(syscall(SYS_mkdir, a, (mode_t)strtoul(b, NULL, 8)) < 0 ? errno : 0)); return 0; }
 	if (!strcmp(c, "mkdir") && a) { printf("mkdir=%s\n", errname(mkdir(a, 0755) < 0 ? errno : 0)); return 0; }
 	if (!strcmp(c, "exit") && a) return atoi(a);
 	if (!strcmp(c, "sleep") && a) { sleep((unsigned)atoi(a)); return 0; }
