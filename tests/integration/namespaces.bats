@@ -1,0 +1,163 @@
+#!/usr/bin/env bats
+# linux.namespaces: new ones, joining by path, user namespace mappings,
+# cgroup and time namespaces, as the process inside sees them.
+
+load helpers
+
+setup() {
+	requires root
+	setup_bundle
+	NETNS=
+}
+
+teardown() {
+	teardown_bundle
+	[ -n "$NETNS" ] && ip netns del "$NETNS" 2>/dev/null
+	check_no_leftovers
+}
+
+field() {
+	echo "$output" | sed -n "s/^$1=//p" | tail -n 1
+}
+
+# The container's root (a mapped host uid) must be able to reach the
+# rootfs: open up the per-test directories bats creates 0700.
+userns_bundle() {
+	local d="$BUNDLE"
+	while [ "$d" != / ] && [ "$d" != /tmp ]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+}
+
+host_ns() {
+	readlink /proc/self/ns/"$1"
+}
+
+@test "every requested namespace is new, the others are the host's" {
+	requires timens
+	update_config '.linux.namespaces += [{"type": "time"}]'
+	set_args /bin/checker ns
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	for ns in cgroup ipc mnt net pid uts time; do
+		echo "$ns: inside $(field $ns) host $(host_ns $ns)"
+		echo "$output" | grep -q "^$ns=$ns:\["
+		! echo "$output" | grep -qx "$ns=$(host_ns $ns)"
+	done
+	[ "$(field user)" = "$(host_ns user)" ]
+	# In its own pid namespace the process is pid 1.
+	[ "$(field pid)" = 1 ]
+}
+
+@test "without a network namespace the process shares the host's" {
+	update_config '.linux.namespaces |= map(select(.type != "network"))'
+	set_args /bin/checker ns
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(field net)" = "$(host_ns net)" ]
+	[ "$(field uts)" != "$(host_ns uts)" ]
+}
+
+@test "joining an existing network namespace by path" {
+	NETNS="hull-$CID"
+	ip netns add "$NETNS"
+	ip -n "$NETNS" link set lo up
+	want="net:[$(stat -L -c %i /var/run/netns/"$NETNS")]"
+	update_config '.linux.namespaces |= map(if .type == "network" then .path = "/var/run/netns/'"$NETNS"'" else . end)'
+	# lo is up only in that namespace: a fresh one has it down.
+	set_args /bin/sh -c 'checker ns; ip link show lo | grep -q "[<,]UP[,>]" && echo lo=up; true'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(field net)" = "$want" ]
+	[ "$(field lo)" = up ]
+	update_config '.linux.namespaces |= map(del(.path))'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(field net)" != "$want" ]
+	[ "$(field lo)" = "" ]
+}
+
+@test "joining a namespace path that is not a namespace fails, naming it" {
+	update_config '.linux.namespaces |= map(if .type == "ipc" then .path = "/etc/hostname" else . end)'
+	hull_detached create --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"linux.namespaces"*"/etc/hostname"* ]]
+	check_no_leftovers
+}
+
+@test "user namespace: container root maps to a host uid" {
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 300000, "size": 65536}]
+		| .root.readonly = false'
+	userns_bundle
+	chown -R 200000:300000 "$BUNDLE/rootfs"
+	set_args /bin/sh -c 'checker ids; checker ns; checker read /proc/self/uid_map; checker read /proc/self/gid_map; checker stat /bin/busybox; checker write /tmp/x y; sleep 30'
+	hull_detached run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(hull state "$CID" | jq -r .pid)
+	for _ in $(seq 50); do grep -q '^write=' "$BATS_TEST_TMPDIR/ctr.out" && break; sleep 0.05; done
+	# Seen from the host, the process runs as the mapped ids.
+	[ "$(awk '/^Uid:/ {print $2}' /proc/"$pid"/status)" = 200000 ]
+	[ "$(awk '/^Gid:/ {print $2}' /proc/"$pid"/status)" = 300000 ]
+	output=$(cat "$BATS_TEST_TMPDIR/ctr.out")
+	echo "$output"
+	[ "$(field uid)" = 0 ]
+	[ "$(field gid)" = 0 ]
+	[ "$(field user)" != "$(host_ns user)" ]
+	echo "$output" | grep -Eq '^first_line= *0 +200000 +65536$'
+	echo "$output" | grep -Eq '^first_line= *0 +300000 +65536$'
+	# Files owned by the mapped host ids belong to root inside.
+	echo "$output" | grep -qx 'uid=0'
+	[ "$(field write)" = ok ]
+	[ "$(stat -c %u "$BUNDLE/rootfs/tmp/x")" = 200000 ]
+	hull kill "$CID" KILL
+	wait_for_status "$CID" stopped
+	hull delete "$CID"
+}
+
+@test "user namespace: an unmapped host file is nobody's and not writable" {
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+		| .root.readonly = false'
+	userns_bundle
+	chmod 755 "$BUNDLE/rootfs/tmp"
+	set_args /bin/sh -c 'checker stat /tmp; checker write /tmp/x y'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(field uid)" = 65534 ]
+	[ "$(field write)" = EACCES ]
+}
+
+@test "cgroup namespace: the container's cgroup is its root" {
+	set_args /bin/cat /proc/self/cgroup
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# Every hierarchy the container was placed in reads as "/".
+	[ -n "$output" ]
+	! echo "$output" | grep -v ':/$'
+	# Without the namespace the full path shows.
+	update_config '.linux.namespaces |= map(select(.type != "cgroup"))'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -q ":$TEST_CGROUP_PARENT/$CID\$"
+}
+
+@test "time namespace: timeOffsets shift boottime and monotonic clocks" {
+	requires timens
+	update_config '.linux.namespaces += [{"type": "time"}]
+		| .linux.timeOffsets = {"boottime": {"secs": 864000, "nanosecs": 0}, "monotonic": {"secs": 172800}}'
+	set_args /bin/cat /proc/uptime
+	before=$(cut -d. -f1 /proc/uptime)
+	run_hull run --bundle "$BUNDLE" "$CID"
+	after=$(cut -d. -f1 /proc/uptime)
+	[ "$status" -eq 0 ]
+	inside=${output%%.*}
+	echo "host $before..$after inside $inside"
+	[ "$inside" -ge $((before + 864000)) ]
+	[ "$inside" -le $((after + 864000 + 1)) ]
+}
