@@ -70,14 +70,16 @@ static int check_cwd(const char *cwd, struct hull_error *err)
 	return 0;
 }
 
-static void wait_for_start(struct launch *l)
+/* Blocks until `hull start` opens the exec fifo for reading: that is the
+ * create/start gate.  Returns the write end, still holding back `start`,
+ * which waits for our byte and then for the end's close. */
+static int wait_for_start(struct launch *l)
 {
 	char path[64];
 	int fd;
 
 	/* The fifo was opened O_PATH by the parent before pivot_root; reopen
-	 * it for writing through the host /proc fd.  open() blocks until
-	 * `hull start` opens the other end: that is the create/start gate. */
+	 * it for writing through the host /proc fd. */
 	snprintf(path, sizeof(path), "self/fd/%d", l->fifo_fd);
 	do
 		fd = openat(l->proc_fd, path, O_WRONLY | O_CLOEXEC);
@@ -86,13 +88,21 @@ static void wait_for_start(struct launch *l)
 		dprintf(2, "hull: opening exec fifo: %s\n", strerror(errno));
 		_exit(127);
 	}
-	if (write(fd, "0", 1) != 1) {
+	close(l->fifo_fd);
+	close(l->proc_fd);
+	return fd;
+}
+
+/* After the startContainer hooks: the byte tells `start` we passed them;
+ * the fd itself stays open and O_CLOEXEC, so its close at a successful
+ * execve (or at our exit) tells `start` the program is running, and only
+ * then does it run poststart, as the spec orders. */
+static void release_start(int fifo)
+{
+	if (write(fifo, "0", 1) != 1) {
 		dprintf(2, "hull: writing exec fifo: %s\n", strerror(errno));
 		_exit(127);
 	}
-	close(fd);
-	close(l->fifo_fd);
-	close(l->proc_fd);
 }
 
 __attribute__((noreturn)) void container_child(struct launch *l)
@@ -100,7 +110,8 @@ __attribute__((noreturn)) void container_child(struct launch *l)
 	struct hull_error err = { 0 };
 	const struct spec *s = l->spec;
 	const struct spec_process *p = s->process;
-	char *state = NULL;
+	char *state = NULL, *start_state = NULL;
+	int fifo;
 	long long pid = 0;
 	bool nnp = p->no_new_privileges;
 	const struct seccomp_prog *sc = l->seccomp;
@@ -139,7 +150,10 @@ __attribute__((noreturn)) void container_child(struct launch *l)
 		child_fail(l, &err);
 	l->c->pid = (pid_t)pid;
 	state = container_state_json_as(l->c, STATUS_CREATING);
-	if (state == NULL) {
+	/* startContainer runs once `start` was called: the container is
+	 * "created" then (as runc reports it), no longer "creating". */
+	start_state = container_state_json_as(l->c, STATUS_CREATED);
+	if (state == NULL || start_state == NULL) {
 		hull_error_set(&err, ENOMEM, "building state for hooks");
 		child_fail(l, &err);
 	}
@@ -182,12 +196,14 @@ __attribute__((noreturn)) void container_child(struct launch *l)
 	if (sync_send(l->sync_fd, SYNC_READY, -1, &err) < 0)
 		_exit(1);
 	close(l->sync_fd);
-	wait_for_start(l);
-	if (hooks_run(&s->hooks, HOOK_START_CONTAINER, state, &err) < 0) {
+	fifo = wait_for_start(l);
+	if (hooks_run(&s->hooks, HOOK_START_CONTAINER, start_state, &err) < 0) {
 		dprintf(2, "hull: %s\n", err.msg);
 		_exit(127);
 	}
+	release_start(fifo);
 	free(state);
+	free(start_state);
 	if (sc && nnp && !sc->notify && seccomp_install(sc, NULL, &err) < 0) {
 		dprintf(2, "hull: %s\n", err.msg);
 		_exit(127);

@@ -116,6 +116,20 @@ int hull_start(const char *root, const char *id, struct hull_error *err)
 			goto out;
 		}
 	}
+	/* The byte came after the startContainer hooks; the writer's close
+	 * (O_CLOEXEC) comes at execve.  Wait for it: poststart must run
+	 * after the program started, not beside startContainer. */
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n = read(fd, &b, 1);
+
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			break;
+		if (n < 0 && poll(&p, 1, -1) < 0 && errno != EINTR) {
+			hull_error_errno(err, "poll");
+			goto out;
+		}
+	}
 	unlinkat(c->dir_fd, HULL_EXEC_FIFO, 0);
 	/* poststart runs in the runtime's namespaces once the process runs;
 	 * a failing one is logged, not fatal (the spec says so). */

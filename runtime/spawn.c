@@ -233,6 +233,9 @@ static int parent_protocol(struct launch *l, int sock, struct hull_error *err)
 	    (write_id_map(l->pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, err) < 0 ||
 	     write_id_map(l->pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err) < 0))
 		return -1;
+	/* The hooks' state carries the container's pid (the spec's "pid"
+	 * is required once the process exists). */
+	l->c->pid = l->pid;
 	if (sync_send(sock, SYNC_GO, -1, err) < 0 ||
 	    sync_expect(sock, SYNC_MOUNTS_READY, NULL, err) < 0 ||
 	    run_create_hooks(l, err) < 0 ||
