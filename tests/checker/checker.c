@@ -11,6 +11,7 @@
  *   checker mountinfo PATH (fstype, options, propagation of the mount at PATH)
  *   checker read PATH | ls PATH | ioprio | sched | write-exe PID TEXT
  *   checker mkdir-mode PATH OCTAL (mkdir(2) with that mode argument)
+ *   checker notify MSG (one datagram to $NOTIFY_SOCKET, as sd_notify)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,8 +27,10 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -384,6 +387,27 @@ static int cmd_write_exe(const char *pid, const char *text)
 	return 0;
 }
 
+static int cmd_notify(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (path == NULL || strlen(path) >= sizeof(sa.sun_path)) {
+		printf("notify=no-socket\n");
+		return 1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	if (fd < 0 || sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		printf("notify=%s\n", errname(errno));
+		return 1;
+	}
+	close(fd);
+	printf("notify=ok\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -412,6 +436,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "open") && a) return cmd_open(a, b);
 	if (!strcmp(c, "stat") && a) { struct stat st; if (lstat(a, &st) < 0) { printf("stat=%s\n", errname(errno)); return 0; } printf("stat=ok\nmode=%o\nuid=%u\ngid=%u\nrdev=%u:%u\n", st.st_mode, st.st_uid, st.st_gid, major(st.st_rdev), minor(st.st_rdev)); return 0; }
 	if (!strcmp(c, "write") && a && b) { int fd = open(a, O_WRONLY | O_CREAT | O_TRUNC, 0644); if (fd < 0) { printf("write=%s\n", errname(errno)); return 0; } printf("write=%s\n", write(fd, b, strlen(b)) < 0 ? errname(errno) : "ok"); close(fd); return 0; }
+	if (!strcmp(c, "notify") && a) return cmd_notify(a);
 	if (!strcmp(c, "mkdir-mode") && a && b) { printf("mkdir=%s\n", errname(syscall(SYS_mkdir, a, (mode_t)strtoul(b, NULL, 8)) < 0 ? errno : 0)); return 0; }
 	if (!strcmp(c, "mkdir") && a) { printf("mkdir=%s\n", errname(mkdir(a, 0755) < 0 ? errno : 0)); return 0; }
 	if (!strcmp(c, "exit") && a) return atoi(a);
