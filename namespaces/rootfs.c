@@ -219,15 +219,14 @@ static int make_device(struct launch *l, const char *path, char type,
 	if (pfd < 0)
 		return -1;
 	if (in_userns(l) && type != 'p') {
-		char host[64];
-
 		/* mknod is not allowed in a user namespace: bind the host's
-		 * node instead, as runc does. */
+		 * node at the same path instead, as runc does (the whole path:
+		 * /dev/net/tun is not /dev/tun).  We are still before
+		 * pivot_root, so `path` names the host's node. */
 		fd = safepath_mkdir_open(l->rootfs_fd, path, false, 0644, err);
 		if (fd < 0)
 			return -1;
-		snprintf(host, sizeof(host), "/dev/%s", name);
-		if (mount(host, safepath_fdpath(dbuf, sizeof(dbuf), fd), NULL, MS_BIND, NULL) < 0)
+		if (mount(path, safepath_fdpath(dbuf, sizeof(dbuf), fd), NULL, MS_BIND, NULL) < 0)
 			return hull_error_errno(err, "bind mounting device %s", path);
 		return 0;
 	}

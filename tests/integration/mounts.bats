@@ -292,3 +292,17 @@ propagation_case() {
 	[ "$(field domainname)" = example.test ]
 	[ "$(hostname)" = "$host_name" ]
 }
+
+@test "linux.devices in a user namespace are bind mounts of the host's nodes" {
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 0, "size": 65536}]
+		| .linux.devices = [{"path": "/dev/net/tun", "type": "c", "major": 10, "minor": 200},
+			{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}]'
+	set_args /bin/sh -c 'checker stat /dev/net/tun; checker stat /dev/fuse; checker mountinfo /dev/net/tun'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | sed -n 's/^rdev=//p' | tr '\n' ' ')" = "10:200 10:229 " ]
+	[ "$(field mountinfo)" = ok ]
+}
