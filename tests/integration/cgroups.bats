@@ -51,7 +51,9 @@ teardown() {
 }
 
 @test "a denied device cannot be opened, an allowed one can" {
-	update_config '.linux.devices = [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11, "fileMode": 438}]'
+	# The node comes from a bind mount, not linux.devices: devices listed
+	# there are allowed in the device cgroup (as runc does).
+	update_config '.mounts += [{"destination": "/dev/kmsg", "type": "bind", "source": "/dev/kmsg", "options": ["bind"]}]'
 	set_args /bin/sh -c 'echo hull-cgroup-test >/dev/kmsg && echo opened'
 	run_hull run --bundle "$BUNDLE" "$CID"
 	[[ "$output" != *opened* ]]
