@@ -141,7 +141,18 @@ __attribute__((noreturn)) void container_child(struct launch *l)
 		hull_error_errno(&err, "becoming root in the user namespace");
 		child_fail(l, &err);
 	}
-	if (join_namespaces(l, &err) < 0 || rootfs_prepare(l, &err) < 0)
+	if (join_namespaces(l, &err) < 0)
+		child_fail(l, &err);
+	/* Now that the parent placed us in the container's cgroup (SYNC_GO),
+	 * a new cgroup namespace is rooted there, as /proc/self/cgroup and a
+	 * cgroup mount inside must show "/".  After joining a user namespace
+	 * by path, so that one owns it; before the rootfs mounts. */
+	if (s->linux.ns[NS_CGROUP].enabled && s->linux.ns[NS_CGROUP].path == NULL &&
+	    unshare(CLONE_NEWCGROUP) < 0) {
+		hull_error_errno(&err, "linux.namespaces: new cgroup namespace");
+		child_fail(l, &err);
+	}
+	if (rootfs_prepare(l, &err) < 0)
 		child_fail(l, &err);
 	/* The parent runs prestart/createRuntime now, with mounts in place
 	 * and before pivot_root, as the spec orders them. */

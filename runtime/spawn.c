@@ -136,12 +136,17 @@ static void leave_for_children(struct ns_restore *r)
 	}
 }
 
+/* The namespaces the clone creates.  Not the cgroup namespace: its root is
+ * the cgroup the process is in when it is made, and on a v1/hybrid host
+ * the child joins its cgroup only after the clone, so the child unshares
+ * it itself once the parent says it was placed (container_child). */
 static uint64_t new_ns_flags(const struct spec_linux *lx)
 {
 	uint64_t flags = 0;
 
 	for (int t = 0; t < NS_COUNT; t++)
-		if (lx->ns[t].enabled && lx->ns[t].path == NULL && t != NS_TIME)
+		if (lx->ns[t].enabled && lx->ns[t].path == NULL &&
+		    t != NS_TIME && t != NS_CGROUP)
 			flags |= (uint64_t)spec_ns_clone_flag(t);
 	return flags;
 }
