@@ -107,55 +107,72 @@ stats() {
 }
 total_of() { awk '$1 == "total" { print $2 }' "$1"; }
 
+# The runtimes take turns: each iteration runs hull, then runc, then crun,
+# so that a change in the machine's load (2 CPUs shared with others) falls
+# on all three alike rather than on whichever ran during it.
 declare -A R
-bench_runtime() {
-	local rt="$1" bin root out i
-	bin=$(bin_of "$rt")
-	root="$WORK/state-$rt"
-	out="$WORK/out-$rt"
-	mkdir -p "$out"
-	echo "== $rt ($("$bin" --version 2>/dev/null | head -1))" >&2
+rs() { # RUNTIME OUTFILE RUNSTAT_ARGS... (the runtime binary and --root follow)
+	local rt="$1" out="$WORK/out-$rt/$2"
+	shift 2
+	"$RUNSTAT" "$@" >>"$out" 2>>"$LOG"
+}
+rt_cmd() { echo "$(bin_of "$1")" --root "$WORK/state-$1"; }
 
+for rt in "${RUNTIMES[@]}"; do
+	mkdir -p "$WORK/out-$rt"
+	echo "== $rt: $("$(bin_of "$rt")" --version 2>/dev/null | head -1)" >&2
 	# Warm the page cache and the cgroup parents.
-	"$RUNSTAT" 3 "$bin" --root "$root" run --bundle "$WORK/$rt/w0" "$rt-warm{}" >/dev/null 2>>"$LOG"
+	rs "$rt" warm 3 $(rt_cmd "$rt") run --bundle "$WORK/$rt/w0" "$rt-warm{}"
+done
 
-	# run: create + start + wait + delete of /bin/true, N times.
-	"$RUNSTAT" "$N" "$bin" --root "$root" run --bundle "$WORK/$rt/w0" "$rt-run{}" >"$out/run" 2>>"$LOG"
-	read -r R[$rt,run_med] R[$rt,run_p90] R[$rt,run_cpu] R[$rt,run_rss] R[$rt,run_fail] < <(stats "$out/run")
-
-	# create / start / delete, each step timed on its own.
-	: >"$out/create"; : >"$out/start"; : >"$out/delete"
-	for i in $(seq 1 "$N"); do
-		"$RUNSTAT" 1 "$bin" --root "$root" create --bundle "$WORK/$rt/w0" "$rt-csd$i" >>"$out/create" 2>>"$LOG"
-		"$RUNSTAT" 1 "$bin" --root "$root" start "$rt-csd$i" >>"$out/start" 2>>"$LOG"
+echo "run, create/start/delete: $N rounds" >&2
+for i in $(seq 1 "$N"); do
+	for rt in "${RUNTIMES[@]}"; do
+		# run: create + start + wait + delete of /bin/true.
+		rs "$rt" run 1 $(rt_cmd "$rt") run --bundle "$WORK/$rt/w0" "$rt-run$i"
+		# create / start / delete, each step timed on its own.
+		rs "$rt" create 1 $(rt_cmd "$rt") create --bundle "$WORK/$rt/w0" "$rt-csd$i"
+		rs "$rt" start 1 $(rt_cmd "$rt") start "$rt-csd$i"
 		# /bin/true is quick; wait for it, so delete measures the delete.
-		while [ "$("$bin" --root "$root" state "$rt-csd$i" 2>/dev/null | jq -r .status)" = running ]; do :; done
-		"$RUNSTAT" 1 "$bin" --root "$root" delete "$rt-csd$i" >>"$out/delete" 2>>"$LOG"
+		while [ "$($(rt_cmd "$rt") state "$rt-csd$i" 2>/dev/null | jq -r .status)" = running ]; do :; done
+		rs "$rt" delete 1 $(rt_cmd "$rt") delete "$rt-csd$i"
 	done
-	local step
+done
+
+echo "exec: $N rounds" >&2
+for rt in "${RUNTIMES[@]}"; do
+	$(rt_cmd "$rt") run --detach --bundle "$WORK/$rt/exec" "$rt-exec" </dev/null >/dev/null 2>>"$LOG"
+done
+for i in $(seq 1 "$N"); do
+	for rt in "${RUNTIMES[@]}"; do
+		rs "$rt" exec 1 $(rt_cmd "$rt") exec "$rt-exec" /bin/true
+	done
+done
+for rt in "${RUNTIMES[@]}"; do
+	$(rt_cmd "$rt") kill "$rt-exec" KILL 2>>"$LOG" || true
+done
+sleep 0.3
+for rt in "${RUNTIMES[@]}"; do
+	$(rt_cmd "$rt") delete --force "$rt-exec" 2>>"$LOG" || true
+done
+
+echo "100 sequential runs, 100 runs by 4 parallel workers" >&2
+for rt in "${RUNTIMES[@]}"; do
+	rs "$rt" seq 100 $(rt_cmd "$rt") run --bundle "$WORK/$rt/w0" "$rt-seq{}"
+	rs "$rt" par -j 4 100 $(rt_cmd "$rt") run --bundle "$WORK/$rt/w{w}" "$rt-par{}"
+done
+
+for rt in "${RUNTIMES[@]}"; do
+	out="$WORK/out-$rt"
+	read -r R[$rt,run_med] R[$rt,run_p90] R[$rt,run_cpu] R[$rt,run_rss] R[$rt,run_fail] < <(stats "$out/run")
 	for step in create start delete; do
 		read -r R[$rt,${step}_med] R[$rt,${step}_p90] _ _ R[$rt,${step}_fail] < <(stats "$out/$step")
 	done
-
-	# exec of /bin/true into a running container.
-	"$bin" --root "$root" run --detach --bundle "$WORK/$rt/exec" "$rt-exec" </dev/null >/dev/null 2>>"$LOG"
-	"$RUNSTAT" "$N" "$bin" --root "$root" exec "$rt-exec" /bin/true >"$out/exec" 2>>"$LOG"
 	read -r R[$rt,exec_med] R[$rt,exec_p90] R[$rt,exec_cpu] R[$rt,exec_rss] R[$rt,exec_fail] < <(stats "$out/exec")
-	"$bin" --root "$root" kill "$rt-exec" KILL 2>>"$LOG" || true
-	sleep 0.2
-	"$bin" --root "$root" delete --force "$rt-exec" 2>>"$LOG" || true
-
-	# 100 sequential runs, and 100 runs by 4 parallel workers.
-	"$RUNSTAT" 100 "$bin" --root "$root" run --bundle "$WORK/$rt/w0" "$rt-seq{}" >"$out/seq" 2>>"$LOG"
 	R[$rt,seq]=$(total_of "$out/seq")
 	R[$rt,seq_fail]=$(stats "$out/seq" | cut -d' ' -f5)
-	"$RUNSTAT" -j 4 100 "$bin" --root "$root" run --bundle "$WORK/$rt/w{w}" "$rt-par{}" >"$out/par" 2>>"$LOG"
 	R[$rt,par]=$(total_of "$out/par")
 	R[$rt,par_fail]=$(stats "$out/par" | cut -d' ' -f5)
-}
-
-for rt in "${RUNTIMES[@]}"; do
-	bench_runtime "$rt"
 done
 
 # The table: figures in ms (RSS in KiB), then the ratios.
