@@ -94,6 +94,18 @@ install: $(HULL)
 clean:
 	rm -rf $(BUILD) build-asan compile_commands.json
 
+# The busybox + checker rootfs the bats suites copy per test.  Built on the
+# host because the test VM sees the tree read-only.
+rootfs-template: $(CHECKER)
+	bash -c '. tests/integration/helpers.bash && make_rootfs_template'
+.PHONY: rootfs-template
+
+# The host suites run unchanged inside the test VM too: there the host is
+# pure cgroup v2 with systemd as PID 1 (suites needing podman/containerd
+# skip with their reason).
+VM_BATS += $(sort $(wildcard tests/integration/*.bats))
+VM_DEPS += all rootfs-template
+
 -include vmm/vmm.mk
 -include tests/vm/vm.mk
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)

@@ -7,15 +7,6 @@
 #include "cli/cli.h"
 #include "runtime/json.h"
 
-static void strings(json_gen *g, const char *key, const char *const *v)
-{
-	json_gen_key(g, key);
-	json_gen_array_open(g);
-	for (; *v; v++)
-		json_gen_string(g, *v);
-	json_gen_array_close(g);
-}
-
 static void gen_caps(json_gen *g)
 {
 	json_gen_key(g, "capabilities");
@@ -81,11 +72,11 @@ static int cmd_features(struct cli_global *g, int argc, char **argv)
 	json_gen_object_open(j);
 	json_gen_kv_string(j, "ociVersionMin", "1.0.0");
 	json_gen_kv_string(j, "ociVersionMax", "1.2.0");
-	strings(j, "hooks", hooks);
-	strings(j, "mountOptions", mount_opts);
+	json_gen_kv_strv(j, "hooks", hooks);
+	json_gen_kv_strv(j, "mountOptions", mount_opts);
 	json_gen_key(j, "linux");
 	json_gen_object_open(j);
-	strings(j, "namespaces", namespaces);
+	json_gen_kv_strv(j, "namespaces", namespaces);
 	gen_caps(j);
 	json_gen_key(j, "cgroup");
 	json_gen_object_open(j);
@@ -98,11 +89,11 @@ static int cmd_features(struct cli_global *g, int argc, char **argv)
 	json_gen_key(j, "seccomp");
 	json_gen_object_open(j);
 	json_gen_kv_bool(j, "enabled", true);
-	strings(j, "actions", actions);
-	strings(j, "operators", operators);
-	strings(j, "archs", archs);
-	strings(j, "knownFlags", flags);
-	strings(j, "supportedFlags", flags);
+	json_gen_kv_strv(j, "actions", actions);
+	json_gen_kv_strv(j, "operators", operators);
+	json_gen_kv_strv(j, "archs", archs);
+	json_gen_kv_strv(j, "knownFlags", flags);
+	json_gen_kv_strv(j, "supportedFlags", flags);
 	json_gen_object_close(j);
 	json_gen_key(j, "apparmor");
 	json_gen_object_open(j);

@@ -12,15 +12,6 @@
 #include "runtime/json.h"
 #include "runtime/spec.h"
 
-static void strings(json_gen *g, const char *key, const char *const *v)
-{
-	json_gen_key(g, key);
-	json_gen_array_open(g);
-	for (; *v; v++)
-		json_gen_string(g, *v);
-	json_gen_array_close(g);
-}
-
 static void mount_entry(json_gen *g, const char *dst, const char *type,
 			const char *src, const char *const *opts)
 {
@@ -28,7 +19,7 @@ static void mount_entry(json_gen *g, const char *dst, const char *type,
 	json_gen_kv_string(g, "destination", dst);
 	json_gen_kv_string(g, "type", type);
 	json_gen_kv_string(g, "source", src);
-	strings(g, "options", opts);
+	json_gen_kv_strv(g, "options", opts);
 	json_gen_object_close(g);
 }
 
@@ -48,14 +39,14 @@ static void gen_process(json_gen *g, bool rootless)
 	json_gen_kv_int(g, "uid", 0);
 	json_gen_kv_int(g, "gid", 0);
 	json_gen_object_close(g);
-	strings(g, "args", args);
-	strings(g, "env", env);
+	json_gen_kv_strv(g, "args", args);
+	json_gen_kv_strv(g, "env", env);
 	json_gen_kv_string(g, "cwd", "/");
 	json_gen_key(g, "capabilities");
 	json_gen_object_open(g);
-	strings(g, "bounding", spec_default_caps);
-	strings(g, "effective", spec_default_caps);
-	strings(g, "permitted", spec_default_caps);
+	json_gen_kv_strv(g, "bounding", spec_default_caps);
+	json_gen_kv_strv(g, "effective", spec_default_caps);
+	json_gen_kv_strv(g, "permitted", spec_default_caps);
 	json_gen_object_close(g);
 	json_gen_key(g, "rlimits");
 	json_gen_array_open(g);
@@ -144,8 +135,8 @@ static void gen_linux(json_gen *g, bool rootless)
 		json_gen_object_close(g);
 	}
 	json_gen_array_close(g);
-	strings(g, "maskedPaths", masked);
-	strings(g, "readonlyPaths", ro);
+	json_gen_kv_strv(g, "maskedPaths", masked);
+	json_gen_kv_strv(g, "readonlyPaths", ro);
 	json_gen_object_close(g);
 }
 

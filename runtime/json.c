@@ -539,6 +539,15 @@ void json_gen_kv_bool(json_gen *g, const char *key, bool v)
 	json_gen_bool(g, v);
 }
 
+void json_gen_kv_strv(json_gen *g, const char *key, const char *const *v)
+{
+	json_gen_key(g, key);
+	json_gen_array_open(g);
+	for (; v && *v; v++)
+		json_gen_string(g, *v);
+	json_gen_array_close(g);
+}
+
 char *json_gen_finish(json_gen *g, size_t *len)
 {
 	const unsigned char *buf;

@@ -107,6 +107,8 @@ void json_gen_node(json_gen *g, const json_node *node);
 void json_gen_kv_string(json_gen *g, const char *key, const char *s);
 void json_gen_kv_int(json_gen *g, const char *key, int64_t v);
 void json_gen_kv_bool(json_gen *g, const char *key, bool v);
+/* key: [strings...] from a NULL-terminated vector. */
+void json_gen_kv_strv(json_gen *g, const char *key, const char *const *v);
 /* Returns the text (caller frees) or NULL if the generator hit an error
  * (unbalanced calls are programming errors, reported here). */
 char *json_gen_finish(json_gen *g, size_t *len);

@@ -29,6 +29,7 @@ requires() {
 		runc) command -v runc >/dev/null || skip "needs runc" ;;
 		crun) command -v crun >/dev/null || skip "needs crun" ;;
 		timens) [ -e /proc/self/ns/time ] || skip "needs time namespaces" ;;
+		python3) command -v python3 >/dev/null || skip "needs python3 (apt-get install python3-minimal)" ;;
 		*) skip "unknown requirement $f" ;;
 		esac
 	done

@@ -6,7 +6,7 @@
 load helpers
 
 setup() {
-	requires root
+	requires root python3
 	setup_bundle
 	SOCK="$BATS_TEST_TMPDIR/notify.sock"
 	LOG="$BATS_TEST_TMPDIR/notify.log"

@@ -198,6 +198,7 @@ field() {
 }
 
 @test "terminal: the pty master goes to --console-socket, the process has a tty" {
+	requires python3
 	sock="$BATS_TEST_TMPDIR/console.sock"
 	python3 "$REPO/tests/integration/recvtty.py" "$sock" "$BATS_TEST_TMPDIR/tty.out" >/dev/null 2>"$BATS_TEST_TMPDIR/recvtty.err" &
 	RECVTTY_PID=$!

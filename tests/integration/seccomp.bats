@@ -154,6 +154,7 @@ seccomp() {
 }
 
 @test "SCMP_ACT_NOTIFY sends the listener fd and state to listenerPath; the agent answers" {
+	requires python3
 	sock="$BATS_TEST_TMPDIR/agent.sock"
 	python3 "$REPO/tests/integration/seccomp_listener.py" "$sock" "$BATS_TEST_TMPDIR/agent.out" 18 &
 	LISTENER_PID=$!
