@@ -19,6 +19,9 @@ setup_file() {
 	PM_DIR="$BATS_FILE_TMPDIR/pm"
 	export PM_DIR
 	mkdir -p "$PM_DIR/www"
+	# podman's cgroupfs manager makes /libpod_parent; remove it at the end
+	# only if this file caused it to exist.
+	[ -d /sys/fs/cgroup/pids/libpod_parent ] || touch "$PM_DIR/made-libpod-parent"
 	# The hard nofile limit on this host is 20000, below podman's default
 	# of 1048576.  podman also asks for nproc 1048576 and, failing to raise
 	# its own limit (no CAP_SYS_RESOURCE here), runs conmon with 32768:
@@ -51,6 +54,9 @@ teardown_file() {
 	# containers/storage may leave its overlay home mounted.
 	grep -o " $PM_DIR/[^ ]*" /proc/self/mountinfo | sort -r |
 		while read -r m; do umount -l "$m" 2>/dev/null || true; done
+	if [ -e "$PM_DIR/made-libpod-parent" ]; then
+		rmdir /sys/fs/cgroup/*/libpod_parent/conmon /sys/fs/cgroup/*/libpod_parent 2>/dev/null || true
+	fi
 	rm -rf "$PM_DIR" 2>/dev/null || true
 }
 
