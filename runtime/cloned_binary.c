@@ -40,9 +40,7 @@ int hull_ensure_cloned_binary(char **argv, struct hull_error *err)
 	struct stat st;
 	off_t off = 0;
 
-	if (getenv("HULL_NO_CLONED_BINARY") == NULL && already_cloned())
-		return 0;
-	if (getenv("HULL_NO_CLONED_BINARY"))
+	if (already_cloned())
 		return 0;
 	src = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	if (src < 0 || fstat(src, &st) < 0)

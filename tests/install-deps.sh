@@ -10,7 +10,7 @@ build_pkgs=(
 )
 test_pkgs=(
 	bats python3 iproute2 util-linux procps
-	runc crun
+	runc crun podman containernetworking-plugins curl containerd
 	qemu-system-x86 debootstrap debian-archive-keyring e2fsprogs
 	linux-image-cloud-amd64
 )
