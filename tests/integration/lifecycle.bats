@@ -129,3 +129,21 @@ teardown() {
 	run "$HULL_BIN" --version
 	[[ "$output" == *"spec: 1.2.0"* ]]
 }
+
+@test "LISTEN_FDS socket activation passes the fds and rewrites LISTEN_PID" {
+	set_args /bin/sh -c 'echo "fds=$LISTEN_FDS pid=$LISTEN_PID"; cat <&3'
+	echo activated >"$BATS_TEST_TMPDIR/fd3"
+	run bash -c "exec 3<'$BATS_TEST_TMPDIR/fd3'; export LISTEN_FDS=1 LISTEN_PID=\$\$; \
+		exec '$HULL_BIN' --root '$HULL_ROOT' run --bundle '$BUNDLE' '$CID'"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"fds=1 pid=1"* ]]
+	[[ "$output" == *activated* ]]
+}
+
+@test "--log-format json writes errors as JSON lines" {
+	run "$HULL_BIN" --root "$HULL_ROOT" --log "$BATS_TEST_TMPDIR/log.json" --log-format json state nosuch
+	[ "$status" -ne 0 ]
+	[ "$(jq -r .level "$BATS_TEST_TMPDIR/log.json")" = error ]
+	[[ "$(jq -r .msg "$BATS_TEST_TMPDIR/log.json")" == *'"nosuch" does not exist'* ]]
+	jq -e .time "$BATS_TEST_TMPDIR/log.json" >/dev/null
+}
