@@ -10,6 +10,7 @@
  *              reset) stops the VM
  *   0x80       POST diagnostics: ignored
  *   0x600      control: a 32-bit write is the guest's exit status; VM stops
+ *   0x604      console ready: the guest can take console input now
  *   0xe9       debug: bytes written go to cfg->debug_fd (only if set)
  */
 #include "vmm/legacy.h"
@@ -96,6 +97,17 @@ static void control_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, 
 	vm_request_stop(l->vm, (int)(status & 0x7fffffff));
 }
 
+static void console_ready_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
+			     bool is_write)
+{
+	struct legacy_devices *l = opaque;
+
+	if (!is_write)
+		memset(data, 0, len);
+	else if (l->console_ready)
+		l->console_ready(l->console_ready_opaque);
+}
+
 static void debug_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
 {
 	struct legacy_devices *l = opaque;
@@ -119,7 +131,8 @@ int legacy_devices_init(struct legacy_devices *l, struct vm *vm, int debug_fd,
 	if (vmm_io_register(&vm->io.pio, 0x70, 2, cmos_io, l, err) < 0 ||
 	    vmm_io_register(&vm->io.pio, 0x60, 5, i8042_io, l, err) < 0 ||
 	    vmm_io_register(&vm->io.pio, 0x80, 1, post_io, l, err) < 0 ||
-	    vmm_io_register(&vm->io.pio, VM_CONTROL_PORT, 4, control_io, l, err) < 0)
+	    vmm_io_register(&vm->io.pio, VM_CONTROL_PORT, 4, control_io, l, err) < 0 ||
+	    vmm_io_register(&vm->io.pio, VM_CONSOLE_READY_PORT, 1, console_ready_io, l, err) < 0)
 		return hull_error_prefix(err, "legacy devices");
 	if (debug_fd >= 0 &&
 	    vmm_io_register(&vm->io.pio, VM_DEBUG_PORT, 1, debug_io, l, err) < 0)

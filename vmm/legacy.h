@@ -14,6 +14,8 @@ struct legacy_devices {
 	uint8_t i8042_out;              /* output buffer (port 0x60) */
 	bool i8042_obf;
 	bool i8042_ctr_next;            /* next 0x60 write is the config byte */
+	void (*console_ready)(void *opaque);   /* port 0x604 written */
+	void *console_ready_opaque;
 };
 
 int legacy_devices_init(struct legacy_devices *l, struct vm *vm, int debug_fd,

@@ -1,4 +1,11 @@
-/* virtio-console, one port, no multiport or size features. */
+/* virtio-console, one port, no multiport or size features.
+ *
+ * Input is held back until the guest is ready for it: Linux's driver posts
+ * receive buffers while probing, before the port is set up, and throws away
+ * whatever arrives in them then.  Without multiport there is no PORT_OPEN
+ * message, so "ready" is the first of: the guest writing to the console
+ * (the port exists by then), or Hull's agent writing to port 0x604 once it
+ * has /dev/hvc0 open. */
 #include "vmm/virtio_console.h"
 
 #include <errno.h>
@@ -35,6 +42,7 @@ static int console_tx(struct virtio_console *c, struct hull_error *err)
 	int r;
 
 	while ((r = virtq_pop(&t->q[TXQ], &t->vm->mem, ch, err)) == 1) {
+		c->in_open = true;
 		if (c->out_fd >= 0)
 			virtq_chain_foreach(ch, false, 0, ch->readable, console_write_seg, &c->out_fd);
 		if (virtq_push(&t->q[TXQ], &t->vm->mem, ch->head, 0, err) < 0)
@@ -53,7 +61,7 @@ static int console_rx_deliver(struct virtio_console *c, struct hull_error *err)
 	struct virtq_chain *ch = &t->chain;
 	bool used = false;
 
-	while (c->pending_len > 0 && virtio_mmio_queue_live(t, RXQ)) {
+	while (c->in_open && c->pending_len > 0 && virtio_mmio_queue_live(t, RXQ)) {
 		size_t n;
 		int r = virtq_pop(&t->q[RXQ], &t->vm->mem, ch, err);
 
@@ -121,8 +129,15 @@ static int console_queue_notify(struct virtio_mmio *t, unsigned int q, struct hu
 	struct virtio_console *c = t->dev;
 	int r;
 
-	if (q == TXQ)
-		return console_tx(c, err);
+	if (q == TXQ) {
+		bool was_open = c->in_open;
+
+		if (console_tx(c, err) < 0)
+			return -1;
+		if (was_open || !c->in_open)
+			return 0;
+		/* First output: input held so far may go now. */
+	}
 	/* New receive buffers: input that could not be placed may go now. A
 	 * plain file or /dev/null cannot be polled, so read it on demand. */
 	if (!c->in_polled)
@@ -164,6 +179,18 @@ int virtio_console_init(struct virtio_console *c, struct vm *vm, unsigned int in
 	}
 	virtio_mmio_destroy(&c->t);
 	return -1;
+}
+
+void virtio_console_open_input(struct virtio_console *c)
+{
+	struct hull_error e = { 0 };
+
+	pthread_mutex_lock(&c->t.lock);
+	c->in_open = true;
+	if (!c->t.failed && console_rx_deliver(c, &e) < 0)
+		virtio_mmio_fail(&c->t, &e);
+	console_update_polling(c);
+	pthread_mutex_unlock(&c->t.lock);
 }
 
 void virtio_console_destroy(struct virtio_console *c)

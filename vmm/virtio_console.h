@@ -11,6 +11,7 @@ struct virtio_console {
 	bool in_polled;         /* in_fd is in the event loop (not a plain file) */
 	bool in_paused;         /* waiting for receive buffers */
 	bool in_eof;
+	bool in_open;           /* the guest is ready for input (see .c) */
 	uint8_t pending[4096];  /* input read but not yet given to the guest */
 	uint32_t pending_off, pending_len;
 };
@@ -19,5 +20,8 @@ int virtio_console_init(struct virtio_console *c, struct vm *vm, unsigned int in
 			int in_fd, int out_fd, bool use_ioeventfd,
 			struct hull_error *err);
 void virtio_console_destroy(struct virtio_console *c);
+
+/* The guest says its console is ready for input (control port 0x604). */
+void virtio_console_open_input(struct virtio_console *c);
 
 #endif

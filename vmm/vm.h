@@ -23,6 +23,7 @@
 #define VM_TSS_ADDR          0xfffbd000ull   /* 3 pages KVM needs for VMX */
 #define VM_IDENTITY_MAP_ADDR 0xfffbc000ull
 #define VM_CONTROL_PORT      0x600           /* guest writes its exit status */
+#define VM_CONSOLE_READY_PORT 0x604          /* guest ready for console input */
 #define VM_DEBUG_PORT        0xe9            /* bochs-style debug output */
 
 struct vm;

@@ -84,6 +84,11 @@ static int validate_config(const struct vmm_config *cfg, struct hull_error *err)
 	return 0;
 }
 
+static void console_ready(void *opaque)
+{
+	virtio_console_open_input(opaque);
+}
+
 static int add_devices(struct machine *m, const struct vmm_config *cfg, struct hull_error *err)
 {
 	bool bells = !cfg->no_ioeventfd;
@@ -102,6 +107,8 @@ static int add_devices(struct machine *m, const struct vmm_config *cfg, struct h
 					cfg->console_out, bells, err) < 0)
 			return -1;
 		m->console_on = true;
+		m->legacy.console_ready = console_ready;
+		m->legacy.console_ready_opaque = &m->console;
 		virtio_mmio_cmdline(&m->console.t, m->cmdline, sizeof(m->cmdline));
 		m->ndev++;
 	}

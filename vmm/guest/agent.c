@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #define CONTROL_PORT 0x600
+#define CONSOLE_READY_PORT 0x604
 #define MAX_ARGS 256
 #define MAX_ENV 512
 #define MAX_RLIMITS 16
@@ -243,16 +244,28 @@ static void enter_root(const struct agent_config *c)
 static void open_console(void)
 {
 	int fd = open("/dev/hvc0", O_RDWR | O_NOCTTY);
+	struct termios t;
 
 	if (fd < 0) {
 		say("no /dev/hvc0 (%s); keeping the kernel console", strerror(errno));
 		return;
+	}
+	/* The container's stdio is a byte stream, not a terminal: raw mode,
+	 * so input is not echoed back and "\n" is not turned into "\r\n". */
+	if (tcgetattr(fd, &t) == 0) {
+		cfmakeraw(&t);
+		tcsetattr(fd, TCSANOW, &t);
 	}
 	dup2(fd, 0);
 	dup2(fd, 1);
 	dup2(fd, 2);
 	if (fd > 2)
 		close(fd);
+	/* Now input can no longer be lost: tell the monitor to send it. */
+	if (ioperm(CONSOLE_READY_PORT, 1, 1) == 0) {
+		outb(1, CONSOLE_READY_PORT);
+		ioperm(CONSOLE_READY_PORT, 1, 0);
+	}
 }
 
 /* In the child: apply settings, then exec.  Order: rlimits and hostname
