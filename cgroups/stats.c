@@ -119,12 +119,17 @@ int cgroup_v2_hugetlb_stats(const char *dir, struct cgroup_stats *st,
 	struct dirent *e;
 
 	while (d && (e = readdir(d)) != NULL) {
-		char size[16], f[64];
+		char size[16], f[64], exact[64];
 		autofree char *ev = NULL;
 		uint64_t failcnt = 0;
 
-		if (sscanf(e->d_name, "hugetlb.%15[^.].current", size) != 1 ||
-		    strcmp(e->d_name + strlen(e->d_name) - 8, ".current") != 0)
+		/* sscanf stops at the first literal mismatch and still counts
+		 * the size, so "hugetlb.2MB.rsvd.current" would match too:
+		 * rebuild the name and insist on equality. */
+		if (sscanf(e->d_name, "hugetlb.%15[^.].current", size) != 1)
+			continue;
+		snprintf(exact, sizeof(exact), "hugetlb.%s.current", size);
+		if (strcmp(exact, e->d_name) != 0)
 			continue;
 		snprintf(f, sizeof(f), "hugetlb.%s.events", size);
 		ev = opt_read(dir, f);
