@@ -158,6 +158,9 @@ static int prepare(const struct create_opts *o, struct create_ctx *x,
 	bool notify = getenv("NOTIFY_SOCKET") != NULL;
 	struct stat st;
 
+	if (o->systemd_cgroup)
+		return hull_error_set(err, ENOTSUP,
+				      "--systemd-cgroup: the systemd cgroup driver is not available yet; use the default cgroupfs driver");
 	if (s->process == NULL)
 		return hull_error_set(err, EINVAL, "process: missing (needed to create a container)");
 	if (stat(s->root_path, &st) < 0 || !S_ISDIR(st.st_mode))
@@ -290,9 +293,6 @@ static int setup_cgroup(const struct create_opts *o, struct create_ctx *x,
 	}
 	cfg.extra_devices = devs;
 
-	if (o->systemd_cgroup)
-		return hull_error_set(err, ENOTSUP,
-				      "--systemd-cgroup: the systemd cgroup driver is not available yet; use the default cgroupfs driver");
 	if (cgroup_manager_create(&cfg, &x->l.cgroup, err) < 0)
 		return -1;
 	x->c->cgroup = x->l.cgroup;

@@ -169,3 +169,11 @@ create_fails() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *nosuch-"$CID"* ]]
 }
+
+@test "--systemd-cgroup fails clearly until the systemd driver exists, leaving nothing" {
+	run "$HULL_BIN" --root "$HULL_ROOT" --systemd-cgroup run --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"systemd cgroup driver is not available"* ]]
+	[ ! -e "$HULL_ROOT/$CID" ]
+	[ -z "$(cgroup_leftovers)" ]
+}
