@@ -48,6 +48,7 @@ static int cmd_vm_boot(struct cli_global *g, int argc, char **argv)
 		{ "flat", required_argument, NULL, 'f' },
 		{ "no-ioeventfd", no_argument, NULL, 'E' },
 		{ "stats", no_argument, NULL, 'S' },
+		{ "hugepages", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vmm_config cfg;
@@ -67,6 +68,7 @@ static int cmd_vm_boot(struct cli_global *g, int argc, char **argv)
 		case 's': cfg.serial = true; break;
 		case 'E': cfg.no_ioeventfd = true; break;
 		case 'S': stats = true; cfg.count_ports = true; break;
+		case 'H': cfg.hugepages = true; break;
 		case 'd':
 			if (parse_disk(&cfg, optarg) < 0)
 				return cli_usage_error(g, "vm-boot", "--disk: at most %d disks", VMM_MAX_DISKS);
@@ -144,6 +146,7 @@ HULL_COMMAND(vm_boot_cmd) = {
 	"  --serial            16550 on COM1 and console=ttyS0 (slow: exits per byte)\n"
 	"  --flat ADDR         K is a flat 64-bit binary entered at ADDR (tests);\n"
 	"                      port 0xe9 output goes to stderr\n"
+	"  --hugepages         back guest memory with 2 MiB hugepages (MAP_HUGETLB)\n"
 	"  --no-ioeventfd      handle queue doorbells as MMIO exits\n"
 	"  --stats             print exit counts and run time to stderr\n",
 	.run = cmd_vm_boot,

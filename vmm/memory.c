@@ -33,11 +33,13 @@ static int mem_insert(struct vmm_mem *mem, uint64_t gpa, void *host,
 int vmm_mem_add(struct vmm_mem *mem, uint64_t gpa, uint64_t size,
 		bool hugepages, struct hull_error *err)
 {
-	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS;
 	void *p;
 
-	if (hugepages)
-		flags |= MAP_HUGETLB;
+	/* Hugepages are reserved at mmap time (no NORESERVE): with too small
+	 * a pool, a NORESERVE mapping would SIGBUS on the guest's first touch
+	 * of a missing page instead of failing here with ENOMEM. */
+	flags |= hugepages ? MAP_HUGETLB : MAP_NORESERVE;
 	/* Anonymous private mapping: zero-filled, populated lazily on first guest
 	 * touch, so a 1 GiB VM that uses 40 MiB costs 40 MiB. NORESERVE keeps
 	 * overcommit accounting from refusing large, mostly-idle guests. */
@@ -45,7 +47,7 @@ int vmm_mem_add(struct vmm_mem *mem, uint64_t gpa, uint64_t size,
 	if (p == MAP_FAILED)
 		return hull_error_errno(err, "mmap guest memory (%llu MiB%s)",
 					(unsigned long long)(size >> 20),
-					hugepages ? ", hugepages" : "");
+					hugepages ? " of 2 MiB hugepages; see /proc/sys/vm/nr_hugepages" : "");
 	/* Guest memory must not leak into a forked child (hooks, helpers). */
 	(void)madvise(p, size, MADV_DONTFORK);
 	if (!hugepages)
