@@ -27,7 +27,7 @@ static void expect(int ok, const char *what)
 		failures++;
 }
 
-static void run_once(bool ioeventfd)
+static void run_once(bool ioeventfd, bool tolerate)
 {
 	char disk[] = "/tmp/hull-vmm-disk.XXXXXX";
 	char out[] = "/tmp/hull-vmm-out.XXXXXX";
@@ -58,12 +58,23 @@ static void run_once(bool ioeventfd)
 	cfg.console_in = in_pipe[0];
 	cfg.console_out = out_fd;
 	cfg.debug_fd = STDOUT_FILENO;
-	cfg.tolerate_guest_errors = true;
+	cfg.tolerate_guest_errors = tolerate;
 	cfg.no_ioeventfd = !ioeventfd;
 
-	printf("# run with %s\n", ioeventfd ? "ioeventfd doorbells" : "MMIO-exit doorbells");
+	printf("# run with %s%s\n", ioeventfd ? "ioeventfd doorbells" : "MMIO-exit doorbells",
+	       tolerate ? "" : ", guest errors fatal");
 	fflush(stdout);
 	r = vmm_run(&cfg, &status, &st, &err);
+	if (!tolerate) {
+		/* Default policy: the first malformed request stops the VM with
+		 * an error that names the device; the good requests before it
+		 * were served. */
+		printf("# vmm_run: %s\n", err.msg);
+		expect(r < 0 && strstr(err.msg, "guest error in virtio-blk") != NULL,
+		       "a malformed request stops the VM with an error naming the device");
+		expect(st.guest_errors == 1, "the VM stopped at the first malformed request");
+		goto out;
+	}
 	if (r < 0)
 		printf("# vmm_run: %s\n", err.msg);
 	expect(r == 0, "vmm_run returns 0");
@@ -83,7 +94,7 @@ static void run_once(bool ioeventfd)
 		if (sector[i] != (unsigned char)(i * 7 + 3))
 			pattern_ok = 0;
 	expect(pattern_ok, "guest's write landed in disk sector 1");
-
+out:
 	close(in_pipe[0]);
 	close(in_pipe[1]);
 	close(disk_fd);
@@ -99,8 +110,9 @@ int main(void)
 		return 0;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	run_once(true);
-	run_once(false);
+	run_once(true, true);
+	run_once(false, true);
+	run_once(true, false);
 	if (failures)
 		printf("# %d check(s) failed\n", failures);
 	return failures ? 1 : 0;
