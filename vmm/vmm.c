@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/signalfd.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,6 +58,7 @@ void vmm_config_init(struct vmm_config *cfg)
 	cfg->console_in = STDIN_FILENO;
 	cfg->console_out = STDOUT_FILENO;
 	cfg->debug_fd = -1;
+	cfg->signal_fd = -1;
 }
 
 static int validate_config(const struct vmm_config *cfg, struct hull_error *err)
@@ -82,6 +85,15 @@ static int validate_config(const struct vmm_config *cfg, struct hull_error *err)
 	if (cfg->boot == VMM_BOOT_FLAT && cfg->flat_addr < 0x100000)
 		return hull_error_set(err, EINVAL, "flat image address below 1 MiB");
 	return 0;
+}
+
+static void signal_event(void *opaque, int fd, uint32_t events)
+{
+	struct signalfd_siginfo si;
+
+	/* The caller's signalfd: one read returns one whole siginfo. */
+	if (read(fd, &si, sizeof(si)) == sizeof(si))
+		vm_request_stop(opaque, 128 + (int)si.ssi_signo);
 }
 
 static void console_ready(void *opaque)
@@ -256,6 +268,9 @@ static int machine_run(struct machine *m, const struct vmm_config *cfg,
 	    x86_setup_entry(&m->vm.vcpus[0], &entry, err) < 0)
 		return -1;
 
+	if (cfg->signal_fd >= 0 &&
+	    vmm_event_add(&m->vm.events, cfg->signal_fd, EPOLLIN, signal_event, &m->vm, err) < 0)
+		return -1;
 	t0 = now_ns();
 	if (vm_start_vcpus(&m->vm, err) < 0) {
 		vm_join_vcpus(&m->vm);

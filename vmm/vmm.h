@@ -50,6 +50,8 @@ struct vmm_config {
 				       device instead of stopping the VM */
 	bool no_ioeventfd;      /* force the MMIO-exit doorbell path */
 	bool count_ports;       /* fill vmm_stats.top_ports (debugging) */
+	int signal_fd;          /* signalfd, or -1: a signal N stops the VM with
+				   status 128+N (no in-guest delivery yet) */
 };
 
 #define VMM_STATS_TOP_PORTS 8

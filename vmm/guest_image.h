@@ -1,0 +1,29 @@
+/* Files a container VM boots from, made on the host before the VM starts:
+ * the agent's initramfs (agent as /init + its config) and the root disk. */
+#ifndef HULL_VMM_GUEST_IMAGE_H
+#define HULL_VMM_GUEST_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "runtime/error.h"
+
+/* Write a newc cpio archive to `out` holding `agent` as /init (mode 0755)
+ * and `config` (config_len bytes) as /hull/config. */
+int vmm_initramfs_write(const char *out, const char *agent, const char *config,
+			size_t config_len, struct hull_error *err);
+
+/* Make an ext4 image of directory `rootfs` at `out` (mkfs.ext4 -d), sized
+ * for the tree plus headroom. */
+int vmm_rootfs_image(const char *rootfs, const char *out, struct hull_error *err);
+
+/* The agent binary: $HULL_VM_AGENT, /usr/local/lib/hull/hull-agent,
+ * /usr/lib/hull/hull-agent, or build/vmm/guest/hull-agent next to a hull
+ * binary running from the build tree. */
+int vmm_find_agent(char *out, size_t n, struct hull_error *err);
+
+/* Append `s` to buf percent-encoded for the agent config (space, newline,
+ * percent and non-printables become %XX). */
+int vmm_agent_escape(char *buf, size_t n, const char *s);
+
+#endif
