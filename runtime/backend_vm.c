@@ -1,0 +1,262 @@
+/* The "vm" backend: the container's process runs inside a microVM driven
+ * by Hull's own monitor (vmm/).  The host-side process that `kill` signals
+ * and `state` reports is the monitor; it sits in the container's cgroup, so
+ * the container's limits bound the whole VM.
+ *
+ * Work before fork: the parent finds the kernel and agent, turns the rootfs
+ * into an ext4 disk image and writes the agent's initramfs (agent + the
+ * process settings) into the state directory.  The child only waits on the
+ * exec fifo and runs vmm_run.
+ *
+ * Sizing: annotations io.hull.vm.memory (MiB, default 256) and
+ * io.hull.vm.cpus (default 1); io.hull.vm.kernel overrides the kernel.
+ * Signals: any signal but SIGKILL stops the VM with status 128+N (not yet
+ * delivered to the process inside); SIGKILL ends the monitor and the VM. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroups/cgroup.h"
+#include "runtime/backend.h"
+#include "runtime/cleanup.h"
+#include "runtime/launch.h"
+#include "vmm/guest_image.h"
+#include "vmm/vmm.h"
+
+#define VM_CONFIG_MAX (256 * 1024)
+
+static int cfg_line(char *buf, const char *key, const char *value)
+{
+	size_t used = strlen(buf);
+
+	if (used + strlen(key) + 2 >= VM_CONFIG_MAX)
+		return -1;
+	strcat(buf, key);
+	strcat(buf, " ");
+	if (vmm_agent_escape(buf, VM_CONFIG_MAX - 1, value) < 0)
+		return -1;
+	strcat(buf, "\n");
+	return 0;
+}
+
+/* The agent config (format in vmm/guest/agent.c) from the spec. */
+static int build_agent_config(const struct launch *l, char *buf, struct hull_error *err)
+{
+	const struct spec_process *p = l->spec->process;
+	char tmp[256];
+	int r = 0;
+
+	buf[0] = '\0';
+	snprintf(tmp, sizeof(tmp), "root /dev/vda ext4 %s\n", l->spec->root_readonly ? "ro" : "rw");
+	strcat(buf, tmp);
+	for (size_t i = 0; i < p->n_args && r == 0; i++)
+		r = cfg_line(buf, "arg", p->args[i]);
+	for (char **e = l->env; e && *e && r == 0; e++)
+		r = cfg_line(buf, "env", *e);
+	if (r == 0 && p->cwd)
+		r = cfg_line(buf, "cwd", p->cwd);
+	if (r == 0 && l->spec->hostname)
+		r = cfg_line(buf, "hostname", l->spec->hostname);
+	if (r == 0) {
+		size_t used = strlen(buf);
+		int n = snprintf(buf + used, VM_CONFIG_MAX - used, "user %u %u",
+				 p->user.uid, p->user.gid);
+
+		for (size_t i = 0; n > 0 && i < p->user.n_additional_gids; i++) {
+			used = strlen(buf);
+			n = snprintf(buf + used, VM_CONFIG_MAX - used, "%c%u", i ? ',' : ' ',
+				     p->user.additional_gids[i]);
+		}
+		strcat(buf, "\n");
+	}
+	for (size_t i = 0; r == 0 && i < p->n_rlimits; i++) {
+		size_t used = strlen(buf);
+
+		snprintf(buf + used, VM_CONFIG_MAX - used, "rlimit %d %lld %lld\n",
+			 p->rlimits[i].resource,
+			 p->rlimits[i].soft == UINT64_MAX ? -1LL : (long long)p->rlimits[i].soft,
+			 p->rlimits[i].hard == UINT64_MAX ? -1LL : (long long)p->rlimits[i].hard);
+	}
+	if (r < 0 || strlen(buf) >= VM_CONFIG_MAX - 64)
+		return hull_error_set(err, E2BIG, "process settings too large for the VM agent");
+	return 0;
+}
+
+static unsigned int annotation_uint(const struct spec *s, const char *key, unsigned int def,
+				    unsigned int max)
+{
+	const char *v = spec_annotation(s, key);
+	char *end;
+	unsigned long n;
+
+	if (v == NULL)
+		return def;
+	n = strtoul(v, &end, 10);
+	return (*v && !*end && n > 0 && n <= max) ? (unsigned int)n : def;
+}
+
+struct vm_child {
+	struct vmm_config cfg;
+	char disk[4096], initrd[4096], kernel[4096];
+	int go_fd;              /* read end: parent placed us in the cgroup */
+	int ready_fd;           /* write end: we are about to park on the fifo */
+};
+
+static __attribute__((noreturn)) void vm_child_main(struct launch *l, struct vm_child *vc)
+{
+	struct hull_error err = { 0 };
+	char path[64], b;
+	sigset_t set;
+	int fifo, status = 0;
+
+	if (read(vc->go_fd, &b, 1) != 1)
+		_exit(127);
+	close(vc->go_fd);
+	/* Signals become a VM stop through the monitor's event loop. */
+	sigfillset(&set);
+	sigdelset(&set, SIGUSR1);       /* the monitor's vCPU kick */
+	sigdelset(&set, SIGSEGV);
+	sigdelset(&set, SIGBUS);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	vc->cfg.signal_fd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (write(vc->ready_fd, "r", 1) != 1)
+		_exit(127);
+	close(vc->ready_fd);
+	/* The create/start gate, as for the linux backend (runtime/child.c). */
+	snprintf(path, sizeof(path), "self/fd/%d", l->fifo_fd);
+	do
+		fifo = openat(l->proc_fd, path, O_WRONLY | O_CLOEXEC);
+	while (fifo < 0 && errno == EINTR);
+	if (fifo < 0 || write(fifo, "0", 1) != 1) {
+		dprintf(2, "hull: exec fifo: %s\n", strerror(errno));
+		_exit(127);
+	}
+	close(l->fifo_fd);
+	close(l->proc_fd);
+	close(fifo);
+	if (vmm_run(&vc->cfg, &status, NULL, &err) < 0) {
+		dprintf(2, "hull: vm: %s\n", err.msg);
+		_exit(125);
+	}
+	_exit(status == VMM_STATUS_NONE ? 0 : (status > 255 ? 255 : status));
+}
+
+static int vm_spawn(struct launch *l, struct hull_error *err)
+{
+	const struct spec *s = l->spec;
+	autofree char *config = NULL;
+	struct vm_child vc;
+	int go[2] = { -1, -1 }, ready[2] = { -1, -1 };
+	pid_t pid;
+	char b;
+
+	if (s->process == NULL || s->process->n_args == 0)
+		return hull_error_set(err, EINVAL, "vm: process.args is required");
+	if (s->process->terminal)
+		return hull_error_set(err, ENOTSUP, "vm: process.terminal is not supported yet");
+	/* Refuse before building images: a standard kernel cannot boot on PVM. */
+	if (vmm_host_is_pvm())
+		return hull_error_set(err, ENOTSUP, "vm: this host's /dev/kvm is PVM (kvm_pvm): "
+				      "only PVM-aware guest kernels can boot here");
+	if (access("/dev/kvm", R_OK | W_OK) < 0)
+		return hull_error_errno(err, "vm: /dev/kvm");
+	memset(&vc, 0, sizeof(vc));
+	vmm_config_init(&vc.cfg);
+	if (vmm_find_kernel(spec_annotation(s, HULL_VM_ANNOTATION ".kernel"), vc.kernel,
+			    sizeof(vc.kernel), err) < 0)
+		return -1;
+	config = malloc(VM_CONFIG_MAX);
+	if (config == NULL)
+		return hull_error_errno(err, "malloc");
+	if (build_agent_config(l, config, err) < 0)
+		return -1;
+	{
+		char agent[4096];
+
+		if (vmm_find_agent(agent, sizeof(agent), err) < 0)
+			return -1;
+		snprintf(vc.initrd, sizeof(vc.initrd), "%s/vm-initrd.cpio", l->c->dir);
+		snprintf(vc.disk, sizeof(vc.disk), "%s/vm-rootfs.ext4", l->c->dir);
+		if (vmm_initramfs_write(vc.initrd, agent, config, strlen(config), err) < 0)
+			return hull_error_prefix(err, "vm");
+	}
+	if (vmm_rootfs_image(s->root_path, vc.disk, err) < 0) {
+		unlink(vc.initrd);
+		return hull_error_prefix(err, "vm: root disk");
+	}
+	vc.cfg.kernel = vc.kernel;
+	vc.cfg.initrd = vc.initrd;
+	vc.cfg.disks[0] = (struct vmm_disk){ .path = vc.disk, .read_only = s->root_readonly };
+	vc.cfg.ndisks = 1;
+	vc.cfg.cmdline = "quiet";
+	vc.cfg.mem_mib = annotation_uint(s, HULL_VM_ANNOTATION ".memory", 256, 1u << 20);
+	vc.cfg.cpus = annotation_uint(s, HULL_VM_ANNOTATION ".cpus", 1, VMM_MAX_CPUS);
+
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0) {
+		hull_error_errno(err, "vm: pipe");
+		goto fail;
+	}
+	pid = fork();
+	if (pid < 0) {
+		hull_error_errno(err, "vm: fork");
+		goto fail;
+	}
+	if (pid == 0) {
+		close(go[1]);
+		close(ready[0]);
+		vc.go_fd = go[0];
+		vc.ready_fd = ready[1];
+		vm_child_main(l, &vc);
+	}
+	close(go[0]);
+	close(ready[1]);
+	go[0] = ready[1] = -1;
+	/* Into the cgroup before the monitor maps guest memory, so the
+	 * container's memory limit covers the guest's RAM. */
+	if (cgroup_enter(l->cgroup, pid, err) < 0 || write(go[1], "g", 1) != 1 ||
+	    read(ready[0], &b, 1) != 1) {
+		hull_error_set(err, EIO, "vm: monitor did not start");
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto fail;
+	}
+	close(go[1]);
+	close(ready[0]);
+	l->pid = pid;
+	l->pidfd = -1;
+	l->pty_master = -1;
+	return 0;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (go[i] >= 0)
+			close(go[i]);
+		if (ready[i] >= 0)
+			close(ready[i]);
+	}
+	unlink(vc.initrd);
+	unlink(vc.disk);
+	return -1;
+}
+
+static int vm_cleanup(struct container *c, struct hull_error *err)
+{
+	char p[4096];
+
+	snprintf(p, sizeof(p), "%s/vm-initrd.cpio", c->dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/vm-rootfs.ext4", c->dir);
+	unlink(p);
+	return 0;
+}
+
+HULL_BACKEND(backend_vm) = {
+	.name = "vm",
+	.spawn = vm_spawn,
+	.cleanup = vm_cleanup,
+};
