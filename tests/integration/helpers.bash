@@ -29,7 +29,7 @@ requires() {
 		runc) command -v runc >/dev/null || skip "needs runc" ;;
 		crun) command -v crun >/dev/null || skip "needs crun" ;;
 		timens) [ -e /proc/self/ns/time ] || skip "needs time namespaces" ;;
-		python3) command -v python3 >/dev/null || skip "needs python3 (apt-get install python3-minimal)" ;;
+		python3) python3 -c "import json, socket, array" 2>/dev/null || skip "needs python3 with its standard library (apt-get install python3)" ;;
 		*) skip "unknown requirement $f" ;;
 		esac
 	done
