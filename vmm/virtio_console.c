@@ -72,6 +72,7 @@ static int console_rx_deliver(struct virtio_console *c, struct hull_error *err)
 		n = virtq_chain_write(ch, 0, c->pending + c->pending_off, c->pending_len);
 		c->pending_off += (uint32_t)n;
 		c->pending_len -= (uint32_t)n;
+		c->in_total += n;
 		if (virtq_push(&t->q[RXQ], &t->vm->mem, ch->head, (uint32_t)n, err) < 0)
 			return -1;
 		used = true;
@@ -100,10 +101,16 @@ static void console_read_input(struct virtio_console *c)
 	}
 }
 
-/* Pause input polling while we hold data the guest has no buffer for. */
+/* Pause input polling while we hold data the guest has no buffer for;
+ * report end-of-file once everything before it reached the guest. */
 static void console_update_polling(struct virtio_console *c)
 {
 	bool pause = c->pending_len > 0 || c->in_eof;
+
+	if (c->in_eof && c->pending_len == 0 && !c->eof_reported && c->on_eof) {
+		c->eof_reported = true;
+		c->on_eof(c->eof_opaque, c->in_total);
+	}
 
 	if (!c->in_polled || pause == c->in_paused)
 		return;

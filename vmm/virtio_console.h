@@ -14,6 +14,13 @@ struct virtio_console {
 	bool in_open;           /* the guest is ready for input (see .c) */
 	uint8_t pending[4096];  /* input read but not yet given to the guest */
 	uint32_t pending_off, pending_len;
+	uint64_t in_total;      /* input bytes placed in guest buffers */
+	/* Called once, with the lock held, when in_fd has ended and every
+	 * byte of it is in guest buffers: the console itself cannot carry
+	 * end-of-file, so the monitor tells the agent another way. */
+	void (*on_eof)(void *opaque, uint64_t total);
+	void *eof_opaque;
+	bool eof_reported;
 };
 
 int virtio_console_init(struct virtio_console *c, struct vm *vm, unsigned int index,

@@ -3,6 +3,7 @@
 #include "vmm/vmm.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +24,6 @@
 #include "vmm/vm.h"
 #include "vmm/x86.h"
 
-#define VMM_PVM_MESSAGE \
-	"this host's /dev/kvm is PVM (kvm_pvm): only PVM-aware guest kernels can boot here"
-
 /* Arguments Hull always gives Linux: no PCI or ACPI to probe, reboot
  * through the keyboard controller (which stops the VM), no panic wait, and
  * the i8042 options that keep the guest off the legacy ports. */
@@ -41,6 +39,10 @@ struct machine {
 	unsigned int nblk;
 	struct virtio_console console;
 	bool console_on;
+	struct virtio_console control;  /* signals to the agent (hvc1) */
+	bool control_on;
+	int control_pipe[2];            /* [1]: signal bytes in; [0]: the
+					   control console's input */
 	struct virtio_rng rng;
 	bool rng_on;
 	unsigned int ndev;      /* virtio-mmio slots used */
@@ -89,16 +91,49 @@ static int validate_config(const struct vmm_config *cfg, struct hull_error *err)
 
 static void signal_event(void *opaque, int fd, uint32_t events)
 {
+	struct machine *m = opaque;
 	struct signalfd_siginfo si;
+	uint8_t b;
 
 	/* The caller's signalfd: one read returns one whole siginfo. */
-	if (read(fd, &si, sizeof(si)) == sizeof(si))
-		vm_request_stop(opaque, 128 + (int)si.ssi_signo);
+	if (read(fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	if (!m->control_on || si.ssi_signo == 0 || si.ssi_signo > 255) {
+		vm_request_stop(&m->vm, 128 + (int)si.ssi_signo);
+		return;
+	}
+	/* One byte per signal into the control console's input; the pipe
+	 * holds 64 KiB, far more than signals that can be pending. */
+	b = (uint8_t)si.ssi_signo;
+	if (write(m->control_pipe[1], &b, 1) != 1)
+		vm_request_stop(&m->vm, 128 + (int)si.ssi_signo);
+}
+
+/* Control message 0: the container's stdin ended after `total` bytes
+ * (little-endian u64 follows), so the agent can close the process's stdin
+ * once it has passed on exactly that many. */
+static void stdin_eof(void *opaque, uint64_t total)
+{
+	struct machine *m = opaque;
+	uint8_t msg[9] = { 0 };
+
+	for (int i = 0; i < 8; i++)
+		msg[1 + i] = (uint8_t)(total >> (8 * i));
+	if (write(m->control_pipe[1], msg, sizeof(msg)) != (ssize_t)sizeof(msg)) {
+		/* Only if the agent never reads its channel: it then never
+		 * sees end-of-file either, as without a control channel. */
+	}
 }
 
 static void console_ready(void *opaque)
 {
-	virtio_console_open_input(opaque);
+	struct machine *m = opaque;
+
+	/* The agent opens hvc1 before it writes the ready port, so both
+	 * consoles can take input from here on. */
+	virtio_console_open_input(&m->console);
+	if (m->control_on)
+		virtio_console_open_input(&m->control);
 }
 
 static int add_devices(struct machine *m, const struct vmm_config *cfg, struct hull_error *err)
@@ -120,8 +155,22 @@ static int add_devices(struct machine *m, const struct vmm_config *cfg, struct h
 			return -1;
 		m->console_on = true;
 		m->legacy.console_ready = console_ready;
-		m->legacy.console_ready_opaque = &m->console;
+		m->legacy.console_ready_opaque = m;
 		virtio_mmio_cmdline(&m->console.t, m->cmdline, sizeof(m->cmdline));
+		m->ndev++;
+	}
+	/* Right after the stdio console, so that the guest numbers it hvc1
+	 * (virtio devices probe in command-line order). */
+	if (cfg->console && cfg->signal_to_guest) {
+		if (pipe2(m->control_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+			return hull_error_errno(err, "control channel pipe");
+		if (virtio_console_init(&m->control, &m->vm, m->ndev, m->control_pipe[0], -1,
+					bells, err) < 0)
+			return -1;
+		m->control_on = true;
+		m->console.on_eof = stdin_eof;
+		m->console.eof_opaque = m;
+		virtio_mmio_cmdline(&m->control.t, m->cmdline, sizeof(m->cmdline));
 		m->ndev++;
 	}
 	if (cfg->rng) {
@@ -181,6 +230,11 @@ static void machine_destroy(struct machine *m)
 		virtio_blk_destroy(&m->blk[i]);
 	if (m->console_on)
 		virtio_console_destroy(&m->console);
+	if (m->control_on)
+		virtio_console_destroy(&m->control);
+	for (int i = 0; i < 2; i++)
+		if (m->control_pipe[i] >= 0)
+			close(m->control_pipe[i]);
 	if (m->rng_on)
 		virtio_rng_destroy(&m->rng);
 	if (m->serial_on)
@@ -269,7 +323,7 @@ static int machine_run(struct machine *m, const struct vmm_config *cfg,
 		return -1;
 
 	if (cfg->signal_fd >= 0 &&
-	    vmm_event_add(&m->vm.events, cfg->signal_fd, EPOLLIN, signal_event, &m->vm, err) < 0)
+	    vmm_event_add(&m->vm.events, cfg->signal_fd, EPOLLIN, signal_event, m, err) < 0)
 		return -1;
 	t0 = now_ns();
 	if (vm_start_vcpus(&m->vm, err) < 0) {
@@ -333,6 +387,7 @@ int vmm_run(const struct vmm_config *cfg, int *guest_status,
 	m = calloc(1, sizeof(*m));
 	if (m == NULL)
 		return hull_error_errno(err, "calloc");
+	m->control_pipe[0] = m->control_pipe[1] = -1;
 	r = machine_run(m, cfg, guest_status, stats, err);
 	machine_destroy(m);
 	free(m);

@@ -50,8 +50,15 @@ struct vmm_config {
 				       device instead of stopping the VM */
 	bool no_ioeventfd;      /* force the MMIO-exit doorbell path */
 	bool count_ports;       /* fill vmm_stats.top_ports (debugging) */
-	int signal_fd;          /* signalfd, or -1: a signal N stops the VM with
-				   status 128+N (no in-guest delivery yet) */
+	int signal_fd;          /* signalfd, or -1 (signals keep their default
+				   action on the monitor).  A signal read from
+				   it goes to the guest when signal_to_guest,
+				   else stops the VM with status 128+N. */
+	bool signal_to_guest;   /* a second virtio-console (/dev/hvc1, the
+				   control channel) carries each signal as one
+				   byte to Hull's agent, which sends it to the
+				   process; byte 0 + a u64 says the stdin ended
+				   after that many bytes */
 };
 
 #define VMM_STATS_TOP_PORTS 8
@@ -87,5 +94,8 @@ int vmm_find_kernel(const char *override, char *out, size_t n, struct hull_error
 /* True on a host whose /dev/kvm is PVM (kvm_pvm), where only PVM-aware
  * guest kernels boot. */
 bool vmm_host_is_pvm(void);
+#define VMM_PVM_MESSAGE \
+	"this host's /dev/kvm is PVM (kvm_pvm): standard Linux guest kernels cannot boot " \
+	"here, only PVM-aware ones"
 
 #endif

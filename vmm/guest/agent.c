@@ -4,6 +4,14 @@
  * runs the process with stdio on the virtio console (/dev/hvc0), reports
  * the exit status to the monitor on I/O port 0x600 and powers off.
  *
+ * The control channel: when the monitor gives the guest a second virtio
+ * console (/dev/hvc1), each byte 1..255 read from it is a signal number
+ * that the agent sends to the process, as `kill` would to a container's
+ * init; byte 0 and a little-endian u64 N say that the container's stdin
+ * ended after N bytes.  A console cannot carry end-of-file, so with a
+ * control channel the process's stdin is a pipe that the agent feeds
+ * from /dev/hvc0 and closes after N bytes.
+ *
  * Config (default /hull/config in the initramfs; `hull.config=PATH` on the
  * kernel command line overrides), one setting per line, values
  * percent-encoded (%20 space, %0A newline, %25 percent):
@@ -23,13 +31,17 @@
 #include <grp.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/io.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -241,6 +253,22 @@ static void enter_root(const struct agent_config *c)
 		fail("switching to the root disk");
 }
 
+/* The control channel, if the monitor gave us one; -1 otherwise. */
+static int open_control(void)
+{
+	int fd = open("/dev/hvc1", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	struct termios t;
+
+	if (fd < 0)
+		return -1;
+	/* Signal numbers are bytes: no line discipline may eat one. */
+	if (tcgetattr(fd, &t) == 0) {
+		cfmakeraw(&t);
+		tcsetattr(fd, TCSANOW, &t);
+	}
+	return fd;
+}
+
 static void open_console(void)
 {
 	int fd = open("/dev/hvc0", O_RDWR | O_NOCTTY);
@@ -270,10 +298,17 @@ static void open_console(void)
 
 /* In the child: apply settings, then exec.  Order: rlimits and hostname
  * need privileges, so they go before dropping to the user. */
-static __attribute__((noreturn)) void run_process(const struct agent_config *c)
+static __attribute__((noreturn)) void run_process(const struct agent_config *c, int stdin_fd)
 {
 	extern char **environ;
+	sigset_t none;
 
+	if (stdin_fd >= 0 && dup2(stdin_fd, 0) < 0)
+		fail("stdin");
+
+	/* The agent blocks SIGCHLD for its signalfd; the process starts clean. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	setsid();
 	for (int i = 0; i < c->nrlimits; i++)
 		if (setrlimit(c->rlimits[i].resource, &c->rlimits[i].lim) < 0)
@@ -293,37 +328,167 @@ static __attribute__((noreturn)) void run_process(const struct agent_config *c)
 	fail("exec %s", c->argv[0]);
 }
 
+/* What flows between the consoles and the process, in main's loop. */
+struct relay {
+	pid_t child;
+	int ctl;                /* /dev/hvc1, or -1 */
+	int in;                 /* /dev/hvc0 for reading, or -1 when done */
+	int out;                /* the process's stdin pipe, or -1 when closed */
+	uint8_t buf[4096];
+	size_t off, len;
+	uint64_t relayed;       /* bytes written to the pipe (or dropped) */
+	int64_t eof_at;         /* -1 until the monitor says where stdin ends */
+	uint8_t msg[9];         /* a control message being read */
+	size_t msg_len;
+};
+
+static void relay_close_stdin(struct relay *r)
+{
+	if (r->out >= 0)
+		close(r->out);
+	if (r->in >= 0)
+		close(r->in);
+	r->out = r->in = -1;
+}
+
+/* Control bytes: signals go to the process at once; 0 starts a 9-byte
+ * end-of-file message. */
+static void relay_control(struct relay *r)
+{
+	uint8_t b[64];
+	ssize_t n;
+
+	while ((n = read(r->ctl, b, sizeof(b))) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (r->msg_len > 0 || b[i] == 0) {
+				r->msg[r->msg_len++] = b[i];
+				if (r->msg_len < sizeof(r->msg))
+					continue;
+				r->eof_at = 0;
+				for (int k = 7; k >= 0; k--)
+					r->eof_at = (r->eof_at << 8) | r->msg[1 + k];
+				r->msg_len = 0;
+			} else if (b[i] < NSIG) {
+				kill(r->child, b[i]);
+			}
+		}
+	}
+}
+
+/* hvc0 -> pipe, never blocking: signals must get through while the
+ * process does not read its stdin. */
+static void relay_stdin(struct relay *r, bool readable, bool writable)
+{
+	if (r->out < 0)
+		return;
+	if (readable && r->len == 0) {
+		ssize_t n = read(r->in, r->buf, sizeof(r->buf));
+
+		if (n > 0) {
+			r->off = 0;
+			r->len = (size_t)n;
+		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			/* The console went away: nothing more can come. */
+			relay_close_stdin(r);
+			return;
+		}
+	}
+	if (writable && r->len > 0) {
+		ssize_t n = write(r->out, r->buf + r->off, r->len);
+
+		if (n < 0 && errno == EPIPE) {
+			/* The process closed its stdin: drop the rest. */
+			r->relayed += r->len;
+			r->len = 0;
+			relay_close_stdin(r);
+			return;
+		}
+		if (n > 0) {
+			r->off += (size_t)n;
+			r->len -= (size_t)n;
+			r->relayed += (uint64_t)n;
+		}
+	}
+	if (r->len == 0 && r->eof_at >= 0 && r->relayed >= (uint64_t)r->eof_at)
+		relay_close_stdin(r);
+}
+
+/* Reap children until ours is gone; -1 while it still runs.  As PID 1
+ * we also reap orphans, but only our child's status counts. */
+static int reap(pid_t child)
+{
+	int st;
+	pid_t p;
+
+	while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+		if (p == child)
+			return WIFEXITED(st) ? WEXITSTATUS(st) :
+			       WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255;
+	return -1;
+}
+
 int main(void)
 {
 	static struct agent_config cfg;
-	int status = 0;
-	pid_t child;
+	static struct relay r = { .ctl = -1, .in = -1, .out = -1, .eof_at = -1 };
+	int status = -1, sfd, pipefd[2] = { -1, -1 };
+	sigset_t chld;
 
 	if (getpid() != 1)
 		say("warning: not PID 1");
 	mount_essentials("");
+	/* Control before console: open_console tells the monitor that input
+	 * may flow, on both channels. */
+	r.ctl = open_control();
 	open_console();
 	read_config(&cfg, config_path());
 	enter_root(&cfg);
-	child = fork();
-	if (child < 0)
+	if (r.ctl >= 0) {
+		/* After enter_root: /dev is the root disk's devtmpfs now. */
+		r.in = open("/dev/hvc0", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		if (r.in < 0 || pipe2(pipefd, O_CLOEXEC) < 0)
+			fail("stdin relay");
+		r.out = pipefd[1];
+		fcntl(r.out, F_SETFL, O_NONBLOCK);
+		/* A process that closes its stdin must not kill PID 1. */
+		signal(SIGPIPE, SIG_IGN);
+	}
+	/* SIGCHLD through a signalfd, so one poll waits for the process's
+	 * exit, signals from the host and stdin; blocked before fork so that
+	 * an early exit is not missed. */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0)
+		fail("signalfd");
+	r.child = fork();
+	if (r.child < 0)
 		fail("fork");
-	if (child == 0)
-		run_process(&cfg);
-	/* As PID 1 we also reap orphans; only our child's status counts. */
-	for (;;) {
-		int st;
-		pid_t p = wait(&st);
+	if (r.child == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		run_process(&cfg, pipefd[0]);
+	}
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	while (status < 0) {
+		struct pollfd p[4] = {
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = r.ctl, .events = POLLIN },
+			{ .fd = r.out >= 0 && r.len == 0 ? r.in : -1, .events = POLLIN },
+			{ .fd = r.out >= 0 && r.len > 0 ? r.out : -1, .events = POLLOUT },
+		};
+		struct signalfd_siginfo si;
 
-		if (p < 0 && errno == EINTR)
-			continue;
-		if (p < 0)
-			break;
-		if (p == child) {
-			status = WIFEXITED(st) ? WEXITSTATUS(st) :
-				 WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255;
-			break;
-		}
+		if (poll(p, 4, -1) < 0 && errno != EINTR)
+			fail("poll");
+		while (read(sfd, &si, sizeof(si)) == sizeof(si))
+			;
+		if (p[1].revents & POLLIN)
+			relay_control(&r);
+		relay_stdin(&r, p[2].revents & (POLLIN | POLLHUP | POLLERR),
+			    p[3].revents & (POLLOUT | POLLERR));
+		status = reap(r.child);
 	}
 	/* Let the console drain before the VM stops. */
 	tcdrain(1);
