@@ -56,7 +56,12 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 CHECKER   := $(BUILD)/tests/checker
 
 .PHONY: all clean install check check-unit check-integration asan compdb deps-check
-all: $(HULL) $(CHECKER)
+all: $(HULL) $(CHECKER) $(BUILD)/vmm/guest/hull-agent
+
+# The microVM backend finds the agent next to a build-tree hull (see
+# vmm_find_agent); an installed one looks in $(PREFIX)/lib/hull.
+$(BUILD)/vmm/guest_image.o: CPPFLAGS += -DHULL_BUILD_AGENT='"$(abspath $(BUILD))/vmm/guest/hull-agent"'
+
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -104,8 +109,9 @@ compdb:
 	    gsub(/"/, "\\\"", $$0); printf "%s{\"directory\":\"%s\",\"file\":\"%s\",\"command\":\"%s\"}", \
 	    (n++?",\n":"[\n"), d, f, $$0 } END { print "\n]" }' > compile_commands.json
 
-install: $(HULL)
+install: $(HULL) $(BUILD)/vmm/guest/hull-agent
 	install -D -m 0755 $(HULL) $(DESTDIR)$(PREFIX)/bin/hull
+	install -D -m 0755 $(BUILD)/vmm/guest/hull-agent $(DESTDIR)$(PREFIX)/lib/hull/hull-agent
 
 clean:
 	rm -rf $(BUILD) build-asan compile_commands.json

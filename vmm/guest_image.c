@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <libgen.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,8 +125,6 @@ int vmm_find_agent(char *out, size_t n, struct hull_error *err)
 		"/usr/local/lib/hull/hull-agent", "/usr/lib/hull/hull-agent",
 	};
 	const char *env = getenv("HULL_VM_AGENT");
-	char exe[4096], cand[4096 + 64];
-	ssize_t len;
 
 	if (env && *env) {
 		if (!is_file(env) || strlen(env) >= n)
@@ -140,17 +137,15 @@ int vmm_find_agent(char *out, size_t n, struct hull_error *err)
 			strcpy(out, fixed[i]);
 			return 0;
 		}
-	/* A hull running from the build tree: <build>/hull next to
-	 * <build>/vmm/guest/hull-agent. */
-	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (len > 0) {
-		exe[len] = '\0';
-		snprintf(cand, sizeof(cand), "%s/vmm/guest/hull-agent", dirname(exe));
-		if (is_file(cand) && strlen(cand) < n) {
-			strcpy(out, cand);
-			return 0;
-		}
+	/* A hull running from its build tree.  Not found through
+	 * /proc/self/exe: create and run re-execute from a sealed memfd
+	 * (runtime/cloned_binary.c), which has no directory. */
+#ifdef HULL_BUILD_AGENT
+	if (is_file(HULL_BUILD_AGENT) && strlen(HULL_BUILD_AGENT) < n) {
+		strcpy(out, HULL_BUILD_AGENT);
+		return 0;
 	}
+#endif
 	return hull_error_set(err, ENOENT, "no guest agent: set HULL_VM_AGENT, install "
 			      "/usr/lib/hull/hull-agent, or run `make vm-agent`");
 }
