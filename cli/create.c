@@ -19,6 +19,7 @@ int cli_parse_create(const struct cli_global *g, const char *verb, int argc,
 		{ "keep", no_argument, NULL, 'k' },
 		{ "no-subreaper", no_argument, NULL, 'S' },
 		{ "vm", no_argument, NULL, 'V' },
+		{ "vm-kernel", required_argument, NULL, 'k' + 256 },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -49,6 +50,7 @@ int cli_parse_create(const struct cli_global *g, const char *verb, int argc,
 			break;
 		case 'k': case 'S': break;
 		case 'V': o->vm = true; break;
+		case 'k' + 256: o->vm = true; o->vm_kernel = optarg; break;
 		default:
 			return cli_usage_error(g, verb, "invalid flags") ? -1 : -1;
 		}
@@ -98,7 +100,9 @@ HULL_COMMAND(create_cmd) = {
 	"  --pid-file FILE         write the container process's pid to FILE\n"
 	"  --no-pivot              use MS_MOVE + chroot instead of pivot_root\n"
 	"  --no-new-keyring        keep the caller's session keyring\n"
-	"  --preserve-fds N        pass fds 3 .. 3+N-1 to the process\n",
+	"  --preserve-fds N        pass fds 3 .. 3+N-1 to the process\n"
+	"  --vm                    run the container in a microVM sandbox\n"
+	"  --vm-kernel FILE        guest kernel for the microVM (implies --vm)\n",
 	.run = cmd_create,
 	.enters_container = true,
 };

@@ -25,6 +25,7 @@ static void print_json(struct list_entry *e, size_t n)
 		json_gen_kv_string(g, "rootfs", "");
 		json_gen_kv_string(g, "created", e[i].created);
 		json_gen_kv_string(g, "owner", e[i].owner);
+		json_gen_kv_string(g, "backend", e[i].backend ? e[i].backend : "linux");
 		json_gen_object_close(g);
 	}
 	json_gen_array_close(g);
@@ -70,11 +71,13 @@ static int cmd_list(struct cli_global *g, int argc, char **argv)
 		for (size_t i = 0; i < n; i++)
 			printf("%s\n", e[i].id);
 	} else {
-		printf("%-20s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE",
-		       "CREATED", "OWNER");
+		/* runc's columns, then Hull's isolation backend. */
+		printf("%-20s %-8s %-10s %-40s %-32s %-6s %s\n", "ID", "PID", "STATUS", "BUNDLE",
+		       "CREATED", "OWNER", "BACKEND");
 		for (size_t i = 0; i < n; i++)
-			printf("%-20s %-8d %-10s %-40s %-32s %s\n", e[i].id, e[i].pid,
-			       e[i].status, e[i].bundle, e[i].created, e[i].owner);
+			printf("%-20s %-8d %-10s %-40s %-32s %-6s %s\n", e[i].id, e[i].pid,
+			       e[i].status, e[i].bundle, e[i].created, e[i].owner,
+			       e[i].backend ? e[i].backend : "linux");
 	}
 	hull_list_free(e, n);
 	return 0;

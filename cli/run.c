@@ -36,6 +36,7 @@ HULL_COMMAND(run_cmd) = {
 	"  --no-new-keyring        keep the caller's session keyring\n"
 	"  --preserve-fds N        pass fds 3 .. 3+N-1 to the process\n"
 	"  --vm                    run the container in a microVM sandbox\n"
+	"  --vm-kernel FILE        guest kernel for the microVM (implies --vm)\n"
 	"  --keep, --no-subreaper  accepted for runc compatibility\n",
 	.run = cmd_run,
 	.enters_container = true,

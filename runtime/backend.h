@@ -18,6 +18,7 @@
  *           Signals sent to l->pid by `kill` must reach the workload (the
  *           "vm" monitor forwards them to the guest; SIGKILL ends the VM).
  *           Its exit status must be the workload's (128+N for signal N).
+ *   host_devices  Device-cgroup rules the process started by spawn needs.
  *   cleanup Called by `delete` after the process is gone and the cgroup is
  *           removed: delete what spawn created in the state dir or
  *           elsewhere (disk images, sockets).  May be NULL.
@@ -34,8 +35,15 @@
 
 #define HULL_VM_ANNOTATION "io.hull.vm"
 
+struct spec_device_rule;
+
 struct backend_ops {
 	const char *name;
+	/* Devices the backend's host process opens after it is in the
+	 * container's cgroup (the vm monitor: /dev/kvm); `create` adds them
+	 * to the cgroup's allowed devices. */
+	const struct spec_device_rule *host_devices;
+	size_t n_host_devices;
 	int (*spawn)(struct launch *l, struct hull_error *err);
 	int (*cleanup)(struct container *c, struct hull_error *err);
 };

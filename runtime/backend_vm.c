@@ -8,10 +8,16 @@
  * process settings) into the state directory.  The child only waits on the
  * exec fifo and runs vmm_run.
  *
- * Sizing: annotations io.hull.vm.memory (MiB, default 256) and
- * io.hull.vm.cpus (default 1); io.hull.vm.kernel overrides the kernel.
- * Signals: any signal but SIGKILL stops the VM with status 128+N (not yet
- * delivered to the process inside); SIGKILL ends the monitor and the VM. */
+ * Sizing (vm_size): guest RAM is linux.resources.memory.limit less
+ * VM_MONITOR_RESERVE_MIB for the monitor and KVM's own allocations (the
+ * whole VM is charged to the container's cgroup), 256 MiB without a
+ * limit; vCPUs are the CPU quota rounded up (quota/period), 1 without
+ * one.  Annotations io.hull.vm.memory (MiB) and io.hull.vm.cpus override
+ * both; io.hull.vm.kernel (or --vm-kernel) names the kernel.
+ * Signals: the monitor forwards every signal it can catch to the process
+ * in the guest (through the agent's control channel); SIGKILL ends the
+ * monitor and with it the VM, so `kill -9` gives 137 as it would for a
+ * container. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -23,6 +29,7 @@
 #include <unistd.h>
 
 #include "cgroups/cgroup.h"
+#include "cgroups/resources.h"
 #include "runtime/backend.h"
 #include "runtime/cleanup.h"
 #include "runtime/launch.h"
@@ -30,6 +37,9 @@
 #include "vmm/vmm.h"
 
 #define VM_CONFIG_MAX (256 * 1024)
+#define VM_DEFAULT_MIB 256
+#define VM_MIN_GUEST_MIB 32
+#define VM_MONITOR_RESERVE_MIB 32
 
 static int cfg_line(char *buf, const char *key, const char *value)
 {
@@ -88,17 +98,55 @@ static int build_agent_config(const struct launch *l, char *buf, struct hull_err
 	return 0;
 }
 
-static unsigned int annotation_uint(const struct spec *s, const char *key, unsigned int def,
-				    unsigned int max)
+/* An annotation that sizes the VM: absent leaves *v alone; anything but a
+ * number in min..max is an error naming it. */
+static int annotation_uint(const struct spec *s, const char *key, unsigned int min,
+			   unsigned int max, unsigned int *v, struct hull_error *err)
 {
-	const char *v = spec_annotation(s, key);
+	const char *a = spec_annotation(s, key);
 	char *end;
 	unsigned long n;
 
-	if (v == NULL)
-		return def;
-	n = strtoul(v, &end, 10);
-	return (*v && !*end && n > 0 && n <= max) ? (unsigned int)n : def;
+	if (a == NULL)
+		return 0;
+	errno = 0;
+	n = strtoul(a, &end, 10);
+	if (*a == '\0' || *end || errno || n < min || n > max)
+		return hull_error_set(err, EINVAL, "annotations.%s: \"%s\" is not a number in %u..%u",
+				      key, a, min, max);
+	*v = (unsigned int)n;
+	return 0;
+}
+
+/* Guest RAM and vCPUs from linux.resources, then the annotations. */
+static int vm_size(const struct spec *s, struct vmm_config *cfg, struct hull_error *err)
+{
+	const struct spec_resources *r = s->linux.resources;
+	int64_t limit = -1;
+
+	cfg->mem_mib = VM_DEFAULT_MIB;
+	cfg->cpus = 1;
+	if (r && r->memory_set && r->memory.limit.set && r->memory.limit.v > 0)
+		limit = r->memory.limit.v >> 20;
+	if (limit >= 0) {
+		if (limit < VM_MIN_GUEST_MIB + VM_MONITOR_RESERVE_MIB)
+			return hull_error_set(err, EINVAL,
+					      "linux.resources.memory.limit: %lld MiB is too small for a microVM "
+					      "(at least %d MiB: %d for the guest, %d for the monitor)",
+					      (long long)limit, VM_MIN_GUEST_MIB + VM_MONITOR_RESERVE_MIB,
+					      VM_MIN_GUEST_MIB, VM_MONITOR_RESERVE_MIB);
+		cfg->mem_mib = (unsigned int)(limit - VM_MONITOR_RESERVE_MIB);
+	}
+	if (r && r->cpu_set && r->cpu.quota.set && r->cpu.quota.v > 0) {
+		uint64_t period = r->cpu.period.set && r->cpu.period.v ? r->cpu.period.v : 100000;
+		uint64_t n = ((uint64_t)r->cpu.quota.v + period - 1) / period;
+
+		cfg->cpus = n < 1 ? 1 : n > VMM_MAX_CPUS ? VMM_MAX_CPUS : (unsigned int)n;
+	}
+	if (annotation_uint(s, HULL_VM_ANNOTATION ".memory", VM_MIN_GUEST_MIB, 1u << 20,
+			    &cfg->mem_mib, err) < 0)
+		return -1;
+	return annotation_uint(s, HULL_VM_ANNOTATION ".cpus", 1, VMM_MAX_CPUS, &cfg->cpus, err);
 }
 
 struct vm_child {
@@ -108,13 +156,37 @@ struct vm_child {
 	int ready_fd;           /* write end: we are about to park on the fifo */
 };
 
+/* The monitor never execs, so CLOEXEC does not protect it: close every fd
+ * the runtime had open except stdio and `keep`.  Above all the state
+ * directory's fd, whose flock would otherwise stay held for the VM's whole
+ * life and block `start`, `kill` and `delete`. */
+static void close_other_fds(const int *keep, size_t n)
+{
+	unsigned int from = 3;
+
+	for (;;) {
+		unsigned int next = ~0U;
+
+		for (size_t i = 0; i < n; i++)
+			if (keep[i] >= (int)from && (unsigned int)keep[i] < next)
+				next = (unsigned int)keep[i];
+		if (next > from)
+			close_range(from, next - 1, 0);
+		if (next == ~0U)
+			return;
+		from = next + 1;
+	}
+}
+
 static __attribute__((noreturn)) void vm_child_main(struct launch *l, struct vm_child *vc)
 {
 	struct hull_error err = { 0 };
 	char path[64], b;
 	sigset_t set;
 	int fifo, status = 0;
+	const int keep[] = { vc->go_fd, vc->ready_fd, l->fifo_fd, l->proc_fd };
 
+	close_other_fds(keep, sizeof(keep) / sizeof(keep[0]));
 	if (read(vc->go_fd, &b, 1) != 1)
 		_exit(127);
 	close(vc->go_fd);
@@ -125,6 +197,7 @@ static __attribute__((noreturn)) void vm_child_main(struct launch *l, struct vm_
 	sigdelset(&set, SIGBUS);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	vc->cfg.signal_fd = signalfd(-1, &set, SFD_CLOEXEC);
+	vc->cfg.signal_to_guest = true;
 	if (write(vc->ready_fd, "r", 1) != 1)
 		_exit(127);
 	close(vc->ready_fd);
@@ -162,14 +235,16 @@ static int vm_spawn(struct launch *l, struct hull_error *err)
 		return hull_error_set(err, ENOTSUP, "vm: process.terminal is not supported yet");
 	/* Refuse before building images: a standard kernel cannot boot on PVM. */
 	if (vmm_host_is_pvm())
-		return hull_error_set(err, ENOTSUP, "vm: this host's /dev/kvm is PVM (kvm_pvm): "
-				      "only PVM-aware guest kernels can boot here");
+		return hull_error_set(err, ENOTSUP, "vm: " VMM_PVM_MESSAGE);
 	if (access("/dev/kvm", R_OK | W_OK) < 0)
 		return hull_error_errno(err, "vm: /dev/kvm");
 	memset(&vc, 0, sizeof(vc));
 	vmm_config_init(&vc.cfg);
-	if (vmm_find_kernel(spec_annotation(s, HULL_VM_ANNOTATION ".kernel"), vc.kernel,
-			    sizeof(vc.kernel), err) < 0)
+	if (vm_size(s, &vc.cfg, err) < 0)
+		return -1;
+	if (vmm_find_kernel(l->vm_kernel ? l->vm_kernel :
+			    spec_annotation(s, HULL_VM_ANNOTATION ".kernel"),
+			    vc.kernel, sizeof(vc.kernel), err) < 0)
 		return -1;
 	config = malloc(VM_CONFIG_MAX);
 	if (config == NULL)
@@ -195,8 +270,6 @@ static int vm_spawn(struct launch *l, struct hull_error *err)
 	vc.cfg.disks[0] = (struct vmm_disk){ .path = vc.disk, .read_only = s->root_readonly };
 	vc.cfg.ndisks = 1;
 	vc.cfg.cmdline = "quiet";
-	vc.cfg.mem_mib = annotation_uint(s, HULL_VM_ANNOTATION ".memory", 256, 1u << 20);
-	vc.cfg.cpus = annotation_uint(s, HULL_VM_ANNOTATION ".cpus", 1, VMM_MAX_CPUS);
 
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0) {
 		hull_error_errno(err, "vm: pipe");
@@ -255,8 +328,16 @@ static int vm_cleanup(struct container *c, struct hull_error *err)
 	return 0;
 }
 
+/* The monitor opens /dev/kvm once it is in the container's cgroup, whose
+ * device rules (the container's) would refuse it. */
+static const struct spec_device_rule vm_host_devices[] = {
+	{ .allow = true, .type = 'c', .major = 10, .minor = 232, .access = "rw" },
+};
+
 HULL_BACKEND(backend_vm) = {
 	.name = "vm",
+	.host_devices = vm_host_devices,
+	.n_host_devices = sizeof(vm_host_devices) / sizeof(vm_host_devices[0]),
 	.spawn = vm_spawn,
 	.cleanup = vm_cleanup,
 };

@@ -184,6 +184,7 @@ static int prepare(const struct create_opts *o, struct create_ctx *x,
 	x->l.preserve_fds = o->preserve_fds > listen ? o->preserve_fds : listen;
 	x->l.tty_to_parent = o->tty_to_parent;
 	x->l.console_socket = o->console_socket;
+	x->l.vm_kernel = o->vm_kernel;
 	x->l.fifo_fd = x->l.proc_fd = x->l.rootfs_fd = -1;
 	x->l.pty_master = -1;
 	return 0;
@@ -269,7 +270,8 @@ static int setup_cgroup(const struct create_opts *o, struct create_ctx *x,
 			struct hull_error *err)
 {
 	const struct spec_linux *lx = &x->spec->linux;
-	autofree struct spec_device_rule *devs = calloc(lx->n_devices + 1, sizeof(*devs));
+	autofree struct spec_device_rule *devs =
+		calloc(lx->n_devices + x->backend->n_host_devices + 1, sizeof(*devs));
 	struct cgroup_config cfg = {
 		.id = o->id,
 		.cgroups_path = lx->cgroups_path,
@@ -291,6 +293,8 @@ static int setup_cgroup(const struct create_opts *o, struct create_ctx *x,
 			.major = d->major, .minor = d->minor, .access = "rwm",
 		};
 	}
+	for (size_t i = 0; i < x->backend->n_host_devices; i++)
+		devs[cfg.n_extra_devices++] = x->backend->host_devices[i];
 	cfg.extra_devices = devs;
 
 	if (cgroup_manager_create(&cfg, &x->l.cgroup, err) < 0)

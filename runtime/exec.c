@@ -440,6 +440,12 @@ static int prepare(const struct exec_opts *o, struct exec_ctx *x,
 	if (st != STATUS_RUNNING && st != STATUS_CREATED)
 		return hull_error_set(err, EINVAL, "cannot exec in container \"%s\": it is %s",
 				      o->id, container_status_name(st));
+	/* The vm backend's pid is the monitor, in the host's namespaces:
+	 * joining those would run the process outside the sandbox. */
+	if (x->c->backend && strcmp(x->c->backend, "linux") != 0)
+		return hull_error_set(err, ENOTSUP,
+				      "cannot exec in container \"%s\": it runs in a microVM, "
+				      "and exec into a VM is not supported yet", o->id);
 	if (asprintf(&cfg, "%s/config.json", x->c->dir) < 0)
 		return hull_error_errno(err, "asprintf");
 	if (json_parse_file(cfg, &doc, err) < 0)

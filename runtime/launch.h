@@ -30,6 +30,7 @@ struct launch {
 	int preserve_fds;           /* fds 3 .. 3+n-1 pass to the process */
 	bool tty_to_parent;         /* process.terminal without console socket */
 	const char *console_socket;
+	const char *vm_kernel;      /* vm backend: --vm-kernel, or NULL */
 
 	/* fds the child uses (all CLOEXEC in the parent): */
 	int sync_fd;                /* child's end of the sync socketpair */

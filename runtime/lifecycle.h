@@ -20,6 +20,7 @@ struct create_opts {
 	bool systemd_cgroup;
 	int preserve_fds;
 	bool vm;                    /* --vm: the microVM backend */
+	const char *vm_kernel;      /* --vm-kernel: guest kernel (implies vm) */
 	/* set by hull_run: the pty master comes back instead of going to a
 	 * console socket. */
 	bool tty_to_parent;
@@ -58,6 +59,7 @@ struct list_entry {
 	char *bundle;
 	char *created;
 	char *owner;
+	char *backend;              /* "linux" or "vm" */
 };
 int hull_list(const char *root, struct list_entry **entries, size_t *n,
 	      struct hull_error *err);

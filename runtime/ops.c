@@ -303,6 +303,7 @@ int hull_list(const char *root, struct list_entry **entries, size_t *n,
 		v[k].bundle = strdup(c->bundle ? c->bundle : "");
 		v[k].created = strdup(c->created ? c->created : "");
 		v[k].owner = strdup(c->owner == 0 ? "root" : "");
+		v[k].backend = strdup(c->backend ? c->backend : "linux");
 		k++;
 		container_free(c);
 	}
@@ -320,6 +321,7 @@ void hull_list_free(struct list_entry *e, size_t n)
 		free(e[i].bundle);
 		free(e[i].created);
 		free(e[i].owner);
+		free(e[i].backend);
 	}
 	free(e);
 }
