@@ -13,6 +13,8 @@ test_pkgs=(
 	runc crun podman containernetworking-plugins curl containerd
 	qemu-system-x86 debootstrap debian-archive-keyring e2fsprogs
 	linux-image-cloud-amd64
+	# Hull's guest kernel (make vm-kernel) for the microVM tests
+	linux-source-6.1 flex bison bc libelf-dev libssl-dev lz4 xz-utils
 )
 
 want=("${build_pkgs[@]}")
