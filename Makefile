@@ -9,7 +9,7 @@ BUILD     ?= build
 CC        ?= gcc
 PKG_CONFIG ?= pkg-config
 
-PKGS      := libseccomp libcap yajl
+PKGS      := libseccomp libcap yajl libmd
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 

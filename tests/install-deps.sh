@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_pkgs=(
 	gcc make pkg-config libc6-dev
-	libseccomp-dev libcap-dev libyajl-dev libnl-3-dev libnl-route-3-dev
+	libseccomp-dev libcap-dev libyajl-dev libmd-dev libnl-3-dev libnl-route-3-dev
 	busybox-static jq
 )
 test_pkgs=(

@@ -17,6 +17,14 @@ int vmm_initramfs_write(const char *out, const char *agent, const char *config,
  * for the tree plus headroom. */
 int vmm_rootfs_image(const char *rootfs, const char *out, struct hull_error *err);
 
+/* The read-only root disk for directory `rootfs`, from the disk cache in
+ * directory `cache` (made with vmm_rootfs_image on a miss): its path goes
+ * to out.  Keyed by a SHA-256 of the tree's metadata, ctime included, so
+ * any change to the tree makes a new disk (see disk_cache.c). */
+#define VMM_DISK_CACHE "/var/cache/hull/disks"
+int vmm_rootfs_cached(const char *rootfs, const char *cache, char *out, size_t n,
+		      struct hull_error *err);
+
 /* The agent binary: $HULL_VM_AGENT, /usr/local/lib/hull/hull-agent,
  * /usr/lib/hull/hull-agent, or build/vmm/guest/hull-agent next to a hull
  * binary running from the build tree. */
