@@ -73,6 +73,8 @@ static int build_agent_config(const struct launch *l, char *buf, struct hull_err
 		r = cfg_line(buf, "cwd", p->cwd);
 	if (r == 0 && l->spec->hostname)
 		r = cfg_line(buf, "hostname", l->spec->hostname);
+	if (r == 0 && p->terminal)
+		strcat(buf, "terminal\n");
 	if (r == 0) {
 		size_t used = strlen(buf);
 		int n = snprintf(buf + used, VM_CONFIG_MAX - used, "user %u %u",
@@ -152,6 +154,8 @@ static int vm_size(const struct spec *s, struct vmm_config *cfg, struct hull_err
 struct vm_child {
 	struct vmm_config cfg;
 	char disk[4096], initrd[4096], kernel[4096];
+	int disk_fd;            /* the cached read-only disk, or -1 */
+	int tty_fd;             /* process.terminal: the host pty's slave, or -1 */
 	int go_fd;              /* read end: parent placed us in the cgroup */
 	int ready_fd;           /* write end: we are about to park on the fifo */
 };
@@ -184,7 +188,8 @@ static __attribute__((noreturn)) void vm_child_main(struct launch *l, struct vm_
 	char path[64], b;
 	sigset_t set;
 	int fifo, status = 0;
-	const int keep[] = { vc->go_fd, vc->ready_fd, l->fifo_fd, l->proc_fd };
+	const int keep[] = { vc->go_fd, vc->ready_fd, l->fifo_fd, l->proc_fd, vc->disk_fd,
+			     vc->tty_fd };
 
 	close_other_fds(keep, sizeof(keep) / sizeof(keep[0]));
 	if (read(vc->go_fd, &b, 1) != 1)
@@ -220,25 +225,50 @@ static __attribute__((noreturn)) void vm_child_main(struct launch *l, struct vm_
 	_exit(status == VMM_STATUS_NONE ? 0 : (status > 255 ? 255 : status));
 }
 
+static int vm_cleanup(struct container *c, struct hull_error *err);
+
+/* The root disk.  A read-only root comes from the disk cache (made once
+ * per rootfs content, see vmm/disk_cache.c) and reaches the monitor as an
+ * fd opened here, so a later eviction cannot pull it away before `start`;
+ * a writable one is the container's own image in its state directory. */
+static int prepare_root_disk(struct launch *l, struct vm_child *vc, struct hull_error *err)
+{
+	const struct spec *s = l->spec;
+	const char *cache = getenv("HULL_VM_DISK_CACHE");
+	char cached[4096];
+
+	if (!s->root_readonly) {
+		snprintf(vc->disk, sizeof(vc->disk), "%s/vm-rootfs.ext4", l->c->dir);
+		return vmm_rootfs_image(s->root_path, vc->disk, err);
+	}
+	if (vmm_rootfs_cached(s->root_path, cache && *cache ? cache : VMM_DISK_CACHE, cached,
+			      sizeof(cached), err) < 0)
+		return -1;
+	vc->disk_fd = open(cached, O_RDONLY | O_CLOEXEC);
+	if (vc->disk_fd < 0)
+		return hull_error_errno(err, "open %s", cached);
+	snprintf(vc->disk, sizeof(vc->disk), "/proc/self/fd/%d", vc->disk_fd);
+	return 0;
+}
+
 static int vm_spawn(struct launch *l, struct hull_error *err)
 {
 	const struct spec *s = l->spec;
 	autofree char *config = NULL;
 	struct vm_child vc;
-	int go[2] = { -1, -1 }, ready[2] = { -1, -1 };
+	int go[2] = { -1, -1 }, ready[2] = { -1, -1 }, master = -1;
 	pid_t pid;
 	char b;
 
 	if (s->process == NULL || s->process->n_args == 0)
 		return hull_error_set(err, EINVAL, "vm: process.args is required");
-	if (s->process->terminal)
-		return hull_error_set(err, ENOTSUP, "vm: process.terminal is not supported yet");
 	/* Refuse before building images: a standard kernel cannot boot on PVM. */
 	if (vmm_host_is_pvm())
 		return hull_error_set(err, ENOTSUP, "vm: " VMM_PVM_MESSAGE);
 	if (access("/dev/kvm", R_OK | W_OK) < 0)
 		return hull_error_errno(err, "vm: /dev/kvm");
 	memset(&vc, 0, sizeof(vc));
+	vc.disk_fd = vc.tty_fd = -1;
 	vmm_config_init(&vc.cfg);
 	if (vm_size(s, &vc.cfg, err) < 0)
 		return -1;
@@ -257,13 +287,12 @@ static int vm_spawn(struct launch *l, struct hull_error *err)
 		if (vmm_find_agent(agent, sizeof(agent), err) < 0)
 			return -1;
 		snprintf(vc.initrd, sizeof(vc.initrd), "%s/vm-initrd.cpio", l->c->dir);
-		snprintf(vc.disk, sizeof(vc.disk), "%s/vm-rootfs.ext4", l->c->dir);
 		if (vmm_initramfs_write(vc.initrd, agent, config, strlen(config), err) < 0)
 			return hull_error_prefix(err, "vm");
 	}
-	if (vmm_rootfs_image(s->root_path, vc.disk, err) < 0) {
-		unlink(vc.initrd);
-		return hull_error_prefix(err, "vm: root disk");
+	if (prepare_root_disk(l, &vc, err) < 0) {
+		hull_error_prefix(err, "vm: root disk");
+		goto fail;
 	}
 	vc.cfg.kernel = vc.kernel;
 	vc.cfg.initrd = vc.initrd;
@@ -271,6 +300,14 @@ static int vm_spawn(struct launch *l, struct hull_error *err)
 	vc.cfg.ndisks = 1;
 	vc.cfg.cmdline = "quiet";
 
+	/* process.terminal: the VM's console is a host pty whose master goes
+	 * where a container's would (run's proxy or --console-socket); the
+	 * guest's console is the process's cooked controlling terminal. */
+	if (s->process->terminal) {
+		if (terminal_open_host(s->process, &master, &vc.tty_fd, err) < 0)
+			goto fail;
+		vc.cfg.console_in = vc.cfg.console_out = vc.tty_fd;
+	}
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0) {
 		hull_error_errno(err, "vm: pipe");
 		goto fail;
@@ -301,9 +338,25 @@ static int vm_spawn(struct launch *l, struct hull_error *err)
 	}
 	close(go[1]);
 	close(ready[0]);
+	go[1] = ready[0] = -1;
 	l->pid = pid;
 	l->pidfd = -1;
 	l->pty_master = -1;
+	if (master >= 0) {
+		int m = master;
+
+		master = -1;
+		if (terminal_hand_over(m, l->tty_to_parent, l->console_socket, &l->pty_master,
+				       err) < 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			goto fail;
+		}
+	}
+	if (vc.disk_fd >= 0)
+		close(vc.disk_fd);
+	if (vc.tty_fd >= 0)
+		close(vc.tty_fd);
 	return 0;
 fail:
 	for (int i = 0; i < 2; i++) {
@@ -312,8 +365,13 @@ fail:
 		if (ready[i] >= 0)
 			close(ready[i]);
 	}
-	unlink(vc.initrd);
-	unlink(vc.disk);
+	if (vc.disk_fd >= 0)
+		close(vc.disk_fd);
+	if (vc.tty_fd >= 0)
+		close(vc.tty_fd);
+	if (master >= 0)
+		close(master);
+	vm_cleanup(l->c, err);
 	return -1;
 }
 

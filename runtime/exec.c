@@ -313,28 +313,6 @@ static pid_t clone_into(int cgroup_fd, int *pidfd)
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
-static int forward_pty(const struct exec_opts *o, int master, int *keep,
-		       struct hull_error *err)
-{
-	autoclose int sock = -1;
-
-	if (o->console_socket == NULL && !o->detach) {
-		*keep = master;
-		return 0;
-	}
-	if (o->console_socket == NULL) {
-		close(master);
-		return hull_error_set(err, EINVAL, "exec --tty --detach needs --console-socket");
-	}
-	sock = unix_connect(o->console_socket, SOCK_STREAM, err);
-	if (sock < 0 || unix_send_fd(sock, master, "/dev/ptmx", 9, err) < 0) {
-		close(master);
-		return hull_error_prefix(err, "--console-socket");
-	}
-	close(master);
-	return 0;
-}
-
 /* Parent: clone, cgroup, GO, pty, READY. */
 static int spawn(const struct exec_opts *o, struct exec_ctx *x, pid_t *pid_out,
 		 int *pidfd_out, int *pty_out, struct hull_error *err)
@@ -394,7 +372,13 @@ static int spawn(const struct exec_opts *o, struct exec_ctx *x, pid_t *pid_out,
 			goto fail;
 		}
 		if (pk.type == SYNC_PTY) {
-			if (forward_pty(o, fd, pty_out, err) < 0)
+			if (o->console_socket == NULL && o->detach) {
+				close(fd);
+				hull_error_set(err, EINVAL, "exec --tty --detach needs --console-socket");
+				goto fail;
+			}
+			if (terminal_hand_over(fd, o->console_socket == NULL, o->console_socket,
+					       pty_out, err) < 0)
 				goto fail;
 		} else if (pk.type == SYNC_READY) {
 			break;

@@ -69,4 +69,15 @@ int process_close_fds(int keep_upto, struct hull_error *err);
 int process_setup_tty(int sync_fd, bool bind_console, const struct spec_process *p,
 		      struct hull_error *err);
 
+/* Parent side of process.terminal: consumes `master`.  to_parent: it goes
+ * to *keep (for `run`'s proxy); else it is sent to console_socket as runc's
+ * recvtty expects, and *keep is -1. */
+int terminal_hand_over(int master, bool to_parent, const char *console_socket, int *keep,
+		       struct hull_error *err);
+
+/* A pty on the host (the vm backend's console), its slave raw, sized by
+ * process.consoleSize; both CLOEXEC. */
+int terminal_open_host(const struct spec_process *p, int *master_out, int *slave_out,
+		       struct hull_error *err);
+
 #endif

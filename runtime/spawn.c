@@ -189,33 +189,6 @@ static int forward_seccomp_fd(struct launch *l, int listener,
 	return 0;
 }
 
-static int forward_pty(struct launch *l, int master, struct hull_error *err)
-{
-	autoclose int sock = -1;
-
-	if (l->tty_to_parent) {
-		l->pty_master = master;
-		return 0;
-	}
-	if (l->console_socket == NULL) {
-		close(master);
-		return hull_error_set(err, EINVAL,
-				      "process.terminal is true but no --console-socket was given");
-	}
-	sock = unix_connect(l->console_socket, SOCK_STREAM, err);
-	if (sock < 0) {
-		close(master);
-		return hull_error_prefix(err, "--console-socket");
-	}
-	/* runc's protocol (recvtty): one message, the master as SCM_RIGHTS. */
-	if (unix_send_fd(sock, master, "/dev/ptmx", 9, err) < 0) {
-		close(master);
-		return hull_error_prefix(err, "--console-socket: sending pty master");
-	}
-	close(master);
-	return 0;
-}
-
 /* Runs the runtime-namespace hooks of creation: prestart (deprecated) and
  * createRuntime, with the container still "creating". */
 static int run_create_hooks(struct launch *l, struct hull_error *err)
@@ -260,7 +233,8 @@ static int parent_protocol(struct launch *l, int sock, struct hull_error *err)
 		}
 		switch (p.type) {
 		case SYNC_PTY:
-			if (forward_pty(l, fd, err) < 0)
+			if (terminal_hand_over(fd, l->tty_to_parent, l->console_socket, &l->pty_master,
+					       err) < 0)
 				return -1;
 			break;
 		case SYNC_SECCOMP_FD: {

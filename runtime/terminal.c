@@ -1,12 +1,15 @@
 /* process.terminal: the pty is made inside the container (its devpts), the
  * master goes out to the parent over the sync socket, the slave becomes the
- * process's controlling terminal and stdio. */
+ * process's controlling terminal and stdio.  The parent then hands the
+ * master to `run`'s proxy or to --console-socket (terminal_hand_over).
+ * The vm backend makes its pty on the host (terminal_open_host). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -14,6 +17,72 @@
 #include "runtime/cleanup.h"
 #include "runtime/launch.h"
 #include "runtime/sync.h"
+
+static int open_master(struct hull_error *err);
+
+int terminal_hand_over(int master, bool to_parent, const char *console_socket, int *keep,
+		       struct hull_error *err)
+{
+	autoclose int sock = -1;
+
+	*keep = -1;
+	if (to_parent) {
+		*keep = master;
+		return 0;
+	}
+	if (console_socket == NULL) {
+		close(master);
+		return hull_error_set(err, EINVAL,
+				      "process.terminal is true but no --console-socket was given");
+	}
+	sock = unix_connect(console_socket, SOCK_STREAM, err);
+	/* runc's protocol (recvtty): one message, the master as SCM_RIGHTS. */
+	if (sock < 0 || unix_send_fd(sock, master, "/dev/ptmx", 9, err) < 0) {
+		close(master);
+		return hull_error_prefix(err, "--console-socket");
+	}
+	close(master);
+	return 0;
+}
+
+static void set_size(int fd, const struct spec_process *p)
+{
+	struct winsize ws = {
+		.ws_row = (unsigned short)p->console_height,
+		.ws_col = (unsigned short)p->console_width,
+	};
+
+	if (p->console_width && p->console_height)
+		ioctl(fd, TIOCSWINSZ, &ws);
+}
+
+int terminal_open_host(const struct spec_process *p, int *master_out, int *slave_out,
+		       struct hull_error *err)
+{
+	autoclose int master = open_master(err);
+	char name[64];
+	struct termios t;
+	int slave;
+
+	if (master < 0)
+		return -1;
+	if (ptsname_r(master, name, sizeof(name)) != 0)
+		return hull_error_errno(err, "process.terminal: ptsname");
+	slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return hull_error_errno(err, "process.terminal: open %s", name);
+	/* Raw on the host: the terminal that cooks input and echoes is the
+	 * one the process has on the far side. */
+	if (tcgetattr(slave, &t) == 0) {
+		cfmakeraw(&t);
+		tcsetattr(slave, TCSANOW, &t);
+	}
+	set_size(master, p);
+	*slave_out = slave;
+	*master_out = master;
+	master = -1;
+	return 0;
+}
 
 static int open_master(struct hull_error *err)
 {
@@ -46,15 +115,7 @@ int process_setup_tty(int sync_fd, bool bind_console, const struct spec_process 
 	slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0)
 		return hull_error_errno(err, "process.terminal: open %s", name);
-	if (p->console_width && p->console_height) {
-		struct winsize ws = {
-			.ws_row = (unsigned short)p->console_height,
-			.ws_col = (unsigned short)p->console_width,
-		};
-
-		if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
-			return hull_error_errno(err, "process.consoleSize: TIOCSWINSZ");
-	}
+	set_size(slave, p);
 	if (bind_console) {
 		int cfd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
 

@@ -23,6 +23,8 @@
  *   user UID GID [GID,GID...]    credentials and supplementary groups
  *   rlimit RESOURCE SOFT HARD    RLIMIT_* number; -1 means unlimited
  *   hostname NAME
+ *   terminal                     the console is the process's terminal:
+ *                                cooked, its controlling tty, no stdin pipe
  *
  * Exit status: the process's, or 128+N if killed by signal N; 255 when the
  * agent itself fails before the process runs. */
@@ -36,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/io.h>
+#include <sys/ioctl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -62,6 +65,7 @@ struct agent_config {
 	char *envp[MAX_ENV + 1];
 	int envc;
 	char *cwd, *hostname;
+	bool terminal;
 	bool has_user;
 	uid_t uid;
 	gid_t gid;
@@ -157,6 +161,8 @@ static void parse_line(struct agent_config *c, char *line)
 		c->cwd = unescape(a);
 	else if (strcmp(key, "hostname") == 0 && a)
 		c->hostname = unescape(a);
+	else if (strcmp(key, "terminal") == 0)
+		c->terminal = true;
 	else if (strcmp(key, "root") == 0 && a && b) {
 		c->root_dev = unescape(a);
 		c->root_fstype = unescape(b);
@@ -269,7 +275,7 @@ static int open_control(void)
 	return fd;
 }
 
-static void open_console(void)
+static void open_console(bool terminal)
 {
 	int fd = open("/dev/hvc0", O_RDWR | O_NOCTTY);
 	struct termios t;
@@ -278,9 +284,11 @@ static void open_console(void)
 		say("no /dev/hvc0 (%s); keeping the kernel console", strerror(errno));
 		return;
 	}
-	/* The container's stdio is a byte stream, not a terminal: raw mode,
-	 * so input is not echoed back and "\n" is not turned into "\r\n". */
-	if (tcgetattr(fd, &t) == 0) {
+	/* Without "terminal" the container's stdio is a byte stream: raw
+	 * mode, so input is not echoed back and "\n" is not turned into
+	 * "\r\n".  Decided before input may flow (below), so no byte is
+	 * taken in the wrong mode. */
+	if (!terminal && tcgetattr(fd, &t) == 0) {
 		cfmakeraw(&t);
 		tcsetattr(fd, TCSANOW, &t);
 	}
@@ -305,11 +313,13 @@ static __attribute__((noreturn)) void run_process(const struct agent_config *c, 
 
 	if (stdin_fd >= 0 && dup2(stdin_fd, 0) < 0)
 		fail("stdin");
-
 	/* The agent blocks SIGCHLD for its signalfd; the process starts clean. */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	setsid();
+	/* A terminal process owns the console: ^C and job control work. */
+	if (c->terminal && ioctl(0, TIOCSCTTY, 0) < 0)
+		fail("TIOCSCTTY on the console");
 	for (int i = 0; i < c->nrlimits; i++)
 		if (setrlimit(c->rlimits[i].resource, &c->rlimits[i].lim) < 0)
 			fail("setrlimit %d", c->rlimits[i].resource);
@@ -437,13 +447,15 @@ int main(void)
 	if (getpid() != 1)
 		say("warning: not PID 1");
 	mount_essentials("");
-	/* Control before console: open_console tells the monitor that input
-	 * may flow, on both channels. */
-	r.ctl = open_control();
-	open_console();
+	/* The config says how to set up the console (its errors reach the
+	 * kernel's console meanwhile); the control channel opens before the
+	 * console because open_console tells the monitor that input may flow
+	 * on both. */
 	read_config(&cfg, config_path());
+	r.ctl = open_control();
+	open_console(cfg.terminal);
 	enter_root(&cfg);
-	if (r.ctl >= 0) {
+	if (r.ctl >= 0 && !cfg.terminal) {
 		/* After enter_root: /dev is the root disk's devtmpfs now. */
 		r.in = open("/dev/hvc0", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 		if (r.in < 0 || pipe2(pipefd, O_CLOEXEC) < 0)
