@@ -23,6 +23,21 @@ requires_vm() {
 	# The test VM shares the tree at another path than the one built into
 	# hull, so name the agent and kernel explicitly.
 	export HULL_VM_AGENT="$GUEST_AGENT" HULL_VM_KERNEL="$GUEST_KERNEL"
+	# Each test its own disk cache, so what one test caches cannot
+	# answer for another.
+	export HULL_VM_DISK_CACHE="$BATS_TEST_TMPDIR/disks"
+}
+
+# run_vm_background: `hull run --vm` in the background, output in
+# $BATS_TEST_TMPDIR/out, its pid in $runner; returns once the process has
+# printed "ready" (boot under nested emulation takes seconds).
+run_vm_background() {
+	"$HULL_BIN" --root "$HULL_ROOT" run --vm --bundle "$BUNDLE" "$CID" </dev/null \
+		>"$BATS_TEST_TMPDIR/out" 2>&1 &
+	runner=$!
+	for _ in $(seq 600); do grep -q ready "$BATS_TEST_TMPDIR/out" && return 0; sleep 0.1; done
+	cat "$BATS_TEST_TMPDIR/out"
+	return 1
 }
 
 setup() {
@@ -108,11 +123,8 @@ teardown() {
 @test "vm: kill -9 of a running VM container gives 137 and leaves nothing" {
 	requires_vm
 	set_args /bin/sh -c 'echo ready; exec sleep 600'
-	"$HULL_BIN" --root "$HULL_ROOT" run --vm --bundle "$BUNDLE" "$CID" </dev/null \
-		>"$BATS_TEST_TMPDIR/out" 2>&1 &
-	runner=$!
-	wait_for_status "$CID" running 600
-	for _ in $(seq 600); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+	run_vm_background
+	wait_for_status "$CID" running
 	hull kill "$CID" 9
 	rc=0
 	wait "$runner" || rc=$?
@@ -124,11 +136,7 @@ teardown() {
 	requires_vm
 	# The trap proves delivery: stopping the VM instead would give 143.
 	set_args /bin/sh -c 'trap "echo got TERM; exit 7" TERM; echo ready; while :; do sleep 0.2; done'
-	"$HULL_BIN" --root "$HULL_ROOT" run --vm --bundle "$BUNDLE" "$CID" </dev/null \
-		>"$BATS_TEST_TMPDIR/out" 2>&1 &
-	runner=$!
-	for _ in $(seq 600); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
-	grep -q ready "$BATS_TEST_TMPDIR/out"
+	run_vm_background
 	hull kill "$CID" TERM
 	rc=0
 	wait "$runner" || rc=$?
@@ -211,4 +219,65 @@ teardown() {
 	echo "$output"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"/no/such/program"* ]]
+}
+
+@test "vm: a read-only root disk is cached by content; a changed rootfs boots its new content" {
+	requires_vm
+	echo one >"$BUNDLE/rootfs/etc/marker"
+	set_args /bin/cat /etc/marker
+	run_hull run --vm --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *one* ]]
+	first=$(ls -i "$HULL_VM_DISK_CACHE"/*.ext4)
+	run_hull run --vm --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	# The same image (same inode), not a second one.
+	[ "$(ls -i "$HULL_VM_DISK_CACHE"/*.ext4)" = "$first" ]
+	echo two >"$BUNDLE/rootfs/etc/marker"
+	run_hull run --vm --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *two* ]]
+	[ "$(ls "$HULL_VM_DISK_CACHE"/*.ext4 | wc -l)" -eq 2 ]
+}
+
+@test "vm: a writable root gets the container's own disk, gone after delete" {
+	requires_vm
+	update_config '.root.readonly = false'
+	set_args /bin/sh -c 'echo written > /root/note && cat /root/note'
+	hull_detached run --vm --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ -f "$HULL_ROOT/$CID/vm-rootfs.ext4" ]
+	wait_for_status "$CID" stopped 600
+	grep -q written "$BATS_TEST_TMPDIR/ctr.out"
+	run_hull delete "$CID"
+	[ "$status" -eq 0 ]
+	[ ! -e "$HULL_ROOT/$CID" ]
+	# Nothing cached for a writable root, and the bundle is untouched.
+	[ ! -e "$HULL_VM_DISK_CACHE" ] || [ -z "$(ls -A "$HULL_VM_DISK_CACHE")" ]
+	[ ! -e "$BUNDLE/rootfs/root/note" ]
+}
+
+@test "vm: process.terminal: the pty master goes to --console-socket, the guest console is the process's tty" {
+	requires_vm
+	requires python3
+	sock="$BATS_TEST_TMPDIR/console.sock"
+	python3 "$REPO/tests/integration/recvtty.py" "$sock" "$BATS_TEST_TMPDIR/tty.out" $'hello\n' \
+		>/dev/null 2>"$BATS_TEST_TMPDIR/recvtty.err" &
+	recvtty=$!
+	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.05; done
+	update_config '.process.terminal = true'
+	set_args /bin/sh -c 'tty; read line; echo "got $line"'
+	hull_detached run --vm --detach --console-socket "$sock" --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	wait_for_status "$CID" stopped 600
+	wait "$recvtty"
+	output=$(tr -d '\r' <"$BATS_TEST_TMPDIR/tty.out")
+	echo "$output"
+	echo "$output" | grep -qx /dev/hvc0
+	# The guest's terminal is cooked: it echoes the input line.
+	echo "$output" | grep -qx hello
+	echo "$output" | grep -qx "got hello"
+	hull delete "$CID"
 }
