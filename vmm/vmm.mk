@@ -64,6 +64,14 @@ vm-test-assets: $(HULL) $(VMM_ASSETS)
 VM_BATS += vmm/tests/linux-boot.bats
 VM_DEPS += vm-test-assets
 
+# The boot benchmark inside the test VM: Hull's monitor against QEMU
+# -M microvm, same kernel and initramfs (PVH vmlinux, then bzImage).
+vm-bench: vm-test-assets
+	$(VM_DIR)/run-in-vm.sh --timeout 900 -- sh -c 'PATH=$$PWD/build/vmm/bench:$$PATH; \
+		for k in vmlinux bzImage; do echo "# $$k"; sh vmm/bench/vm-boot-bench.sh build/hull \
+		build/vmm/guest/$$k build/vmm/tests/assets/agent.cpio.gz 5; done'
+.PHONY: vm-bench
+
 # Benchmark helper (vmm/bench/vm-boot-bench.sh): static, so it runs in any guest.
 VMM_RUNSTAT := $(BUILD)/vmm/bench/runstat
 $(VMM_RUNSTAT): vmm/bench/runstat.c
