@@ -195,7 +195,11 @@ static __attribute__((noreturn)) void vm_child_main(struct launch *l, struct vm_
 	if (read(vc->go_fd, &b, 1) != 1)
 		_exit(127);
 	close(vc->go_fd);
-	/* Signals become a VM stop through the monitor's event loop. */
+	/* Signals go through a signalfd to the monitor's event loop, which
+	 * forwards them to the process in the guest.  Blocked before we tell
+	 * the parent we are ready, so a `kill` right after `create` waits in
+	 * the signalfd instead of killing the monitor with its default
+	 * action. */
 	sigfillset(&set);
 	sigdelset(&set, SIGUSR1);       /* the monitor's vCPU kick */
 	sigdelset(&set, SIGSEGV);
