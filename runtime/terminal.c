@@ -18,8 +18,6 @@
 #include "runtime/launch.h"
 #include "runtime/sync.h"
 
-static int open_master(struct hull_error *err);
-
 int terminal_hand_over(int master, bool to_parent, const char *console_socket, int *keep,
 		       struct hull_error *err)
 {
@@ -56,48 +54,48 @@ static void set_size(int fd, const struct spec_process *p)
 		ioctl(fd, TIOCSWINSZ, &ws);
 }
 
-int terminal_open_host(const struct spec_process *p, int *master_out, int *slave_out,
-		       struct hull_error *err)
+/* A new pty pair from the devpts instance at /dev/ptmx (the container's
+ * own once the child has mounted it), both ends CLOEXEC; name gets the
+ * slave's path. */
+static int open_pty(int *master_out, int *slave_out, char *name, size_t n,
+		    struct hull_error *err)
 {
-	autoclose int master = open_master(err);
-	char name[64];
-	struct termios t;
+	autoclose int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	int slave;
 
 	if (master < 0)
-		return -1;
-	if (ptsname_r(master, name, sizeof(name)) != 0)
+		master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return hull_error_errno(err, "process.terminal: open /dev/ptmx");
+	if (unlockpt(master) < 0)
+		return hull_error_errno(err, "process.terminal: unlockpt");
+	if (ptsname_r(master, name, n) != 0)
 		return hull_error_errno(err, "process.terminal: ptsname");
 	slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0)
 		return hull_error_errno(err, "process.terminal: open %s", name);
-	/* Raw on the host: the terminal that cooks input and echoes is the
-	 * one the process has on the far side. */
-	if (tcgetattr(slave, &t) == 0) {
-		cfmakeraw(&t);
-		tcsetattr(slave, TCSANOW, &t);
-	}
-	set_size(master, p);
 	*slave_out = slave;
 	*master_out = master;
 	master = -1;
 	return 0;
 }
 
-static int open_master(struct hull_error *err)
+int terminal_open_host(const struct spec_process *p, int *master_out, int *slave_out,
+		       struct hull_error *err)
 {
-	int fd = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	char name[64];
+	struct termios t;
 
-	if (fd < 0)
-		fd = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return hull_error_errno(err, "process.terminal: open /dev/ptmx");
-	if (unlockpt(fd) < 0) {
-		hull_error_errno(err, "process.terminal: unlockpt");
-		close(fd);
+	if (open_pty(master_out, slave_out, name, sizeof(name), err) < 0)
 		return -1;
+	/* Raw on the host: the terminal that cooks input and echoes is the
+	 * one the process has on the far side. */
+	if (tcgetattr(*slave_out, &t) == 0) {
+		cfmakeraw(&t);
+		tcsetattr(*slave_out, TCSANOW, &t);
 	}
-	return fd;
+	set_size(*master_out, p);
+	return 0;
 }
 
 int process_setup_tty(int sync_fd, bool bind_console, const struct spec_process *p,
@@ -107,14 +105,8 @@ int process_setup_tty(int sync_fd, bool bind_console, const struct spec_process 
 	autoclose int slave = -1;
 	char name[64];
 
-	master = open_master(err);
-	if (master < 0)
+	if (open_pty(&master, &slave, name, sizeof(name), err) < 0)
 		return -1;
-	if (ptsname_r(master, name, sizeof(name)) != 0)
-		return hull_error_errno(err, "process.terminal: ptsname");
-	slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (slave < 0)
-		return hull_error_errno(err, "process.terminal: open %s", name);
 	set_size(slave, p);
 	if (bind_console) {
 		int cfd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
