@@ -229,7 +229,16 @@ static __attribute__((noreturn)) void vm_child_main(struct launch *l, struct vm_
 	_exit(status == VMM_STATUS_NONE ? 0 : (status > 255 ? 255 : status));
 }
 
-static int vm_cleanup(struct container *c, struct hull_error *err);
+static int vm_cleanup(struct container *c, struct hull_error *err)
+{
+	char p[4096];
+
+	snprintf(p, sizeof(p), "%s/vm-initrd.cpio", c->dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/vm-rootfs.ext4", c->dir);
+	unlink(p);
+	return 0;
+}
 
 /* The root disk.  A read-only root comes from the disk cache (made once
  * per rootfs content, see vmm/disk_cache.c) and reaches the monitor as an
@@ -379,16 +388,6 @@ fail:
 	return -1;
 }
 
-static int vm_cleanup(struct container *c, struct hull_error *err)
-{
-	char p[4096];
-
-	snprintf(p, sizeof(p), "%s/vm-initrd.cpio", c->dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/vm-rootfs.ext4", c->dir);
-	unlink(p);
-	return 0;
-}
 
 /* The monitor opens /dev/kvm once it is in the container's cgroup, whose
  * device rules (the container's) would refuse it. */

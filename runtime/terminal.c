@@ -43,15 +43,17 @@ int terminal_hand_over(int master, bool to_parent, const char *console_socket, i
 	return 0;
 }
 
-static void set_size(int fd, const struct spec_process *p)
+/* process.consoleSize, when given, on either end of the pty. */
+static int set_size(int fd, const struct spec_process *p, struct hull_error *err)
 {
 	struct winsize ws = {
 		.ws_row = (unsigned short)p->console_height,
 		.ws_col = (unsigned short)p->console_width,
 	};
 
-	if (p->console_width && p->console_height)
-		ioctl(fd, TIOCSWINSZ, &ws);
+	if (p->console_width && p->console_height && ioctl(fd, TIOCSWINSZ, &ws) < 0)
+		return hull_error_errno(err, "process.consoleSize: TIOCSWINSZ");
+	return 0;
 }
 
 /* A new pty pair from the devpts instance at /dev/ptmx (the container's
@@ -94,7 +96,11 @@ int terminal_open_host(const struct spec_process *p, int *master_out, int *slave
 		cfmakeraw(&t);
 		tcsetattr(*slave_out, TCSANOW, &t);
 	}
-	set_size(*master_out, p);
+	if (set_size(*master_out, p, err) < 0) {
+		close(*master_out);
+		close(*slave_out);
+		return -1;
+	}
 	return 0;
 }
 
@@ -107,7 +113,8 @@ int process_setup_tty(int sync_fd, bool bind_console, const struct spec_process 
 
 	if (open_pty(&master, &slave, name, sizeof(name), err) < 0)
 		return -1;
-	set_size(slave, p);
+	if (set_size(slave, p, err) < 0)
+		return -1;
 	if (bind_console) {
 		int cfd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
 
