@@ -43,7 +43,7 @@ else
 HULL_LINK := $(PKG_LIBS)
 endif
 
-LIB_DIRS  := runtime namespaces cgroups netns images vmm
+LIB_DIRS  := base oci runtime namespaces cgroups netns images vmm
 LIB_SRCS  := $(sort $(wildcard $(addsuffix /*.c,$(LIB_DIRS))))
 CLI_SRCS  := $(sort $(wildcard cli/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -133,8 +133,7 @@ VM_DEPS += all rootfs-template
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
 
 # libFuzzer targets (clang): `make fuzz-spec`, then run build-fuzz/fuzz_spec.
-FUZZ_SRCS := runtime/spec.c runtime/spec_process.c runtime/spec_linux.c \
-	runtime/spec_seccomp.c runtime/json.c runtime/error.c namespaces/mount_options.c \
+FUZZ_SRCS := $(wildcard oci/*.c) base/json.c base/error.c \
 	$(wildcard cgroups/resources*.c cgroups/path.c cgroups/devices.c cgroups/fs.c)
 fuzz-spec: tests/fuzz/fuzz_spec.c
 	@mkdir -p build-fuzz

@@ -15,8 +15,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "runtime/error.h"
-#include "runtime/json.h"
+#include "base/error.h"
+#include "base/json.h"
 
 struct spec_resources;   /* cgroups/resources.h: parsed linux.resources */
 struct cgroup_manager;   /* opaque */

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <sys/vfs.h>
 
-#include "runtime/cleanup.h"
+#include "base/cleanup.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/cleanup.h"
+#include "base/cleanup.h"
 
 #define PATH_MAX_JSON 512
 

@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/error.h"
-#include "runtime/json.h"
+#include "base/error.h"
+#include "base/json.h"
 
 struct res_i64 { bool set; int64_t v; };
 struct res_u64 { bool set; uint64_t v; };

@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/error.h"
-#include "runtime/json.h"
+#include "base/error.h"
+#include "base/json.h"
 
 struct cgroup_blkio_entry {
 	uint64_t major, minor;

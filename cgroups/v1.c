@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
+#include "base/cleanup.h"
 
 /* Does hierarchy `h` carry controller `ctl` ("memory", "name=systemd")? */
 static bool hier_has(const struct cgroup_hier *h, const char *ctl)

@@ -15,7 +15,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
+#include "base/cleanup.h"
 
 /* Is `ctl` listed in a space-separated controller list ("+cpu" forms too)? */
 static bool list_has(const char *list, const char *ctl)

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 struct cli_global {
 	const char *root;          /* --root, default /run/hull */

@@ -6,7 +6,7 @@
 
 #include "cli/cli.h"
 #include "runtime/exec.h"
-#include "runtime/json.h"
+#include "base/json.h"
 
 static int push(char ***v, size_t *n, const char *s)
 {

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "runtime/json.h"
+#include "base/json.h"
 
 static void gen_caps(json_gen *g)
 {

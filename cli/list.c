@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "runtime/json.h"
+#include "base/json.h"
 #include "runtime/lifecycle.h"
 
 static void print_json(struct list_entry *e, size_t n)

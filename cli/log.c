@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "runtime/json.h"
+#include "base/json.h"
 
 static void log_line(const struct cli_global *g, const char *level, const char *msg)
 {

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "runtime/json.h"
-#include "runtime/spec.h"
+#include "base/json.h"
+#include "oci/spec.h"
 
 static void mount_entry(json_gen *g, const char *dst, const char *type,
 			const char *src, const char *const *opts)

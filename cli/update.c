@@ -11,7 +11,7 @@
 #include "cgroups/resources.h"
 #include "cli/cli.h"
 #include "runtime/cgroup_verbs.h"
-#include "runtime/json.h"
+#include "base/json.h"
 
 enum {
 	OPT_RESOURCES = 'r', OPT_MEMORY = 'm', OPT_SWAP = 256, OPT_RESERVATION,

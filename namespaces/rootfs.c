@@ -26,11 +26,11 @@
 
 #include "cgroups/cgroup.h"
 #include "namespaces/safepath.h"
-#include "runtime/cleanup.h"
-#include "runtime/fsutil.h"
-#include "runtime/launch.h"
+#include "base/cleanup.h"
+#include "base/fsutil.h"
+#include "namespaces/rootfs.h"
 
-static bool in_userns(const struct launch *l)
+static bool in_userns(const struct rootfs_ctx *l)
 {
 	return l->spec->linux.ns[NS_USER].enabled;
 }
@@ -59,7 +59,7 @@ static int make_parent_private(const char *rootfs, struct hull_error *err)
 	}
 }
 
-static int mount_bind(struct launch *l, const struct spec_mount *m, int dstfd,
+static int mount_bind(struct rootfs_ctx *l, const struct spec_mount *m, int dstfd,
 		      struct hull_error *err)
 {
 	char src[PATH_MAX], sbuf[64], dbuf[64];
@@ -70,7 +70,7 @@ static int mount_bind(struct launch *l, const struct spec_mount *m, int dstfd,
 	if (m->source[0] == '/')
 		snprintf(src, sizeof(src), "%s", m->source);
 	else
-		snprintf(src, sizeof(src), "%s/%s", l->c->bundle, m->source);
+		snprintf(src, sizeof(src), "%s/%s", l->bundle, m->source);
 	/* The source is on the host side, chosen by whoever wrote the config
 	 * (trusted); open it once and mount from the fd so the object we
 	 * checked is the object we mount. */
@@ -99,7 +99,7 @@ static int mount_bind(struct launch *l, const struct spec_mount *m, int dstfd,
  * new tmpfs once mounted, which /proc/self/fd/N of the mountpoint does not.
  * Give it "<parent fd>/<name>": the parent is resolved inside the rootfs,
  * and the last component is checked to be a real directory, not a link. */
-static int mount_cgroup(struct launch *l, const struct spec_mount *m,
+static int mount_cgroup(struct rootfs_ctx *l, const struct spec_mount *m,
 			unsigned long flags, struct hull_error *err)
 {
 	char parent[PATH_MAX], target[PATH_MAX];
@@ -121,7 +121,7 @@ static int mount_cgroup(struct launch *l, const struct spec_mount *m,
 	return 0;
 }
 
-static int mount_special(struct launch *l, const struct spec_mount *m,
+static int mount_special(struct rootfs_ctx *l, const struct spec_mount *m,
 			 int dstfd, struct hull_error *err)
 {
 	char dbuf[64];
@@ -145,7 +145,7 @@ static int mount_special(struct launch *l, const struct spec_mount *m,
 				type, m->destination);
 }
 
-static bool is_file_source(const struct launch *l, const struct spec_mount *m)
+static bool is_file_source(const struct rootfs_ctx *l, const struct spec_mount *m)
 {
 	char src[PATH_MAX];
 	struct stat st;
@@ -155,11 +155,11 @@ static bool is_file_source(const struct launch *l, const struct spec_mount *m)
 	if (m->source[0] == '/')
 		snprintf(src, sizeof(src), "%s", m->source);
 	else
-		snprintf(src, sizeof(src), "%s/%s", l->c->bundle, m->source);
+		snprintf(src, sizeof(src), "%s/%s", l->bundle, m->source);
 	return stat(src, &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
-static int mount_one(struct launch *l, const struct spec_mount *m,
+static int mount_one(struct rootfs_ctx *l, const struct spec_mount *m,
 		     struct hull_error *err)
 {
 	autoclose int dstfd = -1;
@@ -199,7 +199,7 @@ static const struct default_dev default_devs[] = {
 	{ "/dev/urandom", 0666, 1, 9 }, { "/dev/tty", 0666, 5, 0 },
 };
 
-static int make_device(struct launch *l, const char *path, char type,
+static int make_device(struct rootfs_ctx *l, const char *path, char type,
 		       unsigned int major, unsigned int minor, mode_t perm,
 		       uid_t uid, gid_t gid, struct hull_error *err)
 {
@@ -249,7 +249,7 @@ static bool dev_is_mounted(const struct spec *s)
 	return false;
 }
 
-static int setup_dev(struct launch *l, struct hull_error *err)
+static int setup_dev(struct rootfs_ctx *l, struct hull_error *err)
 {
 	static const char *const links[][2] = {
 		{ "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
@@ -290,7 +290,7 @@ static int setup_dev(struct launch *l, struct hull_error *err)
 	return 0;
 }
 
-int rootfs_prepare(struct launch *l, struct hull_error *err)
+int rootfs_prepare(struct rootfs_ctx *l, struct hull_error *err)
 {
 	const struct spec *s = l->spec;
 	unsigned long prop = s->linux.rootfs_propagation ? s->linux.rootfs_propagation
@@ -331,7 +331,7 @@ int rootfs_prepare(struct launch *l, struct hull_error *err)
 	return setup_dev(l, err);
 }
 
-static int pivot_root_fd(struct launch *l, struct hull_error *err)
+static int pivot_root_fd(struct rootfs_ctx *l, struct hull_error *err)
 {
 	/* pivot_root(".", ".") stacks the old root on top of the new one;
 	 * it is then detached.  The old root first goes rslave so that the
@@ -349,7 +349,7 @@ static int pivot_root_fd(struct launch *l, struct hull_error *err)
 	return 0;
 }
 
-static int move_root(struct launch *l, struct hull_error *err)
+static int move_root(struct rootfs_ctx *l, struct hull_error *err)
 {
 	/* --no-pivot (for ramfs roots, where pivot_root fails): move the
 	 * rootfs mount over "/" and chroot into it. */
@@ -364,7 +364,7 @@ static int move_root(struct launch *l, struct hull_error *err)
 	return 0;
 }
 
-int rootfs_pivot(struct launch *l, struct hull_error *err)
+int rootfs_pivot(struct rootfs_ctx *l, struct hull_error *err)
 {
 	int r = l->no_pivot ? move_root(l, err) : pivot_root_fd(l, err);
 
@@ -418,7 +418,7 @@ static int apply_sysctl(const char *key, const char *value, struct hull_error *e
 	return 0;
 }
 
-int rootfs_finalize(struct launch *l, struct hull_error *err)
+int rootfs_finalize(struct rootfs_ctx *l, struct hull_error *err)
 {
 	const struct spec_linux *lx = &l->spec->linux;
 

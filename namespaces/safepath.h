@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 /* Opens path (relative to rootfd's tree) as O_PATH. */
 int safepath_open(int rootfd, const char *path, int flags, struct hull_error *err);

@@ -29,7 +29,7 @@
 #ifndef HULL_BACKEND_H
 #define HULL_BACKEND_H
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/launch.h"
 #include "runtime/state.h"
 

@@ -31,7 +31,7 @@
 #include "cgroups/cgroup.h"
 #include "cgroups/resources.h"
 #include "runtime/backend.h"
-#include "runtime/cleanup.h"
+#include "base/cleanup.h"
 #include "runtime/launch.h"
 #include "vmm/guest_image.h"
 #include "vmm/vmm.h"

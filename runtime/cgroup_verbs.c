@@ -12,8 +12,8 @@
 #include "cgroups/cgroup.h"
 #include "cgroups/resources.h"
 #include "cgroups/stats.h"
-#include "runtime/cleanup.h"
-#include "runtime/json.h"
+#include "base/cleanup.h"
+#include "base/json.h"
 #include "runtime/state.h"
 
 static int load_with_cgroup(const char *root, const char *id, struct container **out,

@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "namespaces/rootfs.h"
 #include "runtime/hooks.h"
 #include "runtime/launch.h"
 #include "runtime/seccomp.h"
@@ -152,7 +153,15 @@ __attribute__((noreturn)) void container_child(struct launch *l)
 		hull_error_errno(&err, "linux.namespaces: new cgroup namespace");
 		child_fail(l, &err);
 	}
-	if (rootfs_prepare(l, &err) < 0)
+	struct rootfs_ctx rc = {
+		.spec = s, .bundle = l->c->bundle, .rootfs_fd = l->rootfs_fd,
+		.cgroup = l->cgroup, .no_pivot = l->no_pivot, .notify_dir = l->notify_dir,
+	};
+
+	/* rootfs_prepare swaps rc.rootfs_fd for the bind mount's fd and
+	 * rootfs_pivot closes it; l->rootfs_fd is not used after this. */
+	l->rootfs_fd = -1;
+	if (rootfs_prepare(&rc, &err) < 0)
 		child_fail(l, &err);
 	/* The parent runs prestart/createRuntime now, with mounts in place
 	 * and before pivot_root, as the spec orders them. */
@@ -171,7 +180,7 @@ __attribute__((noreturn)) void container_child(struct launch *l)
 	/* createContainer: in the container's namespaces, paths resolved in
 	 * the runtime's, so before pivot_root. */
 	if (hooks_run(&s->hooks, HOOK_CREATE_CONTAINER, state, &err) < 0 ||
-	    rootfs_pivot(l, &err) < 0 || rootfs_finalize(l, &err) < 0)
+	    rootfs_pivot(&rc, &err) < 0 || rootfs_finalize(&rc, &err) < 0)
 		child_fail(l, &err);
 	if (p->terminal) {
 		if (process_setup_tty(l->sync_fd, true, p, &err) < 0)

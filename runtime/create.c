@@ -20,12 +20,12 @@
 #include "cgroups/cgroup.h"
 #include "cgroups/resources.h"
 #include "runtime/backend.h"
-#include "runtime/cleanup.h"
-#include "runtime/fsutil.h"
+#include "base/cleanup.h"
+#include "base/fsutil.h"
 #include "runtime/launch.h"
 #include "runtime/lifecycle.h"
 #include "runtime/seccomp.h"
-#include "runtime/spec.h"
+#include "oci/spec.h"
 #include "runtime/state.h"
 
 static char *now_rfc3339(void)

@@ -22,12 +22,12 @@
 #include <unistd.h>
 
 #include "cgroups/cgroup.h"
-#include "runtime/cleanup.h"
+#include "base/cleanup.h"
 #include "runtime/exec.h"
-#include "runtime/fsutil.h"
+#include "base/fsutil.h"
 #include "runtime/launch.h"
 #include "runtime/seccomp.h"
-#include "runtime/spec.h"
+#include "oci/spec.h"
 #include "runtime/state.h"
 #include "runtime/supervise.h"
 #include "runtime/sync.h"

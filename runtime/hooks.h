@@ -3,8 +3,8 @@
 #ifndef HULL_HOOKS_H
 #define HULL_HOOKS_H
 
-#include "runtime/error.h"
-#include "runtime/spec.h"
+#include "base/error.h"
+#include "oci/spec.h"
 
 const char *hooks_kind_name(enum spec_hook_kind k);
 /* Runs all hooks of kind k in order; the first failure stops the list. */

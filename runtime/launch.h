@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "runtime/error.h"
-#include "runtime/spec.h"
+#include "base/error.h"
+#include "oci/spec.h"
 #include "runtime/state.h"
 
 struct seccomp_prog;
@@ -54,10 +54,7 @@ int container_spawn(struct launch *l, struct hull_error *err);
 /* Child side: never returns. */
 __attribute__((noreturn)) void container_child(struct launch *l);
 
-/* Steps of the child (namespaces/rootfs.c, runtime/process_apply.c). */
-int rootfs_prepare(struct launch *l, struct hull_error *err);
-int rootfs_pivot(struct launch *l, struct hull_error *err);
-int rootfs_finalize(struct launch *l, struct hull_error *err);
+/* Steps of the child (runtime/process_apply.c; the rootfs is namespaces/rootfs.h). */
 int process_apply_settings(struct launch *l, const struct spec_process *p,
 			   struct hull_error *err);
 int process_apply_identity(const struct spec_process *p,

@@ -6,7 +6,7 @@
 #ifndef HULL_NOTIFY_H
 #define HULL_NOTIFY_H
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "runtime/state.h"
 
 struct notify_relay {

@@ -13,11 +13,11 @@
 
 #include "cgroups/cgroup.h"
 #include "runtime/backend.h"
-#include "runtime/cleanup.h"
+#include "base/cleanup.h"
 #include "runtime/hooks.h"
 #include "runtime/lifecycle.h"
 #include "runtime/notify.h"
-#include "runtime/spec.h"
+#include "oci/spec.h"
 #include "runtime/state.h"
 
 /* A pidfd for the container's process, but only if it is still the same

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "runtime/lifecycle.h"
-#include "runtime/spec.h"
+#include "oci/spec.h"
 #include "runtime/supervise.h"
 
 struct tty_proxy {

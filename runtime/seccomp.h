@@ -6,8 +6,8 @@
 #include <linux/filter.h>
 #include <stdbool.h>
 
-#include "runtime/error.h"
-#include "runtime/spec.h"
+#include "base/error.h"
+#include "oci/spec.h"
 
 struct seccomp_prog {
 	struct sock_fprog fprog;

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "cgroups/cgroup.h"
-#include "runtime/cleanup.h"
-#include "runtime/fsutil.h"
+#include "base/cleanup.h"
+#include "base/fsutil.h"
 #include "runtime/hooks.h"
 #include "runtime/launch.h"
 #include "runtime/seccomp.h"

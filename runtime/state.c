@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "cgroups/cgroup.h"
-#include "runtime/cleanup.h"
-#include "runtime/fsutil.h"
+#include "base/cleanup.h"
+#include "base/fsutil.h"
 
 #define STATE_FILE "state.json"
 #define OCI_VERSION "1.2.0"

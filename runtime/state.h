@@ -13,8 +13,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "runtime/error.h"
-#include "runtime/json.h"
+#include "base/error.h"
+#include "base/json.h"
 
 #define HULL_DEFAULT_ROOT "/run/hull"
 #define HULL_EXEC_FIFO "exec.fifo"

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 enum sync_type {
 	SYNC_GO = 1,            /* parent: ids mapped, cgroup joined: proceed */

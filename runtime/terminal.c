@@ -14,7 +14,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
+#include "base/cleanup.h"
 #include "runtime/launch.h"
 #include "runtime/sync.h"
 

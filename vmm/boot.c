@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
+#include "base/cleanup.h"
 
 int boot_read_file(const char *path, size_t max, uint8_t **data, size_t *len,
 		   struct hull_error *err)

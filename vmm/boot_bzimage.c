@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/cleanup.h"
+#include "base/cleanup.h"
 #include "vmm/boot.h"
 
 #define BZ_LOAD_ADDR      0x100000ull

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
+#include "base/cleanup.h"
 #include "vmm/boot.h"
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 #define VMM_EVENT_MAX 64
 

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
+#include "base/cleanup.h"
 
 static int cpio_entry(FILE *f, const char *name, unsigned int mode, const void *data,
 		      size_t len)

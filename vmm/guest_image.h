@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 /* Write a newc cpio archive to `out` holding `agent` as /init (mode 0755)
  * and `config` (config_len bytes) as /hull/config. */

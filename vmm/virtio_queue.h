@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "vmm/memory.h"
 
 /* Largest queue any Hull device offers; also the bound on a chain's length

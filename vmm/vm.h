@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "runtime/error.h"
+#include "base/error.h"
 #include "vmm/event.h"
 #include "vmm/io.h"
 #include "vmm/memory.h"

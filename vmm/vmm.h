@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 #define VMM_MAX_DISKS 4
 #define VMM_MAX_CPUS  16

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "runtime/cleanup.h"
+#include "base/cleanup.h"
 
 #define CR0_PE (1u << 0)
 #define CR0_ET (1u << 4)

@@ -6,7 +6,7 @@
 
 #include "cgroups/cgroup.h"
 #include "cgroups/resources.h"
-#include "runtime/json.h"
+#include "base/json.h"
 
 static int failures, n;
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cgroups/cgroup_internal.h"
-#include "runtime/json.h"
+#include "base/json.h"
 
 static int failures, n;
 static char root[] = "/tmp/hull-test-cgfs-XXXXXX";

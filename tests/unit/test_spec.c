@@ -7,7 +7,7 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 
-#include "runtime/spec.h"
+#include "oci/spec.h"
 
 static int failures;
 

@@ -13,8 +13,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "runtime/error.h"
-#include "runtime/json.h"
+#include "base/error.h"
+#include "base/json.h"
 
 struct spec_resources;
 
@@ -24,7 +24,7 @@ struct spec_mount {
 	char *source;
 	char **options;
 	size_t n_options;
-	/* Resolved from options by spec parsing (namespaces/mount_options.c): */
+	/* Resolved from options by spec parsing (oci/mount_options.c): */
 	unsigned long flags;        /* MS_* applied at mount time */
 	unsigned long clear_flags;  /* flags named with their "no" form */
 	unsigned long propagation;  /* MS_SHARED/SLAVE/PRIVATE/UNBINDABLE (+MS_REC) */

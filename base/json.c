@@ -1,5 +1,5 @@
 /* JSON over yajl: the tree parser for reading, yajl_gen for writing. */
-#include "runtime/json.h"
+#include "base/json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +15,7 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
-#include "runtime/cleanup.h"
+#include "base/cleanup.h"
 
 /* json_node is a yajl_val in disguise; the cast is the module boundary. */
 #define V(n) ((yajl_val)(n))

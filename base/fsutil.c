@@ -1,4 +1,4 @@
-#include "runtime/fsutil.h"
+#include "base/fsutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
+#include "base/cleanup.h"
 
 int fs_mkdir_p(const char *path, mode_t mode, struct hull_error *err)
 {

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 int fs_mkdir_p(const char *path, mode_t mode, struct hull_error *err);
 /* Writes name in dirfd via a temp file + fsync-less rename (atomic for

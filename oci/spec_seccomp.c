@@ -1,7 +1,7 @@
 /* config.json "linux.seccomp": names resolved to libseccomp constants.
  * Syscall names are checked later, when the filter is compiled
  * (runtime/seccomp.c), because that needs the architectures. */
-#include "runtime/spec.h"
+#include "oci/spec.h"
 
 #include <errno.h>
 #include <linux/seccomp.h>
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/cleanup.h"
+#include "base/cleanup.h"
 
 #ifndef SCMP_ACT_KILL_PROCESS
 #define SCMP_ACT_KILL_PROCESS 0x80000000U

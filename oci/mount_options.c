@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
-#include "runtime/spec.h"
+#include "oci/spec.h"
 
 #ifndef MS_LAZYTIME
 #define MS_LAZYTIME (1 << 25)

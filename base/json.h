@@ -1,5 +1,5 @@
 /* Hull's only JSON module.  Everything else sees these types; yajl is an
- * implementation detail of runtime/json.c, so it can be swapped.
+ * implementation detail of base/json.c, so it can be swapped.
  *
  * Reading: json_parse() builds an immutable tree.  The json_get_* helpers
  * read one member of an object with type checking and report errors that
@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/error.h"
+#include "base/error.h"
 
 typedef struct json_node json_node;
 

@@ -1,7 +1,7 @@
 /* config.json "process": args, env, user, capabilities, rlimits and the
  * scheduling knobs.  Names are resolved to numbers here so the container
  * child only applies values. */
-#include "runtime/spec.h"
+#include "oci/spec.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -13,7 +13,7 @@
 #include <sys/capability.h>
 #include <sys/resource.h>
 
-#include "runtime/cleanup.h"
+#include "base/cleanup.h"
 
 #ifndef SCHED_IDLE
 #define SCHED_IDLE 5

@@ -1,7 +1,7 @@
 /* config.json: the document's top level (root, mounts, hooks, annotations)
  * and the checks that span parts.  process and linux live in their own
  * files. */
-#include "runtime/spec.h"
+#include "oci/spec.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "cgroups/resources.h"
-#include "runtime/cleanup.h"
+#include "base/cleanup.h"
 
 static int parse_root(const json_node *doc, const char *bundle, struct spec *s,
 		      struct hull_error *err)

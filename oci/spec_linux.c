@@ -1,6 +1,6 @@
 /* config.json "linux": namespaces, id mappings, devices, sysctls, paths.
  * Resources are parsed by the cgroup module and seccomp by spec_seccomp.c. */
-#include "runtime/spec.h"
+#include "oci/spec.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "cgroups/resources.h"
-#include "runtime/cleanup.h"
+#include "base/cleanup.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
