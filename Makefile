@@ -32,15 +32,20 @@ LDFLAGS    += -fsanitize=address,undefined
 STATIC     := 0
 endif
 
-# The hull binary is a static PIE by default: every create/run/exec
-# re-executes it from a sealed memfd (CVE-2019-5736), and a static binary
-# skips the dynamic loader twice and keeps peak RSS under 2 MiB.  STATIC=0
-# links the shared libraries instead.
-STATIC ?= 1
+# The hull binary is linked dynamically against the few libraries every
+# verb needs (libseccomp, libcap, yajl, libmd); the ones only some verbs need
+# (libnftables, libcurl, libarchive, libsystemd) are dlopen()ed on first use
+# (base/dlib.h), so the create/run/exec path, which re-executes hull from a
+# sealed memfd (CVE-2019-5736), does not map them.  A static-pie cannot
+# dlopen: STATIC=1 builds one without those features.
+STATIC ?= 0
 ifeq ($(STATIC),1)
 HULL_LINK := -static-pie $(patsubst -lyajl,-l:libyajl_s.a,$(PKG_LIBS))
+CPPFLAGS  += -DHULL_STATIC
 else
-HULL_LINK := $(PKG_LIBS)
+# The core libraries are linked in from their archives all the same, so
+# the dynamic loader maps only libc: most of what static-pie saved.
+HULL_LINK := -Wl,-Bstatic -lseccomp -lcap -l:libyajl_s.a -lmd -Wl,-Bdynamic
 endif
 
 LIB_DIRS  := base oci runtime namespaces cgroups netns images vmm
