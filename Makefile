@@ -9,8 +9,11 @@ BUILD     ?= build
 CC        ?= gcc
 PKG_CONFIG ?= pkg-config
 
-PKGS      := libseccomp libcap yajl libmd
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKGS      := libseccomp libcap yajl libmd libnl-route-3.0
+# Libraries loaded with dlopen on first use (base/dlib.h): their headers
+# only, never their link flags.
+DLOPEN_PKGS := libnftables libcurl libarchive libsystemd libapparmor libselinux
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) $(DLOPEN_PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 WARN      := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
@@ -45,7 +48,8 @@ CPPFLAGS  += -DHULL_STATIC
 else
 # The core libraries are linked in from their archives all the same, so
 # the dynamic loader maps only libc: most of what static-pie saved.
-HULL_LINK := -Wl,-Bstatic -lseccomp -lcap -l:libyajl_s.a -lmd -Wl,-Bdynamic
+HULL_LINK := -Wl,-Bstatic -lseccomp -lcap -l:libyajl_s.a -lmd -lnl-route-3 -lnl-3 \
+	     -Wl,-Bdynamic
 endif
 
 LIB_DIRS  := base oci runtime namespaces cgroups netns images vmm

@@ -6,6 +6,9 @@ set -euo pipefail
 build_pkgs=(
 	gcc make pkg-config libc6-dev
 	libseccomp-dev libcap-dev libyajl-dev libmd-dev libnl-3-dev libnl-route-3-dev
+	# dlopen()ed on first use (base/dlib.h): headers to build, libraries to run
+	libnftables-dev libcurl4-openssl-dev libarchive-dev libzstd-dev libsystemd-dev
+	libapparmor-dev libselinux1-dev
 	busybox-static jq
 )
 test_pkgs=(
@@ -13,6 +16,8 @@ test_pkgs=(
 	runc crun podman containernetworking-plugins curl containerd
 	qemu-system-x86 debootstrap debian-archive-keyring e2fsprogs
 	linux-image-cloud-amd64
+	# networking, images, LSM and fuzz suites
+	nftables iperf3 skopeo umoci docker-registry apache2-utils apparmor apparmor-utils clang
 	# Hull's guest kernel (make vm-kernel) for the microVM tests
 	linux-source-6.1 flex bison bc libelf-dev libssl-dev lz4 xz-utils
 )
