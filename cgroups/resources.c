@@ -611,6 +611,6 @@ int spec_device_rule_parse(const char *s, bool allow,
 	out->minor = strcmp(min, "*") == 0 ? -1 : strtoll(min, NULL, 10);
 	if (strspn(acc, "rwm") != strlen(acc) || strlen(acc) > 3)
 		return hull_error_set(err, EINVAL, "malformed device rule \"%s\"", s);
-	snprintf(out->access, sizeof(out->access), "%s", acc);
+	memcpy(out->access, acc, strlen(acc) + 1);  /* at most 3 chars, checked above */
 	return 0;
 }

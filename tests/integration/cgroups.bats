@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# bats file_tags=vm
 # The cgroup manager: limits that bite, pause/resume, update, events, ps,
 # teardown and bad input.  Runs on v1/hybrid hosts and on pure v2 (the VM).
 
@@ -79,7 +80,8 @@ teardown() {
 	run_hull pause "$CID"
 	[ "$status" -ne 0 ]
 	hull resume "$CID"
-	! cg_frozen
+	run cg_frozen
+	[ "$status" -ne 0 ]
 	[ "$(hull state "$CID" | jq -r .status)" = running ]
 }
 

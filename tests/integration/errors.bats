@@ -39,7 +39,7 @@ create_fails() {
 	done
 	[ -z "$(ls -A "$HULL_ROOT" 2>/dev/null)" ] || { echo "state left: $(ls -A "$HULL_ROOT")"; return 1; }
 	[ -z "$(cgroup_leftovers)" ] || { echo "cgroup left: $(cgroup_leftovers)"; return 1; }
-	! grep -q " $BUNDLE" /proc/self/mountinfo || { echo "mounts left"; return 1; }
+	if grep -q " $BUNDLE" /proc/self/mountinfo; then echo "mounts left"; return 1; fi
 	no_container_processes
 	# `run` goes through the same path.
 	run_hull run --bundle "$BUNDLE" "$CID"

@@ -32,11 +32,24 @@ teardown() {
 }
 
 @test "exec joins the container's cgroup" {
-	run_hull exec "$CID" /bin/cat /proc/self/cgroup
-	[ "$status" -eq 0 ]
-	[[ "$output" == *"$TEST_CGROUP_PARENT/$CID"* ]] || [[ "$output" == *"0::/"* ]]
 	pid=$(hull state "$CID" | jq -r .pid)
-	[[ "$(cat /proc/"$pid"/cgroup)" == *"$CID"* ]]
+	# On the host: the container's init is in its cgroup in every hierarchy.
+	[[ "$(cat /proc/"$pid"/cgroup)" == *"$TEST_CGROUP_PARENT/$CID"* ]]
+	# The exec'd process (a sleeper we can find from the host) is in exactly
+	# the init's cgroups, hierarchy by hierarchy.
+	hull exec "$CID" /bin/sleep 30 </dev/null >/dev/null 2>&1 &
+	local epid=""
+	for i in $(seq 1 50); do
+		epid=$(pgrep -P "$pid" -x sleep || true)
+		[ -z "$epid" ] || break
+		epid=$(pgrep -f '^/bin/sleep 30$' | while read -r p; do
+			[ "$(readlink /proc/$p/ns/pid)" = "$(readlink /proc/$pid/ns/pid)" ] && echo "$p"; done | head -n1)
+		[ -z "$epid" ] || break
+		sleep 0.1
+	done
+	[ -n "$epid" ]
+	diff <(sort /proc/"$pid"/cgroup) <(sort /proc/"$epid"/cgroup)
+	kill "$epid"
 }
 
 @test "exec --user, --env, --cwd and --cap apply" {

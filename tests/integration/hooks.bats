@@ -127,7 +127,8 @@ no_container_processes() {
 		[ "$(cut -d' ' -f1 "$HOOKDIR/log" | tr '\n' ' ')" = "prestart createRuntime poststop " ]
 	check_no_leftovers
 	no_container_processes
-	! grep -q " $BUNDLE/rootfs" /proc/self/mountinfo
+	run grep -q " $BUNDLE/rootfs" /proc/self/mountinfo
+	[ "$status" -ne 0 ]
 }
 
 @test "a failing createContainer hook fails create and leaves nothing behind" {

@@ -149,7 +149,8 @@ propagation_case() {
 	run_hull run --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ]
 	[ "$(field fstype)" = tmpfs ]
-	! grep -q " $src/sub " /proc/self/mountinfo
+	run grep -q " $src/sub " /proc/self/mountinfo
+	[ "$status" -ne 0 ]
 }
 
 @test "rootfsPropagation shared makes / a shared mount, the default is not" {

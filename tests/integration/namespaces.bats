@@ -43,7 +43,7 @@ host_ns() {
 	for ns in cgroup ipc mnt net pid uts time; do
 		echo "$ns: inside $(field $ns) host $(host_ns $ns)"
 		echo "$output" | grep -q "^$ns=$ns:\["
-		! echo "$output" | grep -qx "$ns=$(host_ns $ns)"
+		[ "$(field "$ns")" != "$(host_ns "$ns")" ]
 	done
 	[ "$(field user)" = "$(host_ns user)" ]
 	# In its own pid namespace the process is pid 1.
@@ -139,7 +139,7 @@ host_ns() {
 	[ "$status" -eq 0 ]
 	# Every hierarchy the container was placed in reads as "/".
 	[ -n "$output" ]
-	! echo "$output" | grep -v ':/$'
+	[ -z "$(echo "$output" | grep -v ':/$')" ]
 	# Without the namespace the full path shows.
 	update_config '.linux.namespaces |= map(select(.type != "cgroup"))'
 	run_hull run --bundle "$BUNDLE" "$CID"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# bats file_tags=vm
 # The microVM backend: the same bundle and lifecycle, the process inside a
 # VM run by Hull's own monitor.  Needs a /dev/kvm that boots standard Linux
 # kernels, so most of it runs inside the test VM (make check-vm); on a PVM

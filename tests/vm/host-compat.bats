@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# bats file_tags=vm
 # A host-style bats file: it runs unchanged on the host (bats
 # tests/vm/host-compat.bats) and inside the test VM (make check-vm), and
 # shows that the repo has the same absolute path in both.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# bats file_tags=vm
 # What the test VM must provide and the host cannot: pure cgroup v2, systemd
 # as PID 1, and a /dev/kvm that runs a real-mode guest. Runs inside the VM
 # (make check-vm); skips elsewhere.

@@ -28,7 +28,7 @@ vm-image:
 
 check-vm: $(VM_SMOKE) $(VM_DEPS)
 	$(VM_DIR)/run-in-vm.sh --timeout $(VM_TIMEOUT) -- \
-		bats --tap $(VM_DIR)/vm.bats $(VM_DIR)/host-compat.bats $(VM_BATS)
+		bats --tap --filter-tags vm $(VM_DIR)/vm.bats $(VM_DIR)/host-compat.bats $(VM_BATS)
 
 vm-run: $(VM_SMOKE) $(VM_DEPS)
 	@test -n "$(CMD)" || { echo "usage: make vm-run CMD='command'" >&2; exit 2; }
