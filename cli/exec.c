@@ -127,12 +127,10 @@ static int cmd_exec(struct cli_global *g, int argc, char **argv)
 			o.preserve_fds = (int)v;
 			break;
 		}
-		case 'L':
-		case 'A':
-			return cli_usage_error(g, "exec", "SELinux/AppArmor labels are not supported on this host");
-		case 'G':
-		case 'I':
-			break;
+		case 'L': o.process_label = optarg; break;
+		case 'A': o.apparmor = optarg; break;
+		case 'G': o.cgroup = optarg; break;
+		case 'I': o.ignore_paused = true; break;
 		default:
 			return cli_usage_error(g, "exec", "invalid flags");
 		}
@@ -176,7 +174,11 @@ HULL_COMMAND(exec_cmd) = {
 	"  --additional-gids, -g G  comma-separated supplementary groups\n"
 	"  --cap, -c CAP            add a capability (repeatable)\n"
 	"  --no-new-privs           set no_new_privileges\n"
-	"  --preserve-fds N         pass fds 3 .. 3+N-1 to the process\n",
+	"  --preserve-fds N         pass fds 3 .. 3+N-1 to the process\n"
+	"  --apparmor PROFILE       AppArmor profile (default: the container's)\n"
+	"  --process-label LABEL    SELinux label (default: the container's)\n"
+	"  --ignore-paused          exec even into a paused container (it stays frozen)\n"
+	"  --cgroup PATH            refused: sub-cgroups are not supported\n",
 	.run = cmd_exec,
 	.enters_container = true,
 };

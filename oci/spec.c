@@ -167,9 +167,22 @@ static int validate_cross(struct spec *s, struct hull_error *err)
 	if (l->ns[NS_TIME].enabled && l->ns[NS_TIME].path && l->has_time_offsets)
 		return hull_error_set(err, EINVAL,
 				      "linux.timeOffsets: cannot be set when joining an existing time namespace");
-	if (!l->ns[NS_MOUNT].enabled)
-		return hull_error_set(err, EINVAL,
-				      "linux.namespaces: a mount namespace is required");
+	/* Without a mount namespace the process is only chrooted into
+	 * root.path (as runc and crun do): anything that mounts would change
+	 * the host's mount table, so it is refused here by name. */
+	if (!l->ns[NS_MOUNT].enabled) {
+		const char *what = s->n_mounts ? "mounts" :
+			l->n_masked_paths ? "linux.maskedPaths" :
+			l->n_readonly_paths ? "linux.readonlyPaths" :
+			l->n_devices ? "linux.devices" :
+			s->root_readonly ? "root.readonly" :
+			l->rootfs_propagation ? "linux.rootfsPropagation" : NULL;
+
+		if (what)
+			return hull_error_set(err, EINVAL,
+					      "%s: needs a mount namespace in linux.namespaces (without one it would change the host's mounts)",
+					      what);
+	}
 	for (size_t i = 0; i < l->n_sysctl; i++) {
 		const char *k = l->sysctl_keys[i];
 
@@ -185,20 +198,6 @@ static int validate_cross(struct spec *s, struct hull_error *err)
 		    !l->ns[NS_UTS].enabled)
 			return hull_error_set(err, EINVAL,
 					      "linux.sysctl.%s: needs a new uts namespace", k);
-	}
-	if (s->process && s->process->apparmor_profile && s->process->apparmor_profile[0]) {
-		/* AppArmor is not enabled on this host's kernel; applying a
-		 * profile would silently do nothing, which the brief forbids. */
-		if (access("/sys/kernel/security/apparmor", F_OK) != 0)
-			return hull_error_set(err, ENOTSUP,
-					      "process.apparmorProfile: AppArmor is not enabled on this host, cannot apply profile \"%s\"",
-					      s->process->apparmor_profile);
-	}
-	if (s->process && s->process->selinux_label && s->process->selinux_label[0]) {
-		if (access("/sys/fs/selinux/enforce", F_OK) != 0)
-			return hull_error_set(err, ENOTSUP,
-					      "process.selinuxLabel: SELinux is not enabled on this host, cannot apply label \"%s\"",
-					      s->process->selinux_label);
 	}
 	return 0;
 }
@@ -298,6 +297,8 @@ void spec_process_free(struct spec_process *p)
 	free(p->rlimits);
 	free(p->apparmor_profile);
 	free(p->selinux_label);
+	free(p->exec_cpu_affinity_initial);
+	free(p->exec_cpu_affinity_final);
 	free(p);
 }
 

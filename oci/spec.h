@@ -75,6 +75,9 @@ struct spec_process {
 	bool no_new_privileges;
 	char *apparmor_profile;
 	char *selinux_label;
+	/* execCPUAffinity (runtime-spec 1.2), validated cpu lists, or NULL */
+	char *exec_cpu_affinity_initial;
+	char *exec_cpu_affinity_final;
 	bool has_oom_score_adj;
 	int oom_score_adj;
 	bool has_io_priority;
@@ -218,6 +221,10 @@ int spec_parse_seccomp(const json_node *node, const char *path,
 void spec_seccomp_free(struct spec_seccomp *s);
 int spec_parse_mount_options(struct spec_mount *m, const char *path,
 			     struct hull_error *err);
+/* A cpu list ("0-3,7") into *set (a cpu_set_t); -1 with "<what>: ..."
+ * naming the bad part. */
+int spec_cpu_list_parse(const char *list, const char *what, void *set,
+			struct hull_error *err);
 /* Default capability sets of `hull spec` and `exec` without --cap. */
 extern const char *const spec_default_caps[];
 

@@ -292,6 +292,80 @@ static int parse_scheduler(const json_node *proc, const char *path,
 	return 0;
 }
 
+int spec_cpu_list_parse(const char *list, const char *what, void *out,
+			struct hull_error *err)
+{
+	cpu_set_t *set = out;
+	const char *s = list;
+
+	CPU_ZERO(set);
+	if (*s == '\0')
+		return hull_error_set(err, EINVAL, "%s: empty cpu list", what);
+	while (*s) {
+		char *end;
+		unsigned long a, b;
+
+		if (*s < '0' || *s > '9')
+			return hull_error_set(err, EINVAL, "%s: \"%s\" is not a cpu list", what, list);
+		a = b = strtoul(s, &end, 10);
+		if (*end == '-') {
+			if (end[1] < '0' || end[1] > '9')
+				return hull_error_set(err, EINVAL, "%s: \"%s\" is not a cpu list", what, list);
+			b = strtoul(end + 1, &end, 10);
+		}
+		if (b < a || b >= CPU_SETSIZE)
+			return hull_error_set(err, EINVAL, "%s: bad cpu range in \"%s\"", what, list);
+		for (unsigned long c = a; c <= b; c++)
+			CPU_SET(c, set);
+		if (*end == ',' && end[1] != '\0')
+			end++;
+		else if (*end != '\0')
+			return hull_error_set(err, EINVAL, "%s: \"%s\" is not a cpu list", what, list);
+		s = end;
+	}
+	return 0;
+}
+
+static int parse_exec_cpu_affinity(const json_node *proc, const char *path,
+				   struct spec_process *p, struct hull_error *err)
+{
+	const json_node *a;
+	char where[64];
+	cpu_set_t set;
+	int r = json_get_object(proc, "execCPUAffinity", path, &a, err);
+
+	if (r <= 0)
+		return r;
+	json_path_join(where, sizeof(where), path, "execCPUAffinity");
+	if (json_get_string(a, "initial", where, &p->exec_cpu_affinity_initial, err) < 0 ||
+	    json_get_string(a, "final", where, &p->exec_cpu_affinity_final, err) < 0)
+		return -1;
+	/* "If omitted or empty" final leaves the affinity to the kernel. */
+	if (p->exec_cpu_affinity_final && p->exec_cpu_affinity_final[0] == '\0') {
+		free(p->exec_cpu_affinity_final);
+		p->exec_cpu_affinity_final = NULL;
+	}
+	if (p->exec_cpu_affinity_initial && p->exec_cpu_affinity_initial[0] == '\0') {
+		free(p->exec_cpu_affinity_initial);
+		p->exec_cpu_affinity_initial = NULL;
+	}
+	if (p->exec_cpu_affinity_initial) {
+		char w[96];
+
+		snprintf(w, sizeof(w), "%s.initial", where);
+		if (spec_cpu_list_parse(p->exec_cpu_affinity_initial, w, &set, err) < 0)
+			return -1;
+	}
+	if (p->exec_cpu_affinity_final) {
+		char w[96];
+
+		snprintf(w, sizeof(w), "%s.final", where);
+		if (spec_cpu_list_parse(p->exec_cpu_affinity_final, w, &set, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int spec_parse_process(const json_node *node, const char *path,
 		       struct spec_process *p, struct hull_error *err)
 {
@@ -310,7 +384,8 @@ int spec_parse_process(const json_node *node, const char *path,
 	    parse_caps(node, path, &p->caps, err) < 0 ||
 	    parse_rlimits(node, path, p, err) < 0 ||
 	    parse_io_priority(node, path, p, err) < 0 ||
-	    parse_scheduler(node, path, p, err) < 0)
+	    parse_scheduler(node, path, p, err) < 0 ||
+	    parse_exec_cpu_affinity(node, path, p, err) < 0)
 		return -1;
 	r = json_get_object(node, "consoleSize", path, &cs, err);
 	if (r < 0)

@@ -24,6 +24,7 @@
 #include "base/fsutil.h"
 #include "runtime/launch.h"
 #include "runtime/lifecycle.h"
+#include "runtime/lsm.h"
 #include "runtime/seccomp.h"
 #include "oci/spec.h"
 #include "runtime/state.h"
@@ -40,15 +41,6 @@ static char *now_rfc3339(void)
 	if (asprintf(&out, "%s.%09ldZ", buf, ts.tv_nsec) < 0)
 		return NULL;
 	return out;
-}
-
-static int check_preserved_fds(int n, struct hull_error *err)
-{
-	for (int fd = 3; fd < 3 + n; fd++)
-		if (fcntl(fd, F_GETFD) < 0)
-			return hull_error_set(err, EBADF,
-					      "--preserve-fds %d: fd %d is not open", n, fd);
-	return 0;
 }
 
 static int env_push(char ***env, size_t *n, const char *fmt, ...)
@@ -172,21 +164,22 @@ static int prepare(const struct create_opts *o, struct create_ctx *x,
 	    s->linux.ns[NS_PID].enabled && s->linux.ns[NS_PID].path == NULL)
 		return hull_error_set(err, ENOTSUP,
 				      "linux.namespaces: joining a user namespace by path while creating a new pid namespace is not supported");
-	if (check_preserved_fds(o->preserve_fds > listen ? o->preserve_fds : listen, err) < 0)
+	if (launch_check_preserved_fds(o->preserve_fds > listen ? o->preserve_fds : listen, err) < 0)
 		return -1;
 	if (s->linux.seccomp && seccomp_compile(s->linux.seccomp, &x->l.seccomp, err) < 0)
 		return -1;
 	if (build_env(s->process, notify, listen, &x->l.env, err) < 0)
 		return -1;
 	x->l.spec = s;
+	x->l.process = s->process;
+	if (lsm_prepare(&x->l, s->process, err) < 0)
+		return -1;
 	x->l.no_pivot = o->no_pivot;
 	x->l.no_new_keyring = o->no_new_keyring;
 	x->l.preserve_fds = o->preserve_fds > listen ? o->preserve_fds : listen;
 	x->l.tty_to_parent = o->tty_to_parent;
 	x->l.console_socket = o->console_socket;
 	x->l.vm_kernel = o->vm_kernel;
-	x->l.fifo_fd = x->l.proc_fd = x->l.rootfs_fd = -1;
-	x->l.pty_master = -1;
 	return 0;
 }
 
@@ -304,18 +297,6 @@ static int setup_cgroup(const struct create_opts *o, struct create_ctx *x,
 	return container_save(x->c, err);
 }
 
-static void launch_release(struct launch *l)
-{
-	if (l->fifo_fd >= 0)
-		close(l->fifo_fd);
-	if (l->proc_fd >= 0)
-		close(l->proc_fd);
-	if (l->rootfs_fd >= 0)
-		close(l->rootfs_fd);
-	seccomp_prog_free(l->seccomp);
-	strv_free(l->env);
-}
-
 int hull_create(const struct create_opts *o, struct created *out,
 		struct hull_error *err)
 {
@@ -324,7 +305,7 @@ int hull_create(const struct create_opts *o, struct created *out,
 	int rc = -1;
 
 	memset(&x, 0, sizeof(x));
-	x.l.fifo_fd = x.l.proc_fd = x.l.rootfs_fd = -1;
+	launch_init(&x.l, LAUNCH_CREATE);
 	if (state_validate_id(o->id, err) < 0)
 		return -1;
 	if (realpath(o->bundle ? o->bundle : ".", bundle) == NULL)

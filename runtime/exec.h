@@ -27,6 +27,10 @@ struct exec_opts {
 	char **caps;                /* --cap additions */
 	bool no_new_privs;
 	int preserve_fds;
+	const char *apparmor;       /* --apparmor: replaces process.apparmorProfile */
+	const char *process_label;  /* --process-label: replaces process.selinuxLabel */
+	bool ignore_paused;         /* --ignore-paused: exec into a paused container */
+	const char *cgroup;         /* --cgroup: refused (sub-cgroups not supported) */
 };
 
 /* Runs the process; in the foreground *status is its exit code (128+N for

@@ -18,8 +18,25 @@
 struct seccomp_prog;
 struct cgroup_manager;
 
+/* The two ways a process enters a container.  They share one parent
+ * (container_spawn) and one child (container_child); the kind only selects
+ * data-driven steps:
+ *   CREATE  new namespaces from linux.namespaces, the rootfs, the runtime
+ *           hooks, then park on the exec fifo until `start`;
+ *   EXEC    join the running container's namespaces (ns_fd), no rootfs,
+ *           no hooks, run at once. */
+enum launch_kind { LAUNCH_CREATE, LAUNCH_EXEC };
+
+/* LSM settings resolved by the parent (runtime/lsm.c). */
+struct lsm_exec {
+	const char *apparmor_profile;   /* "exec <profile>" before execve, or NULL */
+	const char *selinux_label;      /* setexeccon before execve, or NULL */
+};
+
 struct launch {
+	enum launch_kind kind;
 	const struct spec *spec;
+	const struct spec_process *process;  /* what runs: spec->process, or exec's */
 	struct container *c;
 	struct cgroup_manager *cgroup;
 	struct seccomp_prog *seccomp;
@@ -31,12 +48,20 @@ struct launch {
 	bool tty_to_parent;         /* process.terminal without console socket */
 	const char *console_socket;
 	const char *vm_kernel;      /* vm backend: --vm-kernel, or NULL */
+	struct lsm_exec lsm;
+	const char *cpu_affinity_final;  /* execCPUAffinity.final (validated), or NULL */
+
+	/* Namespaces to join, by enum spec_ns_type, opened by the parent
+	 * (CREATE: linux.namespaces paths; EXEC: the init's /proc/<pid>/ns);
+	 * -1 where none.  pid and time are entered by the parent around the
+	 * clone (they apply to children); the child joins the rest. */
+	int ns_fd[NS_COUNT];
 
 	/* fds the child uses (all CLOEXEC in the parent): */
 	int sync_fd;                /* child's end of the sync socketpair */
-	int fifo_fd;                /* O_PATH on <state>/exec.fifo */
-	int proc_fd;                /* O_PATH on the host's /proc */
-	int rootfs_fd;              /* O_PATH|O_DIRECTORY on the rootfs */
+	int fifo_fd;                /* CREATE: O_PATH on <state>/exec.fifo */
+	int proc_fd;                /* O_PATH on the host's /proc, verified procfs */
+	int rootfs_fd;              /* CREATE: O_PATH|O_DIRECTORY on the rootfs */
 	const char *notify_dir;     /* <state>/notify when NOTIFY_SOCKET is set */
 
 	/* Filled by container_spawn for the caller: */
@@ -45,24 +70,37 @@ struct launch {
 	int pty_master;             /* tty_to_parent: the master, else -1 */
 };
 
-/* Parent side: clone the child, map ids, place it in its cgroup, run the
- * prestart/createRuntime hooks, forward the console and seccomp fds, and
- * wait until the child is parked on the exec fifo.  On failure the child
- * is killed and reaped. */
+/* Sets every fd of l to -1 (call before filling it). */
+void launch_init(struct launch *l, enum launch_kind kind);
+/* Closes what the parent opened for l (ns fds, fifo, proc, rootfs) and
+ * frees the seccomp program and env; the caller's pidfd/pty stay. */
+void launch_release(struct launch *l);
+/* --preserve-fds N: fds 3 .. 3+N-1 must be open. */
+int launch_check_preserved_fds(int n, struct hull_error *err);
+
+/* Parent side, for both kinds: clone the child straight into its cgroup
+ * (or place it after the clone where that fails), map ids (CREATE), run the
+ * prestart/createRuntime hooks (CREATE), forward the console and seccomp
+ * fds, and wait until the child is ready (CREATE: parked on the exec fifo;
+ * EXEC: about to execve).  On failure the child is killed and reaped. */
 int container_spawn(struct launch *l, struct hull_error *err);
 
-/* Child side: never returns. */
+/* Child side, for both kinds: never returns. */
 __attribute__((noreturn)) void container_child(struct launch *l);
 
 /* Steps of the child (runtime/process_apply.c; the rootfs is namespaces/rootfs.h). */
 int process_apply_settings(struct launch *l, const struct spec_process *p,
 			   struct hull_error *err);
-int process_apply_identity(const struct spec_process *p,
-			   const struct seccomp_prog *early_seccomp,
+/* keep_sys_admin: leave CAP_SYS_ADMIN effective until execve (for a
+ * seccomp filter installed without no_new_privs); execve's capability
+ * transition then drops it unless the process's own sets keep it. */
+int process_apply_identity(const struct spec_process *p, bool keep_sys_admin,
 			   struct hull_error *err);
 int process_resolve_exe(const struct spec_process *p, char **env, char **out,
 			struct hull_error *err);
 int process_close_fds(int keep_upto, struct hull_error *err);
+/* sched_setaffinity to a validated cpu list (execCPUAffinity). */
+int process_set_affinity(pid_t pid, const char *list, struct hull_error *err);
 int process_setup_tty(int sync_fd, bool bind_console, const struct spec_process *p,
 		      struct hull_error *err);
 

@@ -21,7 +21,6 @@
 
 #include "base/fsutil.h"
 #include "runtime/launch.h"
-#include "runtime/seccomp.h"
 
 #ifndef IOPRIO_PRIO_VALUE
 #define IOPRIO_PRIO_VALUE(cls, data) (((cls) << 13) | (data))
@@ -59,7 +58,9 @@ static int apply_scheduler(const struct spec_process *p, struct hull_error *err)
 int process_apply_settings(struct launch *l, const struct spec_process *p,
 			   struct hull_error *err)
 {
-	const struct spec *s = l->spec;
+	/* The container-wide settings are the init's to make; an exec'd
+	 * process finds them in place. */
+	const struct spec *s = l->kind == LAUNCH_CREATE ? l->spec : NULL;
 
 	if (s && s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		return hull_error_errno(err, "hostname: sethostname \"%s\"", s->hostname);
@@ -108,7 +109,7 @@ static int drop_bounding(const struct spec_caps *c, struct hull_error *err)
 	return 0;
 }
 
-static int set_caps(const struct spec_caps *c, struct hull_error *err)
+static int set_caps(const struct spec_caps *c, uint64_t extra, struct hull_error *err)
 {
 	cap_t caps;
 	cap_value_t list[CAP_LAST_CAP + 1];
@@ -118,7 +119,8 @@ static int set_caps(const struct spec_caps *c, struct hull_error *err)
 		return hull_error_errno(err, "cap_init");
 	for (int set = 0; set < 3; set++) {
 		static const cap_flag_t flags[] = { CAP_EFFECTIVE, CAP_PERMITTED, CAP_INHERITABLE };
-		uint64_t mask = set == 0 ? c->effective : set == 1 ? c->permitted : c->inheritable;
+		uint64_t mask = set == 0 ? c->effective | extra :
+				set == 1 ? c->permitted | extra : c->inheritable;
 		int n = 0;
 
 		for (int i = 0; i <= CAP_LAST_CAP; i++)
@@ -141,11 +143,30 @@ static int set_caps(const struct spec_caps *c, struct hull_error *err)
 	return 0;
 }
 
-int process_apply_identity(const struct spec_process *p,
-			   const struct seccomp_prog *early_seccomp,
+/* Makes CAP_SYS_ADMIN effective again after a uid change cleared the
+ * effective set (it stays permitted: PR_SET_KEEPCAPS). */
+static int raise_sys_admin(struct hull_error *err)
+{
+	cap_value_t v = CAP_SYS_ADMIN;
+	cap_t caps = cap_get_proc();
+	int r;
+
+	if (caps == NULL)
+		return hull_error_errno(err, "cap_get_proc");
+	r = cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_SET);
+	if (r == 0)
+		r = cap_set_proc(caps);
+	cap_free(caps);
+	if (r < 0)
+		return hull_error_errno(err, "keeping CAP_SYS_ADMIN for the seccomp filter");
+	return 0;
+}
+
+int process_apply_identity(const struct spec_process *p, bool keep_sys_admin,
 			   struct hull_error *err)
 {
 	const struct spec_user *u = &p->user;
+	uint64_t extra = keep_sys_admin ? 1ULL << CAP_SYS_ADMIN : 0;
 
 	/* Keep capabilities across the uid change; the capset below decides
 	 * what remains. */
@@ -159,16 +180,32 @@ int process_apply_identity(const struct spec_process *p,
 		return hull_error_errno(err, "process.user.gid: setresgid(%u)", u->gid);
 	if (setresuid(u->uid, u->uid, u->uid) < 0)
 		return hull_error_errno(err, "process.user.uid: setresuid(%u)", u->uid);
-	/* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN,
-	 * which the capset may drop: install it first (as runc does). */
-	if (early_seccomp && seccomp_install(early_seccomp, NULL, err) < 0)
+	/* Without no_new_privs, installing the seccomp filter needs
+	 * CAP_SYS_ADMIN, and it is installed last, just before execve (so no
+	 * syscall of ours runs under the container's filter).  Keep it
+	 * effective until then: execve recomputes the capability sets from
+	 * the bounding, inheritable and ambient sets set here (root: bounding
+	 * | inheritable; any other uid: ambient), so it is gone in the
+	 * process unless the config grants it. */
+	if (p->caps.set && set_caps(&p->caps, extra, err) < 0)
 		return -1;
-	if (p->caps.set && set_caps(&p->caps, err) < 0)
+	if (!p->caps.set && keep_sys_admin && u->uid != 0 && raise_sys_admin(err) < 0)
 		return -1;
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 		return hull_error_errno(err, "prctl(PR_SET_KEEPCAPS)");
 	if (u->has_umask)
 		umask(u->umask);
+	return 0;
+}
+
+int process_set_affinity(pid_t pid, const char *list, struct hull_error *err)
+{
+	cpu_set_t set;
+
+	if (spec_cpu_list_parse(list, "cpu list", &set, err) < 0)
+		return -1;
+	if (sched_setaffinity(pid, sizeof(set), &set) < 0)
+		return hull_error_errno(err, "sched_setaffinity %s", list);
 	return 0;
 }
 

@@ -1,18 +1,24 @@
-/* The parent side of container creation: clone, id maps, cgroup, runtime
- * hooks, console and seccomp fds, then wait for the child to park on the
- * exec fifo. */
+/* The parent side of every container process, `create`'s init and `exec`'s
+ * alike: clone into the cgroup, id maps, runtime hooks, console and seccomp
+ * fds, then wait for the child (runtime/child.c) to be ready.  One path for
+ * both, so a fix to one (the clone3 fallback, the seccomp listener) is a
+ * fix to the other. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/nsfs.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "cgroups/cgroup.h"
 #include "base/cleanup.h"
@@ -31,8 +37,12 @@
 
 /* fork()-like clone3: no new stack, the child returns 0 here.  Gives a
  * pidfd, and places the child straight into its cgroup when cgroup_fd >= 0
- * so not one instruction of it runs outside its limits. */
-static pid_t clone_child(uint64_t flags, int cgroup_fd, int *pidfd)
+ * so not one instruction of it runs outside its limits.  *placed says
+ * whether that happened: a cgroup v1 host has no fd to give, and the
+ * kernel refuses CLONE_INTO_CGROUP for some v2 groups (threaded, or a
+ * domain that is not a leaf) and before 5.7; the caller then moves the
+ * child with cgroup_enter before letting it run (SYNC_GO), as runc does. */
+static pid_t clone_child(uint64_t flags, int cgroup_fd, int *pidfd, bool *placed)
 {
 	struct clone_args args;
 	long pid;
@@ -41,16 +51,31 @@ static pid_t clone_child(uint64_t flags, int cgroup_fd, int *pidfd)
 	args.flags = flags | CLONE_PIDFD;
 	args.pidfd = (uint64_t)(uintptr_t)pidfd;
 	args.exit_signal = SIGCHLD;
+	*placed = false;
 	if (cgroup_fd >= 0) {
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)cgroup_fd;
+		pid = syscall(SYS_clone3, &args, sizeof(args));
+		if (pid >= 0) {
+			*placed = true;
+			return (pid_t)pid;
+		}
+		if (errno == ENOSYS)
+			goto old_clone;
+		/* A resource error is the caller's; anything else may be the
+		 * cgroup refusing to be cloned into: retry without it. */
+		if (errno == EAGAIN || errno == ENOMEM || errno == EPERM || errno == EUSERS)
+			return -1;
+		args.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+		args.cgroup = 0;
 	}
 	pid = syscall(SYS_clone3, &args, sizeof(args));
-	if (pid < 0 && errno == ENOSYS && cgroup_fd < 0) {
-		*pidfd = -1;
-		pid = syscall(SYS_clone, flags | SIGCHLD, 0, NULL, NULL, 0);
-	}
-	return (pid_t)pid;
+	if (pid >= 0 || errno != ENOSYS)
+		return (pid_t)pid;
+old_clone:
+	/* Kernels before 5.3: plain clone, no pidfd. */
+	*pidfd = -1;
+	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, NULL, NULL, 0);
 }
 
 static int write_id_map(pid_t pid, const char *file,
@@ -78,48 +103,46 @@ static int write_id_map(pid_t pid, const char *file,
 
 /* Namespaces that apply to children (pid, time) are entered by the parent
  * just around the clone, then left again: hooks it runs later must stay in
- * the runtime's namespaces. */
+ * the runtime's namespaces.  The fds to join were opened beforehand
+ * (l->ns_fd); a new time namespace is unshared here. */
 struct ns_restore {
 	int pid_fd;
 	int time_fd;
 };
 
-static int enter_for_children(const struct spec_linux *lx, struct ns_restore *r,
+static int enter_for_children(const struct launch *l, struct ns_restore *r,
 			      struct hull_error *err)
 {
-	r->pid_fd = r->time_fd = -1;
-	if (lx->ns[NS_PID].enabled && lx->ns[NS_PID].path) {
-		autoclose int fd = open(lx->ns[NS_PID].path, O_RDONLY | O_CLOEXEC);
+	const struct spec_linux *lx = &l->spec->linux;
+	bool new_time = l->kind == LAUNCH_CREATE && lx->ns[NS_TIME].enabled &&
+			lx->ns[NS_TIME].path == NULL;
 
+	r->pid_fd = r->time_fd = -1;
+	if (l->ns_fd[NS_PID] >= 0) {
 		r->pid_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || r->pid_fd < 0 || setns(fd, CLONE_NEWPID) < 0)
-			return hull_error_errno(err, "linux.namespaces: joining pid namespace %s",
-						lx->ns[NS_PID].path);
+		if (r->pid_fd < 0 || setns(l->ns_fd[NS_PID], CLONE_NEWPID) < 0)
+			return hull_error_errno(err, "joining the container's pid namespace");
 	}
-	if (lx->ns[NS_TIME].enabled) {
+	if (l->ns_fd[NS_TIME] >= 0 || new_time) {
 		r->time_fd = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
 		if (r->time_fd < 0)
 			return hull_error_errno(err, "time namespace");
-		if (lx->ns[NS_TIME].path) {
-			autoclose int fd = open(lx->ns[NS_TIME].path, O_RDONLY | O_CLOEXEC);
+	}
+	if (l->ns_fd[NS_TIME] >= 0 && setns(l->ns_fd[NS_TIME], CLONE_NEWTIME) < 0)
+		return hull_error_errno(err, "joining the container's time namespace");
+	if (new_time) {
+		char buf[128];
+		int n;
 
-			if (fd < 0 || setns(fd, CLONE_NEWTIME) < 0)
-				return hull_error_errno(err, "linux.namespaces: joining time namespace %s",
-							lx->ns[NS_TIME].path);
-		} else {
-			char buf[128];
-			int n;
-
-			/* Offsets can only be written before any process enters
-			 * the namespace, hence unshare here and clone after. */
-			if (unshare(CLONE_NEWTIME) < 0)
-				return hull_error_errno(err, "unshare time namespace");
-			n = snprintf(buf, sizeof(buf), "monotonic %lld %u\nboottime %lld %u\n",
-				     (long long)lx->monotonic_secs, lx->monotonic_nsecs,
-				     (long long)lx->boottime_secs, lx->boottime_nsecs);
-			if (fs_write_file("/proc/self/timens_offsets", buf, (size_t)n, err) < 0)
-				return hull_error_prefix(err, "linux.timeOffsets");
-		}
+		/* Offsets can only be written before any process enters
+		 * the namespace, hence unshare here and clone after. */
+		if (unshare(CLONE_NEWTIME) < 0)
+			return hull_error_errno(err, "unshare time namespace");
+		n = snprintf(buf, sizeof(buf), "monotonic %lld %u\nboottime %lld %u\n",
+			     (long long)lx->monotonic_secs, lx->monotonic_nsecs,
+			     (long long)lx->boottime_secs, lx->boottime_nsecs);
+		if (fs_write_file("/proc/self/timens_offsets", buf, (size_t)n, err) < 0)
+			return hull_error_prefix(err, "linux.timeOffsets");
 	}
 	return 0;
 }
@@ -136,13 +159,95 @@ static void leave_for_children(struct ns_restore *r)
 	}
 }
 
+/* CREATE: the namespaces linux.namespaces names by path, opened here in
+ * the parent (work before fork), so a bad path fails before the clone. */
+static int open_config_namespaces(struct launch *l, struct hull_error *err)
+{
+	const struct spec_linux *lx = &l->spec->linux;
+
+	for (int t = 0; t < NS_COUNT; t++) {
+		if (!lx->ns[t].enabled || lx->ns[t].path == NULL)
+			continue;
+		l->ns_fd[t] = open(lx->ns[t].path, O_RDONLY | O_CLOEXEC);
+		if (l->ns_fd[t] < 0)
+			return hull_error_errno(err, "linux.namespaces: open %s", lx->ns[t].path);
+		/* Checked here, so a wrong path fails before anything runs. */
+		if (ioctl(l->ns_fd[t], NS_GET_NSTYPE) != spec_ns_clone_flag(t))
+			return hull_error_set(err, EINVAL, "linux.namespaces: %s is not a %s namespace",
+					      lx->ns[t].path, spec_ns_name(t));
+	}
+	return 0;
+}
+
+void launch_init(struct launch *l, enum launch_kind kind)
+{
+	memset(l, 0, sizeof(*l));
+	l->kind = kind;
+	for (int t = 0; t < NS_COUNT; t++)
+		l->ns_fd[t] = -1;
+	l->sync_fd = l->fifo_fd = l->proc_fd = l->rootfs_fd = -1;
+	l->pidfd = l->pty_master = -1;
+}
+
+void launch_release(struct launch *l)
+{
+	for (int t = 0; t < NS_COUNT; t++)
+		if (l->ns_fd[t] >= 0) {
+			close(l->ns_fd[t]);
+			l->ns_fd[t] = -1;
+		}
+	if (l->fifo_fd >= 0)
+		close(l->fifo_fd);
+	if (l->proc_fd >= 0)
+		close(l->proc_fd);
+	if (l->rootfs_fd >= 0)
+		close(l->rootfs_fd);
+	l->fifo_fd = l->proc_fd = l->rootfs_fd = -1;
+	seccomp_prog_free(l->seccomp);
+	l->seccomp = NULL;
+	strv_free(l->env);
+	l->env = NULL;
+}
+
+int launch_check_preserved_fds(int n, struct hull_error *err)
+{
+	for (int fd = 3; fd < 3 + n; fd++)
+		if (fcntl(fd, F_GETFD) < 0)
+			return hull_error_set(err, EBADF,
+					      "--preserve-fds %d: fd %d is not open", n, fd);
+	return 0;
+}
+
+/* The host's /proc as an O_PATH fd, checked to be a procfs: the child
+ * writes its LSM attributes and reopens the exec fifo through it, after
+ * pivot_root, where a path could be anything the rootfs put there. */
+static int open_host_proc(struct launch *l, struct hull_error *err)
+{
+	struct statfs sf;
+
+	if (l->proc_fd >= 0)
+		return 0;
+	l->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (l->proc_fd < 0)
+		return hull_error_errno(err, "open /proc");
+	if (fstatfs(l->proc_fd, &sf) < 0)
+		return hull_error_errno(err, "statfs /proc");
+	if (sf.f_type != PROC_SUPER_MAGIC)
+		return hull_error_set(err, EINVAL, "/proc is not a procfs");
+	return 0;
+}
+
 /* The namespaces the clone creates.  Not the cgroup namespace: its root is
  * the cgroup the process is in when it is made, and on a v1/hybrid host
  * the child joins its cgroup only after the clone, so the child unshares
  * it itself once the parent says it was placed (container_child). */
-static uint64_t new_ns_flags(const struct spec_linux *lx)
+static uint64_t new_ns_flags(const struct launch *l)
 {
+	const struct spec_linux *lx = &l->spec->linux;
 	uint64_t flags = 0;
+
+	if (l->kind == LAUNCH_EXEC)
+		return 0;
 
 	for (int t = 0; t < NS_COUNT; t++)
 		if (lx->ns[t].enabled && lx->ns[t].path == NULL &&
@@ -155,7 +260,10 @@ static int forward_seccomp_fd(struct launch *l, int listener,
 			      struct hull_error *err)
 {
 	const struct spec_seccomp *sc = l->spec->linux.seccomp;
-	autofree char *state = container_state_json_as(l->c, STATUS_CREATING);
+	/* The container's state as it is: "creating" for its init, its own
+	 * status for an exec (runc sends the same). */
+	autofree char *state = container_state_json_as(l->c, l->kind == LAUNCH_CREATE ?
+						       STATUS_CREATING : container_status(l->c));
 	json_gen *g = json_gen_new(false);
 	autofree char *msg = NULL;
 	autoclose int sock = -1;
@@ -203,22 +311,11 @@ static int run_create_hooks(struct launch *l, struct hull_error *err)
 	return 0;
 }
 
-static int parent_protocol(struct launch *l, int sock, struct hull_error *err)
+/* The one sync loop: after SYNC_GO (and, for CREATE, the runtime hooks),
+ * the child may send its pty master and its seccomp listener, in that
+ * order, then SYNC_READY, or SYNC_ERROR at any point. */
+static int sync_until_ready(struct launch *l, int sock, struct hull_error *err)
 {
-	const struct spec_linux *lx = &l->spec->linux;
-
-	if (lx->ns[NS_USER].enabled && lx->ns[NS_USER].path == NULL &&
-	    (write_id_map(l->pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, err) < 0 ||
-	     write_id_map(l->pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err) < 0))
-		return -1;
-	/* The hooks' state carries the container's pid (the spec's "pid"
-	 * is required once the process exists). */
-	l->c->pid = l->pid;
-	if (sync_send(sock, SYNC_GO, -1, err) < 0 ||
-	    sync_expect(sock, SYNC_MOUNTS_READY, NULL, err) < 0 ||
-	    run_create_hooks(l, err) < 0 ||
-	    sync_send_arg(sock, SYNC_HOOKS_DONE, l->pid, err) < 0)
-		return -1;
 	for (;;) {
 		struct sync_packet p;
 		int fd = -1;
@@ -260,26 +357,62 @@ static int parent_protocol(struct launch *l, int sock, struct hull_error *err)
 	}
 }
 
+static int parent_protocol(struct launch *l, int sock, struct hull_error *err)
+{
+	const struct spec_linux *lx = &l->spec->linux;
+
+	if (l->kind == LAUNCH_CREATE && lx->ns[NS_USER].enabled && lx->ns[NS_USER].path == NULL &&
+	    (write_id_map(l->pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, err) < 0 ||
+	     write_id_map(l->pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err) < 0))
+		return -1;
+	if (sync_send(sock, SYNC_GO, -1, err) < 0)
+		return -1;
+	if (l->kind == LAUNCH_CREATE) {
+		/* The hooks' state carries the container's pid (the spec's
+		 * "pid" is required once the process exists). */
+		l->c->pid = l->pid;
+		if (sync_expect(sock, SYNC_MOUNTS_READY, NULL, err) < 0 ||
+		    run_create_hooks(l, err) < 0 ||
+		    sync_send_arg(sock, SYNC_HOOKS_DONE, l->pid, err) < 0)
+			return -1;
+	}
+	return sync_until_ready(l, sock, err);
+}
+
 int container_spawn(struct launch *l, struct hull_error *err)
 {
 	int sv[2];
 	struct ns_restore nsr;
 	autoclose int cgfd = -1;
 	int pidfd = -1;
+	bool placed;
 	pid_t pid;
 
 	l->pty_master = -1;
 	l->pidfd = -1;
+	if ((l->kind == LAUNCH_CREATE && open_config_namespaces(l, err) < 0) ||
+	    open_host_proc(l, err) < 0)
+		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return hull_error_errno(err, "socketpair");
-	if (enter_for_children(&l->spec->linux, &nsr, err) < 0) {
+	/* execCPUAffinity (exec only: the spec says it does not apply to the
+	 * init) .initial: where the runtime runs before the child
+	 * is in the container's cgroup; the child inherits it at the clone
+	 * and moves to .final once placed (child.c). */
+	if (l->kind == LAUNCH_EXEC && l->process->exec_cpu_affinity_initial &&
+	    process_set_affinity(0, l->process->exec_cpu_affinity_initial, err) < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return hull_error_prefix(err, "process.execCPUAffinity.initial");
+	}
+	if (enter_for_children(l, &nsr, err) < 0) {
 		leave_for_children(&nsr);
 		close(sv[0]);
 		close(sv[1]);
 		return -1;
 	}
 	cgfd = l->cgroup ? cgroup_clone_fd(l->cgroup) : -1;
-	pid = clone_child(new_ns_flags(&l->spec->linux), cgfd, &pidfd);
+	pid = clone_child(new_ns_flags(l), cgfd, &pidfd, &placed);
 	if (pid == 0) {
 		close(sv[0]);
 		l->sync_fd = sv[1];
@@ -293,7 +426,9 @@ int container_spawn(struct launch *l, struct hull_error *err)
 	}
 	l->pid = pid;
 	l->pidfd = pidfd;
-	if (cgfd < 0 && l->cgroup && cgroup_enter(l->cgroup, pid, err) < 0)
+	/* Not cloned into the cgroup: move it there before it runs (it
+	 * waits for SYNC_GO). */
+	if (!placed && l->cgroup && cgroup_enter(l->cgroup, pid, err) < 0)
 		goto fail;
 	if (parent_protocol(l, sv[0], err) < 0)
 		goto fail;

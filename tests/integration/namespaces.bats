@@ -161,3 +161,51 @@ host_ns() {
 	[ "$inside" -ge $((before + 864000)) ]
 	[ "$inside" -le $((after + 864000 + 1)) ]
 }
+
+# runc spec's config without the mount namespace (and without what runc
+# itself refuses then: maskedPaths, readonlyPaths; and the mounts, which
+# would be made on the host).
+nomntns_bundle() {
+	(cd "$BUNDLE" && rm config.json && runc spec)
+	update_config '.process.terminal = false | .root.readonly = false
+		| .linux.cgroupsPath = "'"$TEST_CGROUP_PARENT/$CID"'"
+		| del(.process.capabilities.ambient)
+		| .linux.namespaces |= map(select(.type != "mount"))
+		| .mounts = [] | del(.linux.maskedPaths) | del(.linux.readonlyPaths)'
+}
+
+# Issue #8 item 4: refused before ("a mount namespace is required").
+@test "without a mount namespace (runc spec) the process runs chrooted in root.path, in the host's mount namespace" {
+	requires runc
+	nomntns_bundle
+	update_config '.process.cwd = "/tmp"'
+	set_args /bin/sh -c 'pwd; cat /etc/passwd; exec checker sleep 60'
+	hull_detached run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(hull state "$CID" | jq -r .pid)
+	[ "$(readlink /proc/"$pid"/ns/mnt)" = "$(readlink /proc/self/ns/mnt)" ]
+	[ "$(readlink /proc/"$pid"/root)" = "$BUNDLE/rootfs" ]
+	[ "$(readlink /proc/"$pid"/cwd)" = "$BUNDLE/rootfs/tmp" ]
+	# Nothing was mounted on the host for it.
+	run grep -c " $BUNDLE" /proc/self/mountinfo
+	[ "$output" = 0 ]
+	hull delete --force "$CID"
+	output=$(cat "$BATS_TEST_TMPDIR/ctr.out")
+	[[ "$output" == "/tmp"* ]]
+	[[ "$output" == *"nobody:x:65534"* ]]
+}
+
+@test "without a mount namespace, mounts and maskedPaths are refused by name, nothing left behind" {
+	requires runc
+	nomntns_bundle
+	update_config '.mounts = [{"destination": "/proc", "type": "proc", "source": "proc"}]'
+	hull_detached create --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"mounts: needs a mount namespace"* ]]
+	check_no_leftovers
+	update_config '.mounts = [] | .linux.maskedPaths = ["/proc/kcore"]'
+	hull_detached create --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"linux.maskedPaths: needs a mount namespace"* ]]
+	check_no_leftovers
+}

@@ -172,7 +172,7 @@ seccomp() {
 	grep -qx 'fds=seccompFd' "$BATS_TEST_TMPDIR/agent.out"
 	grep -qx 'metadata=hello-agent' "$BATS_TEST_TMPDIR/agent.out"
 	grep -qx 'status=creating' "$BATS_TEST_TMPDIR/agent.out"
-	grep -q '^notified nr=83$' "$BATS_TEST_TMPDIR/agent.out"
+	grep -q '^notified nr=83 ' "$BATS_TEST_TMPDIR/agent.out"
 }
 
 @test "SCMP_ACT_NOTIFY with an unreachable listenerPath fails create cleanly" {
@@ -183,4 +183,92 @@ seccomp() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"linux.seccomp.listenerPath"* ]]
 	check_no_leftovers
+}
+
+# Issue #8 item 2: without noNewPrivileges the filter needs CAP_SYS_ADMIN,
+# which a non-root process.user loses at the uid switch.  runc's config
+# (runc spec) with a user and noNewPrivileges false, as podman --user sends.
+@test "a filter without noNewPrivileges and a non-root user (runc spec config), create and exec" {
+	requires runc
+	(cd "$BUNDLE" && rm config.json && runc spec)
+	update_config '.process.terminal = false | .root.readonly = false
+		| .linux.cgroupsPath = "'"$TEST_CGROUP_PARENT/$CID"'"
+		| .process.noNewPrivileges = false | .process.user = {"uid": 1000, "gid": 1000}
+		| del(.process.capabilities.ambient)'
+	# (ambient: runc spec lists caps that are not inheritable, item 1 of #8)
+	seccomp '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 18}]'
+	set_args /bin/sh -c 'checker seccomp; checker nnp; checker caps; checker mkdir /tmp/d; checker ids'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(field Seccomp)" = 2 ]
+	[ "$(field NoNewPrivs)" = 0 ]
+	[ "$(field mkdir)" = EXDEV ]
+	# The CAP_SYS_ADMIN kept for the install is gone in the process.
+	[ "$(field CapEff)" = 0000000000000000 ]
+	[ "$(field CapPrm)" = 0000000000000000 ]
+	[[ "$output" == *"uid=1000"* ]]
+	# exec --user into a container whose own user is root.
+	update_config '.process.user = {"uid": 0, "gid": 0}'
+	set_args /bin/checker sleep 60
+	hull_detached run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	run_hull exec --user 1000:1000 "$CID" /bin/sh -c 'checker seccomp; checker caps; checker mkdir /tmp/e'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(field Seccomp)" = 2 ]
+	[ "$(field mkdir)" = EXDEV ]
+	[ "$(field CapEff)" = 0000000000000000 ]
+	hull delete --force "$CID"
+}
+
+# Issue #8 item 5: Hull's own setup (the cwd check, the fd sweep, the
+# identity switch, the create gate) must not run under the container's
+# filter: a profile may deny whatever the process itself does not use.
+@test "a profile denying getcwd and the runtime's own setup calls still runs (create and exec)" {
+	seccomp '[{"names": ["getcwd", "chdir", "fchdir", "close_range", "capset", "capget",
+		"setresuid", "setresgid", "setgroups", "keyctl", "umask", "access", "faccessat",
+		"faccessat2", "prctl", "sendmsg", "recvmsg", "dup2", "dup3"],
+		"action": "SCMP_ACT_ERRNO"}]'
+	set_args /bin/checker seccomp
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(field Seccomp)" = 2 ]
+	set_args /bin/checker sleep 60
+	hull_detached run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	run_hull exec "$CID" /bin/checker seccomp
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(field Seccomp)" = 2 ]
+	hull delete --force "$CID"
+}
+
+# Issue #8: exec ran its process with no filter at all when the profile
+# used SCMP_ACT_NOTIFY.  It gets the same filter, and its own listener fd
+# goes to listenerPath, as runc does.
+@test "exec gets the SCMP_ACT_NOTIFY filter too; its listener reaches listenerPath again" {
+	requires python3
+	sock="$BATS_TEST_TMPDIR/agent.sock"
+	python3 "$REPO/tests/integration/seccomp_listener.py" "$sock" "$BATS_TEST_TMPDIR/agent.out" 18 &
+	LISTENER_PID=$!
+	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.05; done
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"listenerPath": "'"$sock"'", "listenerMetadata": "hello-agent",
+		"syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}'
+	set_args /bin/checker sleep 60
+	hull_detached run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	run_hull exec "$CID" /bin/sh -c 'checker seccomp; checker mkdir /tmp/d'
+	echo "$output"
+	cat "$BATS_TEST_TMPDIR/agent.out"
+	[ "$status" -eq 0 ]
+	[ "$(field Seccomp)" = 2 ]
+	[ "$(field mkdir)" = EXDEV ]
+	[ ! -d "$BUNDLE/rootfs/tmp/d" ]
+	[ "$(grep -c '^got_fd=yes$' "$BATS_TEST_TMPDIR/agent.out")" -eq 2 ]
+	grep -qx 'status=running' "$BATS_TEST_TMPDIR/agent.out"
+	grep -q '^notified nr=83 ' "$BATS_TEST_TMPDIR/agent.out"
+	hull delete --force "$CID"
 }

@@ -127,6 +127,8 @@ start_qemu() {
 	append="console=ttyS0 root=/dev/vda rw rootfstype=ext4 quiet loglevel=0"
 	append+=" systemd.show_status=0 systemd.unified_cgroup_hierarchy=1"
 	append+=" fsck.mode=skip edd=off panic=-1 ${khz:+tsc_early_khz=$khz}"
+	# AppArmor on: lsm.bats loads a profile and checks it confines the process.
+	append+=" apparmor=1 security=apparmor"
 	# setsid: QEMU gets its own process group, which cleanup() kills whole.
 	# timeout: a backstop if this script itself is killed with SIGKILL.
 	setsid timeout --kill-after=10 "$((timeout_s + 30))" \
