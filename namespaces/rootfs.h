@@ -20,6 +20,8 @@ struct rootfs_ctx {
 	struct cgroup_manager *cgroup;  /* for "cgroup" mounts */
 	bool no_pivot;
 	const char *notify_dir;         /* mounted at /run/notify, or NULL */
+	int null_fd;                    /* set by rootfs_prepare: the host's
+					 * /dev/null, for maskedPaths */
 };
 
 int rootfs_prepare(struct rootfs_ctx *l, struct hull_error *err);
