@@ -74,18 +74,26 @@ static int make_parent_private(const char *rootfs, struct hull_error *err)
 	}
 }
 
-static int mount_bind(struct rootfs_ctx *l, const struct spec_mount *m, int dstfd,
-		      struct hull_error *err)
+/* Attaches the bind mount's source on dstfd: the idmapped clone the
+ * runtime made (treefd), or the source itself. */
+static int attach_bind_source(struct rootfs_ctx *l, const struct spec_mount *m, int treefd,
+			      int dstfd, struct hull_error *err)
 {
 	char src[PATH_MAX], sbuf[64], dbuf[64];
 	autoclose int srcfd = -1;
-	autoclose int topfd = -1;
 	unsigned long flags = MS_BIND | (m->recursive ? MS_REC : 0);
 
 	if (m->source[0] == '/')
 		snprintf(src, sizeof(src), "%s", m->source);
 	else
 		snprintf(src, sizeof(src), "%s/%s", l->bundle, m->source);
+	if (treefd >= 0) {
+		if (move_mount(treefd, "", dstfd, "",
+			       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			return hull_error_errno(err, "attaching the idmapped mount of %s on %s",
+						src, m->destination);
+		return 0;
+	}
 	/* The source is on the host side, chosen by whoever wrote the config
 	 * (trusted); open it once and mount from the fd so the object we
 	 * checked is the object we mount. */
@@ -95,6 +103,17 @@ static int mount_bind(struct rootfs_ctx *l, const struct spec_mount *m, int dstf
 	if (mount(safepath_fdpath(sbuf, sizeof(sbuf), srcfd),
 		  safepath_fdpath(dbuf, sizeof(dbuf), dstfd), NULL, flags, NULL) < 0)
 		return hull_error_errno(err, "bind mount %s on %s", src, m->destination);
+	return 0;
+}
+
+static int mount_bind(struct rootfs_ctx *l, const struct spec_mount *m, int treefd,
+		      int dstfd, struct hull_error *err)
+{
+	autoclose int topfd = -1;
+	char dbuf[64];
+
+	if (attach_bind_source(l, m, treefd, dstfd, err) < 0)
+		return -1;
 	if (!m->need_remount)
 		return 0;
 	/* A bind mount takes flags only through a second, remount call, and
@@ -185,7 +204,7 @@ static bool is_file_source(const struct rootfs_ctx *l, const struct spec_mount *
 	return stat(src, &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
-static int mount_one(struct rootfs_ctx *l, const struct spec_mount *m,
+static int mount_one(struct rootfs_ctx *l, const struct spec_mount *m, int treefd,
 		     struct hull_error *err)
 {
 	autoclose int dstfd = -1;
@@ -205,7 +224,7 @@ static int mount_one(struct rootfs_ctx *l, const struct spec_mount *m,
 			return hull_error_errno(err, "tmpcopyup: open %s", m->destination);
 	}
 	if (m->bind) {
-		if (mount_bind(l, m, dstfd, err) < 0)
+		if (mount_bind(l, m, treefd, dstfd, err) < 0)
 			return -1;
 	} else if (mount_special(l, m, dstfd, err) < 0) {
 		return -1;
@@ -409,7 +428,7 @@ int rootfs_prepare(struct rootfs_ctx *l, struct hull_error *err)
 		return hull_error_errno(err, "open rootfs %s", s->root_path);
 	/* (3) Config mounts, in order. */
 	for (size_t i = 0; i < s->n_mounts; i++)
-		if (mount_one(l, &s->mounts[i], err) < 0)
+		if (mount_one(l, &s->mounts[i], l->mount_fds ? l->mount_fds[i] : -1, err) < 0)
 			return hull_error_prefix(err, "mounts[%zu]", i);
 	if (l->notify_dir) {
 		struct spec_mount nm = {
@@ -417,7 +436,7 @@ int rootfs_prepare(struct rootfs_ctx *l, struct hull_error *err)
 			.bind = true,
 		};
 
-		if (mount_one(l, &nm, err) < 0)
+		if (mount_one(l, &nm, -1, err) < 0)
 			return hull_error_prefix(err, "NOTIFY_SOCKET");
 	}
 	/* (4) Devices live inside the /dev mount made above. */

@@ -230,3 +230,27 @@ int spec_check_mounts(const struct spec *s, struct hull_error *err)
 	}
 	return 0;
 }
+
+const char *const *spec_mount_option_names(void)
+{
+#define N_OPTS(t) (sizeof(t) / sizeof((t)[0]))
+	static const char *names[N_OPTS(flag_opts) + N_OPTS(prop_opts) + N_OPTS(rec_attr_opts) + 7];
+	static const char *const extra[] = {
+		"bind", "rbind", "idmap", "ridmap", "tmpcopyup", "notmpcopyup",
+	};
+	size_t n = 0;
+
+	if (names[0])
+		return names;
+	for (size_t i = 0; i < N_OPTS(flag_opts); i++)
+		names[n++] = flag_opts[i].name;
+	for (size_t i = 0; i < N_OPTS(prop_opts); i++)
+		names[n++] = prop_opts[i].name;
+	for (size_t i = 0; i < N_OPTS(rec_attr_opts); i++)
+		names[n++] = rec_attr_opts[i].name;
+	for (size_t i = 0; i < N_OPTS(extra); i++)
+		names[n++] = extra[i];
+	names[n] = NULL;
+	return names;
+#undef N_OPTS
+}

@@ -227,6 +227,9 @@ int spec_parse_seccomp(const json_node *node, const char *path,
 void spec_seccomp_free(struct spec_seccomp *s);
 int spec_parse_mount_options(struct spec_mount *m, const char *path,
 			     struct hull_error *err);
+/* Every mount option spec_parse_mount_options knows (for `features`),
+ * NULL-terminated; filesystem data options (size=, mode=) are not listed. */
+const char *const *spec_mount_option_names(void);
 /* An array of LinuxIDMapping at node[key]; path names node in errors. */
 int spec_parse_id_mappings(const json_node *node, const char *key, const char *path,
 			   struct spec_id_mapping **out, size_t *count,

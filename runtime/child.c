@@ -156,6 +156,7 @@ __attribute__((noreturn)) void container_child(struct launch *l)
 	struct rootfs_ctx rc = {
 		.spec = s, .bundle = l->c->bundle, .rootfs_fd = l->rootfs_fd,
 		.cgroup = l->cgroup, .no_pivot = l->no_pivot, .notify_dir = l->notify_dir,
+		.mount_fds = l->mount_fds,
 	};
 
 	/* rootfs_prepare swaps rc.rootfs_fd for the bind mount's fd and

@@ -24,6 +24,7 @@
 #include "base/fsutil.h"
 #include "runtime/launch.h"
 #include "runtime/lifecycle.h"
+#include "namespaces/idmap.h"
 #include "runtime/seccomp.h"
 #include "oci/spec.h"
 #include "runtime/state.h"
@@ -251,6 +252,10 @@ static int setup_state(const struct create_opts *o, struct create_ctx *x,
 	x->l.rootfs_fd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (x->l.rootfs_fd < 0)
 		return hull_error_errno(err, "root.path: open %s", s->root_path);
+	/* Idmapped mounts need the host's privilege: made here, attached by
+	 * the child (namespaces/idmap.h). */
+	if (idmap_mounts_prepare(s, c->bundle, &x->l.mount_fds, err) < 0)
+		return -1;
 	if (getenv("NOTIFY_SOCKET")) {
 		static char notify_dir[PATH_MAX];
 
@@ -312,6 +317,8 @@ static void launch_release(struct launch *l)
 		close(l->proc_fd);
 	if (l->rootfs_fd >= 0)
 		close(l->rootfs_fd);
+	idmap_mounts_free(l->mount_fds, l->spec ? l->spec->n_mounts : 0);
+	l->mount_fds = NULL;
 	seccomp_prog_free(l->seccomp);
 	strv_free(l->env);
 }

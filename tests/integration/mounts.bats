@@ -429,3 +429,47 @@ writes() {
 	[[ "$output" == *"linux.sysctl: /proc in the container is not a procfs mount"* ]]
 	[ "$(cat "$BUNDLE/rootfs/proc/sys/net/ipv4/ip_forward")" = planted ]
 }
+
+@test "idmapped bind mount with its own uidMappings/gidMappings: files show the mapped owner" {
+	src="$BATS_TEST_TMPDIR/src"
+	mkdir -p "$src"
+	echo data >"$src/file"
+	chown 0:0 "$src/file"
+	add_mount '{"destination": "/mnt/i", "type": "bind", "source": "'"$src"'", "options": ["bind", "idmap"],
+		"uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}],
+		"gidMappings": [{"containerID": 0, "hostID": 2000, "size": 1}]}'
+	add_mount '{"destination": "/mnt/plain", "type": "bind", "source": "'"$src"'", "options": ["bind"]}'
+	set_args /bin/sh -c 'checker stat /mnt/i/file; checker read /mnt/i/file; checker stat /mnt/plain/file'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | sed -n 's/^uid=//p' | tr '\n' ' ')" = "1000 0 " ]
+	[ "$(echo "$output" | sed -n 's/^gid=//p' | tr '\n' ' ')" = "2000 0 " ]
+	[ "$(field first_line)" = data ]
+	[ "$(stat -c %u:%g "$src/file")" = 0:0 ]
+}
+
+@test "idmap without mappings in a user namespace: host root's files are the container root's, its writes land as host root" {
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+		| .root.readonly = false'
+	d="$BUNDLE"
+	while [ "$d" != / ] && [ "$d" != /tmp ]; do chmod o+x "$d"; d=$(dirname "$d"); done
+	chown -R 200000:200000 "$BUNDLE/rootfs"
+	src="$BATS_TEST_TMPDIR/src"
+	mkdir -p "$src/sub"
+	chmod 755 "$src"
+	echo data >"$src/file"
+	host_mount -t tmpfs -o size=1m tmpfs "$src/sub"
+	echo inner >"$src/sub/file"
+	add_mount '{"destination": "/mnt/i", "type": "bind", "source": "'"$src"'", "options": ["rbind", "ridmap"]}'
+	set_args /bin/sh -c 'checker stat /mnt/i/file; checker stat /mnt/i/sub/file; checker write /mnt/i/new x; checker write /mnt/i/sub/new y'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | sed -n 's/^uid=//p' | tr '\n' ' ')" = "0 0 " ]
+	[ "$(writes)" = "ok ok " ]
+	[ "$(stat -c %u:%g "$src/new")" = 0:0 ]
+	[ "$(stat -c %u:%g "$src/sub/new")" = 0:0 ]
+}
