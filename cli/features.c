@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "base/json.h"
+#include "oci/spec.h"
 
 static void gen_caps(json_gen *g)
 {
@@ -32,14 +33,6 @@ static int cmd_features(struct cli_global *g, int argc, char **argv)
 	static const char *const hooks[] = {
 		"prestart", "createRuntime", "createContainer", "startContainer",
 		"poststart", "poststop", NULL,
-	};
-	static const char *const mount_opts[] = {
-		"async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec",
-		"lazytime", "loud", "mand", "noatime", "nodev", "nodiratime", "noexec",
-		"nolazytime", "nomand", "norelatime", "nostrictatime", "nosuid", "private",
-		"rbind", "relatime", "remount", "ro", "rprivate", "rshared", "rslave",
-		"runbindable", "rw", "shared", "silent", "slave", "strictatime", "suid",
-		"sync", "unbindable", NULL,
 	};
 	static const char *const namespaces[] = {
 		"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts", NULL,
@@ -73,7 +66,7 @@ static int cmd_features(struct cli_global *g, int argc, char **argv)
 	json_gen_kv_string(j, "ociVersionMin", "1.0.0");
 	json_gen_kv_string(j, "ociVersionMax", "1.2.0");
 	json_gen_kv_strv(j, "hooks", hooks);
-	json_gen_kv_strv(j, "mountOptions", mount_opts);
+	json_gen_kv_strv(j, "mountOptions", spec_mount_option_names());
 	json_gen_key(j, "linux");
 	json_gen_object_open(j);
 	json_gen_kv_strv(j, "namespaces", namespaces);
@@ -111,7 +104,7 @@ static int cmd_features(struct cli_global *g, int argc, char **argv)
 	json_gen_object_open(j);
 	json_gen_key(j, "idmap");
 	json_gen_object_open(j);
-	json_gen_kv_bool(j, "enabled", false);
+	json_gen_kv_bool(j, "enabled", true);
 	json_gen_object_close(j);
 	json_gen_object_close(j);
 	json_gen_object_close(j);

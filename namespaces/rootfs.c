@@ -25,7 +25,9 @@
 #include <unistd.h>
 
 #include "cgroups/cgroup.h"
+#include "namespaces/copyup.h"
 #include "namespaces/safepath.h"
+#include "namespaces/sysctl.h"
 #include "base/cleanup.h"
 #include "base/fsutil.h"
 #include "namespaces/rootfs.h"
@@ -33,6 +35,19 @@
 static bool in_userns(const struct rootfs_ctx *l)
 {
 	return l->spec->linux.ns[NS_USER].enabled;
+}
+
+/* Mount attributes on the mount at fd and every mount below it: the
+ * r* options (rro, rnosuid, ...), which mount(2) cannot apply to
+ * submounts.  Kernel >= 5.12. */
+static int set_attr_recursive(int fd, uint64_t set, uint64_t clr, const char *what,
+			      struct hull_error *err)
+{
+	struct mount_attr a = { .attr_set = set, .attr_clr = clr };
+
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
+		return hull_error_errno(err, "%s: setting recursive mount attributes", what);
+	return 0;
 }
 
 /* Makes the rootfs's parent mount private: pivot_root(2) refuses a
@@ -59,18 +74,26 @@ static int make_parent_private(const char *rootfs, struct hull_error *err)
 	}
 }
 
-static int mount_bind(struct rootfs_ctx *l, const struct spec_mount *m, int dstfd,
-		      struct hull_error *err)
+/* Attaches the bind mount's source on dstfd: the idmapped clone the
+ * runtime made (treefd), or the source itself. */
+static int attach_bind_source(struct rootfs_ctx *l, const struct spec_mount *m, int treefd,
+			      int dstfd, struct hull_error *err)
 {
 	char src[PATH_MAX], sbuf[64], dbuf[64];
 	autoclose int srcfd = -1;
-	autoclose int topfd = -1;
 	unsigned long flags = MS_BIND | (m->recursive ? MS_REC : 0);
 
 	if (m->source[0] == '/')
 		snprintf(src, sizeof(src), "%s", m->source);
 	else
 		snprintf(src, sizeof(src), "%s/%s", l->bundle, m->source);
+	if (treefd >= 0) {
+		if (move_mount(treefd, "", dstfd, "",
+			       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			return hull_error_errno(err, "attaching the idmapped mount of %s on %s",
+						src, m->destination);
+		return 0;
+	}
 	/* The source is on the host side, chosen by whoever wrote the config
 	 * (trusted); open it once and mount from the fd so the object we
 	 * checked is the object we mount. */
@@ -80,6 +103,17 @@ static int mount_bind(struct rootfs_ctx *l, const struct spec_mount *m, int dstf
 	if (mount(safepath_fdpath(sbuf, sizeof(sbuf), srcfd),
 		  safepath_fdpath(dbuf, sizeof(dbuf), dstfd), NULL, flags, NULL) < 0)
 		return hull_error_errno(err, "bind mount %s on %s", src, m->destination);
+	return 0;
+}
+
+static int mount_bind(struct rootfs_ctx *l, const struct spec_mount *m, int treefd,
+		      int dstfd, struct hull_error *err)
+{
+	autoclose int topfd = -1;
+	char dbuf[64];
+
+	if (attach_bind_source(l, m, treefd, dstfd, err) < 0)
+		return -1;
 	if (!m->need_remount)
 		return 0;
 	/* A bind mount takes flags only through a second, remount call, and
@@ -138,8 +172,19 @@ static int mount_special(struct rootfs_ctx *l, const struct spec_mount *m,
 	 * does. */
 	if (strcmp(type, "sysfs") == 0 && (errno == EPERM || errno == EBUSY) &&
 	    !l->spec->linux.ns[NS_NET].enabled) {
-		if (mount("/sys", dbuf, NULL, MS_BIND | MS_REC, NULL) == 0)
-			return 0;
+		autoclose int topfd = -1;
+
+		if (mount("/sys", dbuf, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return hull_error_errno(err, "binding the host's /sys on %s (sysfs fallback)",
+						m->destination);
+		/* The host's /sys, with every submount under it: read-only
+		 * all the way down, or the container writes host sysfs. */
+		topfd = safepath_open(l->rootfs_fd, m->destination, O_PATH, err);
+		if (topfd < 0)
+			return -1;
+		return set_attr_recursive(topfd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					  MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0,
+					  m->destination, err);
 	}
 	return hull_error_errno(err, "mount %s (%s) on %s", m->source ? m->source : type,
 				type, m->destination);
@@ -159,31 +204,48 @@ static bool is_file_source(const struct rootfs_ctx *l, const struct spec_mount *
 	return stat(src, &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
-static int mount_one(struct rootfs_ctx *l, const struct spec_mount *m,
+static int mount_one(struct rootfs_ctx *l, const struct spec_mount *m, int treefd,
 		     struct hull_error *err)
 {
 	autoclose int dstfd = -1;
+	autoclose int copyfd = -1;
+	autoclose int topfd = -1;
 	char dbuf[64];
 
 	dstfd = safepath_mkdir_open(l->rootfs_fd, m->destination,
 				    !is_file_source(l, m), 0755, err);
 	if (dstfd < 0)
 		return -1;
+	/* tmpcopyup: keep a handle on the directory the tmpfs will cover;
+	 * it stays readable through the fd once hidden. */
+	if (m->tmpcopyup) {
+		copyfd = openat(dstfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (copyfd < 0)
+			return hull_error_errno(err, "tmpcopyup: open %s", m->destination);
+	}
 	if (m->bind) {
-		if (mount_bind(l, m, dstfd, err) < 0)
+		if (mount_bind(l, m, treefd, dstfd, err) < 0)
 			return -1;
 	} else if (mount_special(l, m, dstfd, err) < 0) {
 		return -1;
 	}
-	if (m->propagation) {
-		autoclose int topfd = safepath_open(l->rootfs_fd, m->destination, O_PATH, err);
-
-		if (topfd < 0)
-			return -1;
-		if (mount(NULL, safepath_fdpath(dbuf, sizeof(dbuf), topfd), NULL,
-			  m->propagation, NULL) < 0)
-			return hull_error_errno(err, "setting propagation of %s", m->destination);
-	}
+	if (!m->propagation && !m->rec_attr_set && !m->rec_attr_clr && copyfd < 0)
+		return 0;
+	/* dstfd is the directory under the new mount: the steps below need
+	 * the mount itself, so resolve the target again. */
+	topfd = safepath_open(l->rootfs_fd, m->destination,
+			      copyfd >= 0 ? O_RDONLY | O_DIRECTORY : O_PATH, err);
+	if (topfd < 0)
+		return -1;
+	/* Copy before the attributes: rro would refuse the copy. */
+	if (copyfd >= 0 && copyup_tree(copyfd, topfd, err) < 0)
+		return hull_error_prefix(err, "%s", m->destination);
+	if ((m->rec_attr_set || m->rec_attr_clr) &&
+	    set_attr_recursive(topfd, m->rec_attr_set, m->rec_attr_clr, m->destination, err) < 0)
+		return -1;
+	if (m->propagation &&
+	    mount(NULL, safepath_fdpath(dbuf, sizeof(dbuf), topfd), NULL, m->propagation, NULL) < 0)
+		return hull_error_errno(err, "setting propagation of %s", m->destination);
 	return 0;
 }
 
@@ -219,14 +281,32 @@ static int make_device(struct rootfs_ctx *l, const char *path, char type,
 	if (pfd < 0)
 		return -1;
 	if (in_userns(l) && type != 'p') {
+		autoclose int srcfd = -1;
+		char sbuf[64];
+		struct stat st;
+
 		/* mknod is not allowed in a user namespace: bind the host's
 		 * node at the same path instead, as runc does (the whole path:
 		 * /dev/net/tun is not /dev/tun).  We are still before
-		 * pivot_root, so `path` names the host's node. */
+		 * pivot_root, so `path` names the host's node.  It must be
+		 * the device the config declares, not whatever file the
+		 * path names: checked on an fd, and that fd is mounted. */
+		srcfd = open(path, O_PATH | O_CLOEXEC);
+		if (srcfd < 0)
+			return hull_error_errno(err, "device %s: opening the host's node", path);
+		if (fstat(srcfd, &st) < 0)
+			return hull_error_errno(err, "device %s: stat", path);
+		if ((st.st_mode & S_IFMT) != fmt || major(st.st_rdev) != major ||
+		    minor(st.st_rdev) != minor)
+			return hull_error_set(err, EINVAL,
+					      "device %s: the host's %s is not the %s device %u:%u the config declares",
+					      path, path, fmt == S_IFBLK ? "block" : "character",
+					      major, minor);
 		fd = safepath_mkdir_open(l->rootfs_fd, path, false, 0644, err);
 		if (fd < 0)
 			return -1;
-		if (mount(path, safepath_fdpath(dbuf, sizeof(dbuf), fd), NULL, MS_BIND, NULL) < 0)
+		if (mount(safepath_fdpath(sbuf, sizeof(sbuf), srcfd),
+			  safepath_fdpath(dbuf, sizeof(dbuf), fd), NULL, MS_BIND, NULL) < 0)
 			return hull_error_errno(err, "bind mounting device %s", path);
 		return 0;
 	}
@@ -290,6 +370,32 @@ static int setup_dev(struct rootfs_ctx *l, struct hull_error *err)
 	return 0;
 }
 
+/* The /dev/null that masks files: the host's, checked to be the null
+ * device itself.  The container's /dev/null is whatever the rootfs holds,
+ * or what a racing container swapped in (runc's CVE-2025-31133: a symlink
+ * to a procfs file turned masking into exposing), so masked paths never
+ * bind a name.  pivot_root detaches the host's mounts and mount(2) cannot
+ * bind from a mount outside our namespace: what we keep is a detached
+ * clone (open_tree), which can be attached after pivot_root. */
+static int clone_host_dev_null(struct hull_error *err)
+{
+	autoclose int fd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	autoclose int tree = -1;
+	struct stat st;
+
+	if (fd < 0)
+		return hull_error_errno(err, "linux.maskedPaths: open the host's /dev/null");
+	tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (tree < 0)
+		return hull_error_errno(err, "linux.maskedPaths: cloning the host's /dev/null");
+	if (fstat(tree, &st) < 0)
+		return hull_error_errno(err, "linux.maskedPaths: stat /dev/null");
+	if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+		return hull_error_set(err, EPERM,
+				      "linux.maskedPaths: the host's /dev/null is not the null device (char 1:3)");
+	return steal_fd(&tree);
+}
+
 int rootfs_prepare(struct rootfs_ctx *l, struct hull_error *err)
 {
 	const struct spec *s = l->spec;
@@ -297,6 +403,12 @@ int rootfs_prepare(struct rootfs_ctx *l, struct hull_error *err)
 							  : MS_SLAVE | MS_REC;
 	struct stat st;
 
+	l->null_fd = -1;
+	if (s->linux.n_masked_paths) {
+		l->null_fd = clone_host_dev_null(err);
+		if (l->null_fd < 0)
+			return -1;
+	}
 	/* (1) No mount event may leak to the host: make our copy of the
 	 * tree slave (or what the config asks) before mounting anything. */
 	if (mount(NULL, "/", NULL, prop, NULL) < 0)
@@ -316,7 +428,7 @@ int rootfs_prepare(struct rootfs_ctx *l, struct hull_error *err)
 		return hull_error_errno(err, "open rootfs %s", s->root_path);
 	/* (3) Config mounts, in order. */
 	for (size_t i = 0; i < s->n_mounts; i++)
-		if (mount_one(l, &s->mounts[i], err) < 0)
+		if (mount_one(l, &s->mounts[i], l->mount_fds ? l->mount_fds[i] : -1, err) < 0)
 			return hull_error_prefix(err, "mounts[%zu]", i);
 	if (l->notify_dir) {
 		struct spec_mount nm = {
@@ -324,7 +436,7 @@ int rootfs_prepare(struct rootfs_ctx *l, struct hull_error *err)
 			.bind = true,
 		};
 
-		if (mount_one(l, &nm, err) < 0)
+		if (mount_one(l, &nm, -1, err) < 0)
 			return hull_error_prefix(err, "NOTIFY_SOCKET");
 	}
 	/* (4) Devices live inside the /dev mount made above. */
@@ -373,66 +485,99 @@ int rootfs_pivot(struct rootfs_ctx *l, struct hull_error *err)
 	return r;
 }
 
-static int mask_path(const char *path, struct hull_error *err)
+/* Opens path inside root (after pivot_root, "/"), confined to it; -2
+ * with err untouched when it does not exist. */
+static int open_in_root(int rootfd, const char *path, const char *what,
+			struct hull_error *err)
 {
+	struct hull_error e = { 0 };
+	int fd = safepath_open(rootfd, path, O_PATH, &e);
+
+	if (fd >= 0)
+		return fd;
+	if (e.code == ENOENT)
+		return -2;
+	*err = e;
+	return hull_error_prefix(err, "%s", what);
+}
+
+static int mask_path(int rootfd, int nullfd, bool *null_attached, const char *path,
+		     struct hull_error *err)
+{
+	autoclose int fd = open_in_root(rootfd, path, "linux.maskedPaths", err);
+	char src[64], dst[64];
 	struct stat st;
 
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : hull_error_errno(err, "linux.maskedPaths: %s", path);
+	if (fd == -2)
+		return 0;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return fd < 0 ? -1 : hull_error_errno(err, "linux.maskedPaths: %s", path);
+	safepath_fdpath(dst, sizeof(dst), fd);
 	if (S_ISDIR(st.st_mode)) {
-		if (mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0k") < 0)
+		if (mount("tmpfs", dst, "tmpfs", MS_RDONLY, "size=0k") < 0)
 			return hull_error_errno(err, "linux.maskedPaths: masking %s", path);
 		return 0;
 	}
-	if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0 && errno != ENOENT)
+	/* nullfd is a detached mount: the first file gets it attached, and
+	 * from then on it is a mount of ours that others bind from. */
+	if (!*null_attached) {
+		if (move_mount(nullfd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			return hull_error_errno(err, "linux.maskedPaths: masking %s", path);
+		*null_attached = true;
+		return 0;
+	}
+	if (mount(safepath_fdpath(src, sizeof(src), nullfd), dst, NULL, MS_BIND, NULL) < 0)
 		return hull_error_errno(err, "linux.maskedPaths: masking %s", path);
 	return 0;
 }
 
-static int readonly_path(const char *path, struct hull_error *err)
+static int readonly_path(int rootfd, const char *path, struct hull_error *err)
 {
-	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return errno == ENOENT ? 0 : hull_error_errno(err, "linux.readonlyPaths: %s", path);
-	if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID |
+	autoclose int fd = open_in_root(rootfd, path, "linux.readonlyPaths", err);
+	autoclose int topfd = -1;
+	char buf[64];
+
+	if (fd == -2)
+		return 0;
+	if (fd < 0)
+		return -1;
+	safepath_fdpath(buf, sizeof(buf), fd);
+	if (mount(buf, buf, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return hull_error_errno(err, "linux.readonlyPaths: %s", path);
+	/* The remount must name the new mount, not the one under it. */
+	topfd = open_in_root(rootfd, path, "linux.readonlyPaths", err);
+	if (topfd < 0)
+		return topfd == -2 ? hull_error_set(err, ENOENT, "linux.readonlyPaths: %s vanished", path)
+				   : -1;
+	safepath_fdpath(buf, sizeof(buf), topfd);
+	if (mount(NULL, buf, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID |
 		  MS_NODEV | MS_NOEXEC, NULL) < 0 &&
-	    mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+	    mount(NULL, buf, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
 		return hull_error_errno(err, "linux.readonlyPaths: remounting %s", path);
-	return 0;
-}
-
-static int apply_sysctl(const char *key, const char *value, struct hull_error *err)
-{
-	char path[PATH_MAX];
-	size_t n;
-
-	n = (size_t)snprintf(path, sizeof(path), "/proc/sys/%s", key);
-	if (n >= sizeof(path))
-		return hull_error_set(err, ENAMETOOLONG, "linux.sysctl.%s: too long", key);
-	for (char *p = path + 10; *p; p++)
-		if (*p == '.')
-			*p = '/';
-	if (strstr(key, "..") || strchr(key, '/'))
-		return hull_error_set(err, EINVAL, "linux.sysctl.%s: invalid key", key);
-	if (fs_write_file(path, value, strlen(value), err) < 0)
-		return hull_error_prefix(err, "linux.sysctl.%s", key);
 	return 0;
 }
 
 int rootfs_finalize(struct rootfs_ctx *l, struct hull_error *err)
 {
 	const struct spec_linux *lx = &l->spec->linux;
+	autoclose int rootfd = -1;
+	autoclose int nullfd = steal_fd(&l->null_fd);
+	bool null_attached = false;
 
 	if (lx->rootfs_propagation &&
 	    mount(NULL, "/", NULL, lx->rootfs_propagation, NULL) < 0)
 		return hull_error_errno(err, "linux.rootfsPropagation");
-	for (size_t i = 0; i < lx->n_sysctl; i++)
-		if (apply_sysctl(lx->sysctl_keys[i], lx->sysctl_values[i], err) < 0)
-			return -1;
+	/* Before readonlyPaths: /proc/sys goes read-only there. */
+	if (sysctl_apply(lx->sysctl_keys, lx->sysctl_values, lx->n_sysctl, err) < 0)
+		return -1;
+	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return hull_error_errno(err, "open /");
 	for (size_t i = 0; i < lx->n_readonly_paths; i++)
-		if (readonly_path(lx->readonly_paths[i], err) < 0)
+		if (readonly_path(rootfd, lx->readonly_paths[i], err) < 0)
 			return -1;
 	for (size_t i = 0; i < lx->n_masked_paths; i++)
-		if (mask_path(lx->masked_paths[i], err) < 0)
+		if (mask_path(rootfd, nullfd, &null_attached, lx->masked_paths[i], err) < 0)
 			return -1;
 	if (l->spec->root_readonly &&
 	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)

@@ -20,6 +20,10 @@ struct rootfs_ctx {
 	struct cgroup_manager *cgroup;  /* for "cgroup" mounts */
 	bool no_pivot;
 	const char *notify_dir;         /* mounted at /run/notify, or NULL */
+	const int *mount_fds;           /* idmapped mounts made before the clone,
+					 * per mounts[] index (namespaces/idmap.h) */
+	int null_fd;                    /* set by rootfs_prepare: the host's
+					 * /dev/null, for maskedPaths */
 };
 
 int rootfs_prepare(struct rootfs_ctx *l, struct hull_error *err);

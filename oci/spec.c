@@ -61,7 +61,11 @@ static int parse_mounts(const json_node *doc, struct spec *s,
 		    json_get_string(m, "type", path, &sm->type, err) < 0 ||
 		    json_get_string(m, "source", path, &sm->source, err) < 0 ||
 		    json_get_string_array(m, "options", path, &sm->options,
-					  &sm->n_options, err) < 0)
+					  &sm->n_options, err) < 0 ||
+		    spec_parse_id_mappings(m, "uidMappings", path, &sm->uid_mappings,
+					   &sm->n_uid_mappings, err) < 0 ||
+		    spec_parse_id_mappings(m, "gidMappings", path, &sm->gid_mappings,
+					   &sm->n_gid_mappings, err) < 0)
 			return -1;
 		if (sm->destination == NULL || sm->destination[0] != '/')
 			return json_path_error(err, path, "destination",
@@ -183,22 +187,8 @@ static int validate_cross(struct spec *s, struct hull_error *err)
 					      "%s: needs a mount namespace in linux.namespaces (without one it would change the host's mounts)",
 					      what);
 	}
-	for (size_t i = 0; i < l->n_sysctl; i++) {
-		const char *k = l->sysctl_keys[i];
-
-		if (strncmp(k, "net.", 4) == 0 && !l->ns[NS_NET].enabled)
-			return hull_error_set(err, EINVAL,
-					      "linux.sysctl.%s: needs a new network namespace", k);
-		if ((strncmp(k, "kernel.msg", 10) == 0 || strncmp(k, "kernel.sem", 10) == 0 ||
-		     strncmp(k, "kernel.shm", 10) == 0 || strncmp(k, "fs.mqueue.", 10) == 0) &&
-		    !l->ns[NS_IPC].enabled)
-			return hull_error_set(err, EINVAL,
-					      "linux.sysctl.%s: needs a new ipc namespace", k);
-		if ((strcmp(k, "kernel.hostname") == 0 || strcmp(k, "kernel.domainname") == 0) &&
-		    !l->ns[NS_UTS].enabled)
-			return hull_error_set(err, EINVAL,
-					      "linux.sysctl.%s: needs a new uts namespace", k);
-	}
+	if (spec_check_sysctl(l, err) < 0 || spec_check_mounts(s, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -318,6 +308,8 @@ void spec_free(struct spec *s)
 		free(s->mounts[i].source);
 		strv_free(s->mounts[i].options);
 		free(s->mounts[i].data);
+		free(s->mounts[i].uid_mappings);
+		free(s->mounts[i].gid_mappings);
 	}
 	free(s->mounts);
 	spec_process_free(s->process);

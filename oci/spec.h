@@ -18,6 +18,12 @@
 
 struct spec_resources;
 
+struct spec_id_mapping {
+	uint32_t container_id;
+	uint32_t host_id;
+	uint32_t size;
+};
+
 struct spec_mount {
 	char *destination;
 	char *type;
@@ -32,12 +38,15 @@ struct spec_mount {
 	bool recursive;             /* rbind */
 	bool need_remount;          /* a bind mount with flags that need MS_REMOUNT */
 	char *data;                 /* remaining fs-specific options, comma-joined */
-};
-
-struct spec_id_mapping {
-	uint32_t container_id;
-	uint32_t host_id;
-	uint32_t size;
+	/* r* options (rro, rnosuid, ...): MOUNT_ATTR_* that mount_setattr(2)
+	 * applies with AT_RECURSIVE to the mount and every submount. */
+	uint64_t rec_attr_set, rec_attr_clr;
+	bool tmpcopyup;             /* tmpfs: copy the directory it covers into it */
+	/* idmap / ridmap, or uidMappings/gidMappings on the mount: an
+	 * idmapped bind mount (mount_setattr MOUNT_ATTR_IDMAP). */
+	bool idmap, idmap_recursive;
+	struct spec_id_mapping *uid_mappings, *gid_mappings;
+	size_t n_uid_mappings, n_gid_mappings;
 };
 
 struct spec_rlimit {
@@ -225,6 +234,18 @@ int spec_parse_mount_options(struct spec_mount *m, const char *path,
  * naming the bad part. */
 int spec_cpu_list_parse(const char *list, const char *what, void *set,
 			struct hull_error *err);
+/* Every mount option spec_parse_mount_options knows (for `features`),
+ * NULL-terminated; filesystem data options (size=, mode=) are not listed. */
+const char *const *spec_mount_option_names(void);
+/* An array of LinuxIDMapping at node[key]; path names node in errors. */
+int spec_parse_id_mappings(const json_node *node, const char *key, const char *path,
+			   struct spec_id_mapping **out, size_t *count,
+			   struct hull_error *err);
+/* Mount checks that need linux too (idmap without mappings uses the
+ * container's user namespace). */
+int spec_check_mounts(const struct spec *s, struct hull_error *err);
+/* linux.sysctl: only keys a namespace the config creates isolates. */
+int spec_check_sysctl(const struct spec_linux *l, struct hull_error *err);
 /* Default capability sets of `hull spec` and `exec` without --cap. */
 extern const char *const spec_default_caps[];
 

@@ -90,17 +90,17 @@ static int parse_namespaces(const json_node *node, const char *path,
 	return 0;
 }
 
-static int parse_mappings(const json_node *node, const char *key,
-			  struct spec_id_mapping **out, size_t *count,
-			  struct hull_error *err)
+int spec_parse_id_mappings(const json_node *node, const char *key, const char *path,
+			   struct spec_id_mapping **out, size_t *count,
+			   struct hull_error *err)
 {
 	const json_node *arr;
-	char base[64];
-	int r = json_get_array(node, key, "linux", &arr, err);
+	char base[96];
+	int r = json_get_array(node, key, path, &arr, err);
 
 	if (r <= 0)
 		return r;
-	snprintf(base, sizeof(base), "linux.%s", key);
+	snprintf(base, sizeof(base), "%s.%s", path, key);
 	*count = json_array_len(arr);
 	*out = calloc(*count ? *count : 1, sizeof(**out));
 	if (*out == NULL)
@@ -160,6 +160,22 @@ static int parse_time_offsets(const json_node *node, struct spec_linux *l,
 	return 0;
 }
 
+/* Whether a component of path is "..".  (Comparing the last three bytes
+ * read before the string when it was shorter than that.) */
+static bool path_has_dotdot(const char *path)
+{
+	for (const char *p = path; *p; ) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return true;
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return false;
+}
+
 static int parse_devices(const json_node *node, struct spec_linux *l,
 			 struct hull_error *err)
 {
@@ -193,7 +209,9 @@ static int parse_devices(const json_node *node, struct spec_linux *l,
 		sd->type = type[0];
 		if (sd->path == NULL || sd->path[0] != '/')
 			return json_path_error(err, where, "path", "must be an absolute path");
-		if (strstr(sd->path, "/../") || strcmp(sd->path + strlen(sd->path) - 3, "/..") == 0)
+		if (sd->path[strlen(sd->path) - 1] == '/')
+			return json_path_error(err, where, "path", "must name a device file");
+		if (path_has_dotdot(sd->path))
 			return json_path_error(err, where, "path", "must not contain \"..\"");
 		if (sd->type != 'p' && (!json_object_get(d, "major") || !json_object_get(d, "minor")))
 			return json_path_error(err, where, NULL,
@@ -286,8 +304,10 @@ int spec_parse_linux(const json_node *node, const char *path,
 	int r;
 
 	if (parse_namespaces(node, path, l, err) < 0 ||
-	    parse_mappings(node, "uidMappings", &l->uid_mappings, &l->n_uid_mappings, err) < 0 ||
-	    parse_mappings(node, "gidMappings", &l->gid_mappings, &l->n_gid_mappings, err) < 0 ||
+	    spec_parse_id_mappings(node, "uidMappings", "linux", &l->uid_mappings,
+				   &l->n_uid_mappings, err) < 0 ||
+	    spec_parse_id_mappings(node, "gidMappings", "linux", &l->gid_mappings,
+				   &l->n_gid_mappings, err) < 0 ||
 	    parse_time_offsets(node, l, err) < 0 || parse_devices(node, l, err) < 0 ||
 	    json_get_string(node, "cgroupsPath", path, &l->cgroups_path, err) < 0 ||
 	    parse_propagation(node, l, err) < 0 ||

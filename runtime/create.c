@@ -24,6 +24,7 @@
 #include "base/fsutil.h"
 #include "runtime/launch.h"
 #include "runtime/lifecycle.h"
+#include "namespaces/idmap.h"
 #include "runtime/lsm.h"
 #include "runtime/seccomp.h"
 #include "oci/spec.h"
@@ -244,6 +245,10 @@ static int setup_state(const struct create_opts *o, struct create_ctx *x,
 	x->l.rootfs_fd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (x->l.rootfs_fd < 0)
 		return hull_error_errno(err, "root.path: open %s", s->root_path);
+	/* Idmapped mounts need the host's privilege: made here, attached by
+	 * the child (namespaces/idmap.h). */
+	if (idmap_mounts_prepare(s, c->bundle, &x->l.mount_fds, err) < 0)
+		return -1;
 	if (getenv("NOTIFY_SOCKET")) {
 		static char notify_dir[PATH_MAX];
 

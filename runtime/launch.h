@@ -63,6 +63,8 @@ struct launch {
 	int proc_fd;                /* O_PATH on the host's /proc, verified procfs */
 	int rootfs_fd;              /* CREATE: O_PATH|O_DIRECTORY on the rootfs */
 	const char *notify_dir;     /* <state>/notify when NOTIFY_SOCKET is set */
+	int *mount_fds;             /* idmapped mounts, detached, per mounts[]
+				     * index (-1: none); NULL if none at all */
 
 	/* Filled by container_spawn for the caller: */
 	pid_t pid;

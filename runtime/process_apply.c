@@ -19,6 +19,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/cleanup.h"
 #include "base/fsutil.h"
 #include "runtime/launch.h"
 
@@ -162,6 +163,21 @@ static int raise_sys_admin(struct hull_error *err)
 	return 0;
 }
 
+/* A user namespace whose setgroups file says "deny" (rootless) refuses
+ * setgroups(2) to everyone: then, and only with no additionalGids to
+ * apply, the failure changes nothing the config asked for.  Anywhere
+ * else a failing setgroups would leave the runtime's own groups to the
+ * process. */
+static bool setgroups_denied(void)
+{
+	char buf[16] = "";
+	autoclose int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) < 0)
+		return false;
+	return strncmp(buf, "deny", 4) == 0;
+}
+
 int process_apply_identity(const struct spec_process *p, bool keep_sys_admin,
 			   struct hull_error *err)
 {
@@ -174,7 +190,8 @@ int process_apply_identity(const struct spec_process *p, bool keep_sys_admin,
 		return hull_error_errno(err, "prctl(PR_SET_KEEPCAPS)");
 	if (p->caps.set && drop_bounding(&p->caps, err) < 0)
 		return -1;
-	if (setgroups(u->n_additional_gids, u->additional_gids) < 0 && errno != EPERM)
+	if (setgroups(u->n_additional_gids, u->additional_gids) < 0 &&
+	    !(errno == EPERM && setgroups_denied() && u->n_additional_gids == 0))
 		return hull_error_errno(err, "process.user.additionalGids: setgroups");
 	if (setresgid(u->gid, u->gid, u->gid) < 0)
 		return hull_error_errno(err, "process.user.gid: setresgid(%u)", u->gid);

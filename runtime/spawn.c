@@ -23,6 +23,7 @@
 #include "cgroups/cgroup.h"
 #include "base/cleanup.h"
 #include "base/fsutil.h"
+#include "namespaces/idmap.h"
 #include "runtime/hooks.h"
 #include "runtime/launch.h"
 #include "runtime/seccomp.h"
@@ -203,6 +204,8 @@ void launch_release(struct launch *l)
 	if (l->rootfs_fd >= 0)
 		close(l->rootfs_fd);
 	l->fifo_fd = l->proc_fd = l->rootfs_fd = -1;
+	idmap_mounts_free(l->mount_fds, l->spec ? l->spec->n_mounts : 0);
+	l->mount_fds = NULL;
 	seccomp_prog_free(l->seccomp);
 	l->seccomp = NULL;
 	strv_free(l->env);

@@ -73,7 +73,11 @@ static int open_pty(int *master_out, int *slave_out, char *name, size_t n,
 		return hull_error_errno(err, "process.terminal: unlockpt");
 	if (ptsname_r(master, name, n) != 0)
 		return hull_error_errno(err, "process.terminal: ptsname");
-	slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	/* The peer of this very master, not whatever the name resolves to
+	 * in a /dev/pts the container can reach (Linux >= 4.13). */
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0 && (errno == EINVAL || errno == ENOTTY))
+		slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0)
 		return hull_error_errno(err, "process.terminal: open %s", name);
 	*slave_out = slave;
@@ -104,6 +108,39 @@ int terminal_open_host(const struct spec_process *p, int *master_out, int *slave
 	return 0;
 }
 
+/* Binding the slave on /dev/console makes programs that open the console
+ * talk to the same pty (runc does this).  /dev/console is in the
+ * container's /dev, after pivot_root: the name may be a symlink the image
+ * (or a racing container) put there, and a bind by name would cover its
+ * target (runc's CVE-2025-52565).  So the target is opened without
+ * following links, must be a plain file or a character device, and both
+ * ends of the mount are fds: the slave we hold, not its name. */
+static int bind_dev_console(int slave, struct hull_error *err)
+{
+	autoclose int cfd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+	char src[64], dst[64];
+	struct stat st;
+
+	if (cfd < 0 && errno == ENOENT)
+		return 0; /* no /dev to put it in */
+	if (cfd >= 0)
+		close(cfd);
+	cfd = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (cfd < 0)
+		return hull_error_errno(err, "process.terminal: open /dev/console");
+	if (fstat(cfd, &st) < 0)
+		return hull_error_errno(err, "process.terminal: stat /dev/console");
+	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+		return hull_error_set(err, EPERM,
+				      "process.terminal: /dev/console in the container is not a file or a device (mode %o), refusing to mount on it",
+				      (unsigned int)st.st_mode);
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", slave);
+	snprintf(dst, sizeof(dst), "/proc/self/fd/%d", cfd);
+	if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+		return hull_error_errno(err, "bind mounting the pty on /dev/console");
+	return 0;
+}
+
 int process_setup_tty(int sync_fd, bool bind_console, const struct spec_process *p,
 		      struct hull_error *err)
 {
@@ -115,16 +152,8 @@ int process_setup_tty(int sync_fd, bool bind_console, const struct spec_process 
 		return -1;
 	if (set_size(slave, p, err) < 0)
 		return -1;
-	if (bind_console) {
-		int cfd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-
-		if (cfd >= 0)
-			close(cfd);
-		/* Binding the slave on /dev/console makes programs that open
-		 * the console talk to the same pty (runc does this). */
-		if (mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0 && errno != ENOENT)
-			return hull_error_errno(err, "bind mounting %s on /dev/console", name);
-	}
+	if (bind_console && bind_dev_console(slave, err) < 0)
+		return -1;
 	if (sync_send(sync_fd, SYNC_PTY, master, err) < 0)
 		return -1;
 	if (setsid() < 0 && errno != EPERM)

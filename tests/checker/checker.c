@@ -151,6 +151,7 @@ static const char *errname(int e)
 	case ENXIO: return "ENXIO";
 	case EXDEV: return "EXDEV";
 	case ENOTSUP: return "ENOTSUP";
+	case ELOOP: return "ELOOP";
 	default: return strerror(e);
 	}
 }

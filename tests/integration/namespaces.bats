@@ -209,3 +209,23 @@ nomntns_bundle() {
 	[[ "$output" == *"linux.maskedPaths: needs a mount namespace"* ]]
 	check_no_leftovers
 }
+
+@test "user namespace without a network namespace: the host /sys bound in is read-only, its submounts too" {
+	update_config '.linux.namespaces |= (map(select(.type != "network")) + [{"type": "user"}])
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+		| .mounts |= map(select(.destination != "/sys/fs/cgroup"))
+		| .mounts |= map(if .destination == "/sys" then .options = ["nosuid", "noexec", "nodev"] else . end)
+		| .root.readonly = false'
+	userns_bundle
+	chown -R 200000:200000 "$BUNDLE/rootfs"
+	# sysfs cannot be mounted without owning the network namespace: the
+	# host's /sys is bound instead, and /sys/fs/cgroup is a submount of it.
+	grep -q ' /sys/fs/cgroup ' /proc/self/mountinfo
+	set_args /bin/sh -c 'checker mountinfo /sys; checker mountinfo /sys/fs/cgroup'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -c '^opts=')" -eq 2 ]
+	[ "$(echo "$output" | grep -c '^opts=ro,')" -eq 2 ]
+}

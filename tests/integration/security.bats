@@ -13,6 +13,7 @@ setup() {
 
 teardown() {
 	teardown_bundle
+	if [ -n "${RECVTTY_PID:-}" ]; then kill "$RECVTTY_PID" 2>/dev/null || true; fi
 	check_no_leftovers
 }
 
@@ -236,4 +237,109 @@ hull_sha() {
 	[ "$(field rdev)" = 1:3 ]
 	[ ! -e "$victim/evil" ]
 	[ -c "$BUNDLE/rootfs$victim/evil" ]
+}
+
+# A user namespace with root mapped to host root: devices are bind
+# mounts of the host's nodes there.
+userns_root_config() {
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 0, "size": 65536}]'
+}
+
+@test "user namespace devices: a host path that is not the declared device node is refused" {
+	userns_root_config
+	echo host-secret >"$BATS_TEST_TMPDIR/notadev"
+	update_config '.linux.devices = [{"path": "'"$BATS_TEST_TMPDIR/notadev"'", "type": "c", "major": 1, "minor": 3}]'
+	set_args /bin/checker read "$BATS_TEST_TMPDIR/notadev"
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"linux.devices[0]: device $BATS_TEST_TMPDIR/notadev: the host's $BATS_TEST_TMPDIR/notadev is not the character device 1:3"* ]]
+	check_no_leftovers
+	# A real node with other numbers than declared.
+	update_config '.linux.devices = [{"path": "/dev/zero", "type": "c", "major": 1, "minor": 3}]'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"device /dev/zero: the host's /dev/zero is not the character device 1:3"* ]]
+	update_config '.linux.devices = [{"path": "/dev/zero", "type": "b", "major": 1, "minor": 5}]'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"is not the block device 1:5"* ]]
+}
+
+@test "maskedPaths: a /dev/null planted in the rootfs (file or symlink) never covers a masked path" {
+	# No /dev mount: the container's /dev is the rootfs's own directory.
+	update_config '.mounts |= map(select(.destination != "/dev" and (.destination | startswith("/dev/") | not)))
+		| .linux.maskedPaths = ["/proc/kcore", "/proc/keys"]'
+	echo planted >"$BUNDLE/rootfs/dev/null"
+	set_args /bin/sh -c 'checker read /proc/keys; checker stat /proc/keys'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(field bytes)" = 0 ]
+	[ "$(field rdev)" = 1:3 ]
+	rm "$BUNDLE/rootfs/dev/null"
+	echo secret >"$BUNDLE/rootfs/etc/secret"
+	ln -s /etc/secret "$BUNDLE/rootfs/dev/null"
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(field bytes)" = 0 ]
+	[ "$(field rdev)" = 1:3 ]
+}
+
+@test "terminal: a /dev/console symlink in the rootfs is refused, not mounted through" {
+	requires python3
+	sock="$BATS_TEST_TMPDIR/console.sock"
+	python3 "$REPO/tests/integration/recvtty.py" "$sock" "$BATS_TEST_TMPDIR/tty.out" >/dev/null 2>"$BATS_TEST_TMPDIR/recvtty.err" &
+	RECVTTY_PID=$!
+	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.05; done
+	# /dev is the rootfs's directory (devpts stays mounted on /dev/pts).
+	update_config '.mounts |= map(select(.destination != "/dev"))
+		| .process.terminal = true'
+	echo victim >"$BUNDLE/rootfs/etc/victim"
+	ln -s /etc/victim "$BUNDLE/rootfs/dev/console"
+	set_args /bin/checker stat /etc/victim
+	hull_detached run --detach --console-socket "$sock" --bundle "$BUNDLE" "$CID"
+	kill "$RECVTTY_PID" 2>/dev/null || true
+	wait "$RECVTTY_PID" 2>/dev/null || true
+	RECVTTY_PID=
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"process.terminal: /dev/console in the container is not a file or a device"* ]]
+}
+
+@test "terminal: /dev/console is the process's pty" {
+	requires python3
+	sock="$BATS_TEST_TMPDIR/console.sock"
+	python3 "$REPO/tests/integration/recvtty.py" "$sock" "$BATS_TEST_TMPDIR/tty.out" >/dev/null 2>"$BATS_TEST_TMPDIR/recvtty.err" &
+	RECVTTY_PID=$!
+	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.05; done
+	update_config '.process.terminal = true'
+	set_args /bin/sh -c 'checker stat /dev/console; checker stat "$(tty)"'
+	hull_detached run --detach --console-socket "$sock" --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	wait_for_status "$CID" stopped
+	wait "$RECVTTY_PID"
+	RECVTTY_PID=
+	output=$(tr -d '\r' <"$BATS_TEST_TMPDIR/tty.out")
+	echo "$output"
+	[ "$(echo "$output" | grep -c '^rdev=136:')" -eq 2 ]
+	[ "$(echo "$output" | sed -n 's/^rdev=//p' | sort -u | wc -l)" -eq 1 ]
+	hull delete "$CID"
+}
+
+@test "additionalGids that setgroups cannot apply fail the create instead of being dropped" {
+	update_config '.process.user.additionalGids = [4242]'
+	# Without CAP_SETGID, setgroups fails with EPERM outside any user
+	# namespace's "deny": the container must not start with the
+	# runtime's own groups in place of the ones asked for.
+	run capsh --drop=cap_setgid -- -c 'exec "$0" --root "$1" run --bundle "$2" "$3"' \
+		"$HULL_BIN" "$HULL_ROOT" "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"process.user.additionalGids: setgroups: Operation not permitted"* ]]
+	check_no_leftovers
 }

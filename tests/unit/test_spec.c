@@ -24,7 +24,7 @@ static const char *base =
 	"  \"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":10,\"hard\":20}],"
 	"  \"capabilities\":{\"bounding\":[\"CAP_KILL\",\"CAP_FUTURE_THING\"],\"effective\":[\"CAP_KILL\"]},"
 	"  \"oomScoreAdj\":100},"
-	"\"mounts\":[{\"destination\":\"/x\",\"type\":\"bind\",\"source\":\"/tmp\",\"options\":[\"rbind\",\"ro\",\"nosuid\",\"rprivate\",\"size=1k\"]}],"
+	"\"mounts\":[{\"destination\":\"/x\",\"type\":\"bind\",\"source\":\"/tmp\",\"options\":[\"rbind\",\"ro\",\"nosuid\",\"rprivate\",\"rro\"]}],"
 	"\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"uts\"},{\"type\":\"pid\"}],"
 	"  \"cgroupsPath\":\"/a/b\",\"maskedPaths\":[\"/proc/kcore\"],"
 	"  \"sysctl\":{\"kernel.domainname\":\"d\"},"
@@ -86,7 +86,7 @@ int main(void)
 	CHECK(s->n_mounts == 1 && s->mounts[0].bind && s->mounts[0].recursive &&
 	      (s->mounts[0].flags & MS_RDONLY) && (s->mounts[0].flags & MS_NOSUID) &&
 	      s->mounts[0].propagation == (MS_PRIVATE | MS_REC) &&
-	      s->mounts[0].data && strcmp(s->mounts[0].data, "size=1k") == 0 &&
+	      s->mounts[0].data == NULL && (s->mounts[0].rec_attr_set & MOUNT_ATTR_RDONLY) &&
 	      s->mounts[0].need_remount, "mount options split into flags, propagation and data");
 	CHECK(s->linux.ns[NS_PID].enabled && !s->linux.ns[NS_NET].enabled, "namespaces");
 	CHECK(s->linux.seccomp && s->linux.seccomp->n_rules == 1, "seccomp rules");
