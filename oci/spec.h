@@ -208,9 +208,19 @@ int spec_ns_clone_flag(enum spec_ns_type t);
 /* Name tables shared with exec's flags and `features`. */
 int spec_rlimit_from_name(const char *name);
 int spec_cap_from_name(const char *name);      /* -1 if unknown */
+const char *spec_cap_name(int cap);            /* NULL if unknown */
+int spec_cap_last_known(void);
+/* oci/spec_caps.c: the kernel's last capability (/proc/sys/kernel/cap_last_cap),
+ * and fitting parsed sets to it before they are applied: a known cap that
+ * the kernel lacks, and an ambient cap that is not both permitted and
+ * inheritable, are left out with a warning (as runc and crun do). */
+int spec_caps_kernel_last(void);
+void spec_caps_fit_kernel(struct spec_caps *c, int kernel_last_cap);
 /* Internal parsers of spec.c's parts (one file each). */
 int spec_parse_process(const json_node *node, const char *path,
 		       struct spec_process *p, struct hull_error *err);
+int spec_parse_caps(const json_node *proc, const char *path,
+		    struct spec_caps *caps, struct hull_error *err);
 int spec_parse_linux(const json_node *node, const char *path,
 		     struct spec_linux *l, struct hull_error *err);
 int spec_parse_seccomp(const json_node *node, const char *path,

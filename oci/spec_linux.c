@@ -160,6 +160,22 @@ static int parse_time_offsets(const json_node *node, struct spec_linux *l,
 	return 0;
 }
 
+/* podman writes fileMode with the file-type bits (0o20644 for a char
+ * device), as Go's os.FileMode gives them; runc and crun accept that.  The
+ * bits, when present, must name the same kind of node as `type`. */
+static int device_mode_check(char type, mode_t mode, const char *where,
+			     struct hull_error *err)
+{
+	mode_t fmt = mode & S_IFMT;
+	mode_t want = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
+
+	if (fmt == 0 || fmt == want)
+		return 0;
+	return json_path_error(err, where, "fileMode",
+			       "file type bits %#o do not match type \"%c\" (%#o)",
+			       (unsigned int)fmt, type, (unsigned int)want);
+}
+
 static int parse_devices(const json_node *node, struct spec_linux *l,
 			 struct hull_error *err)
 {
@@ -198,12 +214,14 @@ static int parse_devices(const json_node *node, struct spec_linux *l,
 		if (sd->type != 'p' && (!json_object_get(d, "major") || !json_object_get(d, "minor")))
 			return json_path_error(err, where, NULL,
 					       "major and minor are required for type %c", sd->type);
-		r = json_get_int64(d, "fileMode", where, 0, 07777, &v, err);
+		r = json_get_int64(d, "fileMode", where, 0, S_IFMT | 07777, &v, err);
 		if (r < 0)
+			return -1;
+		if (r > 0 && device_mode_check(sd->type, (mode_t)v, where, err) < 0)
 			return -1;
 		if (r > 0) {
 			sd->has_mode = true;
-			sd->file_mode = (mode_t)v;
+			sd->file_mode = (mode_t)v & 07777;
 		}
 		r = json_get_int64(d, "uid", where, 0, UINT32_MAX - 1, &v, err);
 		if (r < 0)

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/resource.h>
 
 #include "base/cleanup.h"
@@ -44,60 +43,9 @@ int spec_rlimit_from_name(const char *name)
 	return -1;
 }
 
-int spec_cap_from_name(const char *name)
-{
-	cap_value_t v;
-
-	if (strncasecmp(name, "CAP_", 4) != 0)
-		return -1;
-	if (cap_from_name(name, &v) < 0)
-		return -1;
-	return (int)v;
-}
-
 const char *const spec_default_caps[] = {
 	"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", NULL,
 };
-
-static int parse_cap_set(const json_node *caps, const char *key,
-			 uint64_t *out, struct hull_error *err)
-{
-	char **names = NULL;
-	size_t n = 0;
-	int r = json_get_string_array(caps, key, "process.capabilities", &names, &n, err);
-
-	if (r <= 0)
-		return r;
-	for (size_t i = 0; i < n; i++) {
-		int c = spec_cap_from_name(names[i]);
-
-		/* runc ignores names it does not know (newer kernels' caps in
-		 * an engine's default list); so do we, for drop-in use. */
-		if (c < 0 || c > CAP_LAST_CAP)
-			continue;
-		*out |= 1ULL << c;
-	}
-	strv_free(names);
-	return 0;
-}
-
-static int parse_caps(const json_node *proc, const char *path,
-		      struct spec_caps *caps, struct hull_error *err)
-{
-	const json_node *c;
-	int r = json_get_object(proc, "capabilities", path, &c, err);
-
-	if (r <= 0)
-		return r;
-	caps->set = true;
-	if (parse_cap_set(c, "bounding", &caps->bounding, err) < 0 ||
-	    parse_cap_set(c, "effective", &caps->effective, err) < 0 ||
-	    parse_cap_set(c, "inheritable", &caps->inheritable, err) < 0 ||
-	    parse_cap_set(c, "permitted", &caps->permitted, err) < 0 ||
-	    parse_cap_set(c, "ambient", &caps->ambient, err) < 0)
-		return -1;
-	return 0;
-}
 
 static int parse_rlimits(const json_node *proc, const char *path,
 			 struct spec_process *p, struct hull_error *err)
@@ -307,7 +255,7 @@ int spec_parse_process(const json_node *node, const char *path,
 	    json_get_string(node, "apparmorProfile", path, &p->apparmor_profile, err) < 0 ||
 	    json_get_string(node, "selinuxLabel", path, &p->selinux_label, err) < 0 ||
 	    parse_user(node, path, &p->user, err) < 0 ||
-	    parse_caps(node, path, &p->caps, err) < 0 ||
+	    spec_parse_caps(node, path, &p->caps, err) < 0 ||
 	    parse_rlimits(node, path, p, err) < 0 ||
 	    parse_io_priority(node, path, p, err) < 0 ||
 	    parse_scheduler(node, path, p, err) < 0)

@@ -189,7 +189,8 @@ __attribute__((noreturn)) void container_child(struct launch *l)
 		hull_error_errno(&err, "setsid");
 		child_fail(l, &err);
 	}
-	if (process_apply_settings(l, p, &err) < 0 ||
+	if (process_env_add_home(&l->env, p->user.uid, &err) < 0 ||
+	    process_apply_settings(l, p, &err) < 0 ||
 	    process_apply_identity(p, (sc && !nnp && !sc->notify) ? sc : NULL, &err) < 0)
 		child_fail(l, &err);
 	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {

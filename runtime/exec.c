@@ -260,7 +260,8 @@ __attribute__((noreturn)) static void exec_child(struct exec_ctx *x, int sock)
 		if (process_setup_tty(sock, false, p, &err) < 0)
 			goto fail;
 	}
-	if (process_apply_settings(&l, p, &err) < 0 ||
+	if (process_env_add_home(&x->env, p->user.uid, &err) < 0 ||
+	    process_apply_settings(&l, p, &err) < 0 ||
 	    process_apply_identity(p, (sc && !p->no_new_privileges && !sc->notify) ? sc : NULL, &err) < 0)
 		goto fail;
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
@@ -438,6 +439,7 @@ static int prepare(const struct exec_opts *o, struct exec_ctx *x,
 	json_free(doc);
 	if (r < 0 || build_process(o, x, err) < 0)
 		return -1;
+	spec_caps_fit_kernel(&x->proc->caps, spec_caps_kernel_last());
 	if (x->spec->linux.seccomp &&
 	    seccomp_compile(x->spec->linux.seccomp, &x->seccomp, err) < 0)
 		return -1;

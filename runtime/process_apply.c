@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "base/fsutil.h"
+#include "base/warn.h"
 #include "runtime/launch.h"
 #include "runtime/seccomp.h"
 
@@ -134,10 +135,13 @@ static int set_caps(const struct spec_caps *c, struct hull_error *err)
 		return hull_error_errno(err, "process.capabilities: capset");
 	}
 	cap_free(caps);
+	/* spec_caps_fit_kernel left out what cannot be raised; anything the
+	 * kernel still refuses (securebits) is a warning, as in runc. */
 	for (int i = 0; i <= CAP_LAST_CAP; i++)
 		if ((c->ambient & (1ULL << i)) &&
 		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, i, 0, 0) < 0)
-			return hull_error_errno(err, "process.capabilities.ambient: raise %d", i);
+			hull_warn("process.capabilities.ambient: cannot raise %s: %s",
+				  spec_cap_name(i) ? spec_cap_name(i) : "?", strerror(errno));
 	return 0;
 }
 

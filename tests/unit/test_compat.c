@@ -1,0 +1,71 @@
+/* Unit tests of what makes other tools' configs run: fitting capability
+ * sets to the kernel, and HOME from a container's /etc/passwd. */
+#include <stdio.h>
+#include <string.h>
+
+#include "oci/spec.h"
+#include "runtime/launch.h"
+
+static int failures;
+
+#define CHECK(cond, ...) do { \
+	if (cond) { printf("ok - " __VA_ARGS__); printf("\n"); } \
+	else { printf("not ok - " __VA_ARGS__); printf("\n"); failures++; } \
+} while (0)
+
+#define BIT(n) (1ULL << (n))
+
+static void test_caps(void)
+{
+	/* CAP_KILL 5, CAP_CHOWN 0, CAP_BPF 39, CAP_CHECKPOINT_RESTORE 40 */
+	struct spec_caps c = {
+		.set = true,
+		.bounding = BIT(5) | BIT(0) | BIT(39) | BIT(40),
+		.effective = BIT(5) | BIT(39),
+		.permitted = BIT(5) | BIT(0) | BIT(39),
+		.inheritable = BIT(5) | BIT(39),
+		.ambient = BIT(5) | BIT(0) | BIT(39),
+	};
+
+	/* A kernel whose last capability is CAP_PERFMON (38). */
+	spec_caps_fit_kernel(&c, 38);
+	CHECK(c.bounding == (BIT(5) | BIT(0)), "caps the kernel lacks leave bounding");
+	CHECK(c.effective == BIT(5) && c.permitted == (BIT(5) | BIT(0)) &&
+	      c.inheritable == BIT(5), "and every other set");
+	CHECK(c.ambient == BIT(5), "ambient keeps only permitted and inheritable caps");
+	CHECK(spec_cap_from_name("cap_kill") == 5 && spec_cap_from_name("CAP_CHECKPOINT_RESTORE") == 40,
+	      "names, any case");
+	CHECK(spec_cap_from_name("KILL") == -1 && spec_cap_from_name("CAP_FOO") == -1,
+	      "unknown names");
+}
+
+static void test_home(void)
+{
+	static const char pw[] =
+		"root:x:0:0:root:/root:/bin/sh\n"
+		"# a comment:x:5:5::/nope:\n"
+		"short:x:7\n"
+		"app:x:1000:1000:App, Inc:/home/app:/bin/sh\n"
+		"big:x:100000:1::/srv/big:\n"
+		"empty:x:9:9:::/bin/sh";
+	char home[64];
+
+	CHECK(process_passwd_home(pw, strlen(pw), 0, home, sizeof(home)) == 0 &&
+	      strcmp(home, "/root") == 0, "root's home");
+	CHECK(process_passwd_home(pw, strlen(pw), 1000, home, sizeof(home)) == 0 &&
+	      strcmp(home, "/home/app") == 0, "a user's home");
+	CHECK(process_passwd_home(pw, strlen(pw), 100000, home, sizeof(home)) == 0 &&
+	      strcmp(home, "/srv/big") == 0, "a large uid, empty shell field");
+	CHECK(process_passwd_home(pw, strlen(pw), 5, home, sizeof(home)) == -1, "comments are skipped");
+	CHECK(process_passwd_home(pw, strlen(pw), 7, home, sizeof(home)) == -1, "short lines are skipped");
+	CHECK(process_passwd_home(pw, strlen(pw), 9, home, sizeof(home)) == -1, "an empty home is no home");
+	CHECK(process_passwd_home(pw, strlen(pw), 42, home, sizeof(home)) == -1, "an unknown uid");
+	CHECK(process_passwd_home(pw, strlen(pw), 1000, home, 5) == -1, "a home that does not fit");
+}
+
+int main(void)
+{
+	test_caps();
+	test_home();
+	return failures ? 1 : 0;
+}
