@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/personality.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -264,29 +263,6 @@ static int parse_propagation(const json_node *node, struct spec_linux *l,
 	return hull_error_set(err, EINVAL, "linux.rootfsPropagation: unknown value \"%s\"", p);
 }
 
-static int parse_personality(const json_node *node, struct spec_linux *l,
-			     struct hull_error *err)
-{
-	const json_node *p;
-	autofree char *domain = NULL;
-	int r = json_get_object(node, "personality", "linux", &p, err);
-
-	if (r <= 0)
-		return r;
-	if (json_get_string(p, "domain", "linux.personality", &domain, err) < 0)
-		return -1;
-	if (domain == NULL || strcmp(domain, "LINUX") == 0)
-		l->personality = PER_LINUX;
-	else if (strcmp(domain, "LINUX32") == 0)
-		l->personality = PER_LINUX32;
-	else
-		return hull_error_set(err, EINVAL,
-				      "linux.personality.domain: unknown domain \"%s\" (LINUX or LINUX32)",
-				      domain);
-	l->has_personality = true;
-	return 0;
-}
-
 static int check_paths(char **paths, const char *what, struct hull_error *err)
 {
 	for (size_t i = 0; paths && paths[i]; i++)
@@ -316,7 +292,9 @@ int spec_parse_linux(const json_node *node, const char *path,
 	    json_get_string_array(node, "readonlyPaths", path, &l->readonly_paths,
 				  &l->n_readonly_paths, err) < 0 ||
 	    json_get_string(node, "mountLabel", path, &l->mount_label, err) < 0 ||
-	    parse_personality(node, l, err) < 0 ||
+	    spec_parse_personality(node, l, err) < 0 ||
+	    spec_parse_memory_policy(node, l, err) < 0 ||
+	    spec_parse_net_devices(node, l, err) < 0 ||
 	    check_paths(l->masked_paths, "maskedPaths", err) < 0 ||
 	    check_paths(l->readonly_paths, "readonlyPaths", err) < 0)
 		return -1;

@@ -68,6 +68,8 @@ int process_apply_settings(struct launch *l, const struct spec_process *p,
 		return hull_error_errno(err, "domainname: setdomainname \"%s\"", s->domainname);
 	if (s && s->linux.has_personality && personality(s->linux.personality) < 0)
 		return hull_error_errno(err, "linux.personality");
+	if (s && process_apply_memory_policy(&s->linux, err) < 0)
+		return -1;
 	for (size_t i = 0; i < p->n_rlimits; i++) {
 		struct rlimit rl = {
 			.rlim_cur = p->rlimits[i].soft == UINT64_MAX ? RLIM_INFINITY : p->rlimits[i].soft,

@@ -17,6 +17,7 @@
 #include "cgroups/cgroup.h"
 #include "base/cleanup.h"
 #include "base/fsutil.h"
+#include "namespaces/net_devices.h"
 #include "runtime/hooks.h"
 #include "runtime/launch.h"
 #include "runtime/seccomp.h"
@@ -210,6 +211,10 @@ static int parent_protocol(struct launch *l, int sock, struct hull_error *err)
 	if (lx->ns[NS_USER].enabled && lx->ns[NS_USER].path == NULL &&
 	    (write_id_map(l->pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, err) < 0 ||
 	     write_id_map(l->pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err) < 0))
+		return -1;
+	/* linux.netDevices: into the new netns before the child goes on, so
+	 * hooks and the process see them. */
+	if (net_devices_move(l->pid, lx->net_devices, lx->n_net_devices, err) < 0)
 		return -1;
 	/* The hooks' state carries the container's pid (the spec's "pid"
 	 * is required once the process exists). */

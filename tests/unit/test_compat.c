@@ -63,9 +63,37 @@ static void test_home(void)
 	CHECK(process_passwd_home(pw, strlen(pw), 1000, home, 5) == -1, "a home that does not fit");
 }
 
+static void test_node_list(void)
+{
+	uint64_t m[SPEC_MPOL_NODES / 64];
+	size_t w = sizeof(m) / sizeof(m[0]);
+
+	CHECK(spec_parse_node_list("0-3,5", m, w) == 0 && m[0] == 0x2f, "0-3,5");
+	CHECK(spec_parse_node_list("64,1023", m, w) == 0 && m[1] == 1 && m[15] == 1ULL << 63,
+	      "nodes in later words");
+	CHECK(spec_parse_node_list("", m, w) == 0 && m[0] == 0, "empty");
+	CHECK(spec_parse_node_list("1024", m, w) == -1, "a node above 1023");
+	CHECK(spec_parse_node_list("3-1", m, w) == -1, "a reversed range");
+	CHECK(spec_parse_node_list("1,", m, w) == -1 && spec_parse_node_list(",1", m, w) == -1 &&
+	      spec_parse_node_list("1-", m, w) == -1 && spec_parse_node_list("a", m, w) == -1 &&
+	      spec_parse_node_list("-1", m, w) == -1 && spec_parse_node_list("1 ", m, w) == -1,
+	      "malformed lists");
+}
+
+static void test_ifname(void)
+{
+	CHECK(spec_ifname_valid("eth0") && spec_ifname_valid("a-b_c.d") &&
+	      spec_ifname_valid("fifteen_chars_x"), "valid names");
+	CHECK(!spec_ifname_valid("") && !spec_ifname_valid(".") && !spec_ifname_valid("..") &&
+	      !spec_ifname_valid("a/b") && !spec_ifname_valid("a:b") && !spec_ifname_valid("a b") &&
+	      !spec_ifname_valid("sixteen_chars_xx"), "invalid names");
+}
+
 int main(void)
 {
 	test_caps();
 	test_home();
+	test_node_list();
+	test_ifname();
 	return failures ? 1 : 0;
 }
