@@ -1,8 +1,9 @@
 /* linux.netDevices: host interfaces to move into the container's new
  * network namespace, each optionally renamed (runtime/net_devices.c does
- * the move).  Validated here: a new network namespace is required (moving
- * into the host's own or a joined one is refused, as runc does), and both
- * names must be valid interface names, unique among the entries. */
+ * the move).  Validated here: the container must have a network namespace
+ * of its own, new or joined by path (moving devices into the runtime's own
+ * is refused, as runc does), and both names must be valid interface names,
+ * unique among the entries. */
 #include "oci/spec.h"
 
 #include <errno.h>
@@ -38,9 +39,9 @@ int spec_parse_net_devices(const json_node *node, struct spec_linux *l,
 	n = json_object_size(devs);
 	if (n == 0)
 		return 0;
-	if (!l->ns[NS_NET].enabled || l->ns[NS_NET].path)
+	if (!l->ns[NS_NET].enabled)
 		return hull_error_set(err, EINVAL,
-				      "linux.netDevices: needs a new network namespace (a \"network\" entry without a path in linux.namespaces)");
+				      "linux.netDevices: unable to move network devices without a network namespace");
 	l->net_devices = calloc(n, sizeof(*l->net_devices));
 	if (l->net_devices == NULL)
 		return hull_error_errno(err, "calloc");

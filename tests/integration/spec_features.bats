@@ -16,6 +16,7 @@ teardown() {
 	teardown_bundle
 	ip link del "$NETDEV" >/dev/null 2>&1 || true
 	ip link del "${NETDEV}p" >/dev/null 2>&1 || true
+	ip netns del "${NETDEV}ns" >/dev/null 2>&1 || true
 	check_no_leftovers
 }
 
@@ -150,7 +151,7 @@ refused() {
 @test "netDevices: a missing interface or no new netns is an error naming it" {
 	refused '.linux.netDevices = {"'"$NETDEV"'": {}}' "linux.netDevices.$NETDEV: no such interface on the host"
 	refused '.linux.netDevices = {"eth0": {"name": "bad/name"}}' 'linux.netDevices.eth0.name: "bad/name" is not a valid interface name'
-	refused '.linux.netDevices = {"eth0": {}} | .linux.namespaces -= [{"type": "network"}]' 'linux.netDevices: needs a new network namespace'
+	refused '.linux.netDevices = {"eth0": {}} | .linux.namespaces -= [{"type": "network"}]' 'linux.netDevices: unable to move network devices without a network namespace'
 }
 
 @test "netDevices: a failed create leaves the other devices where they were" {
@@ -168,4 +169,22 @@ refused() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(field policy)" = 6 ]
+}
+
+@test "netDevices into a joined network namespace keeps addresses and up state" {
+	ip link add "$NETDEV" type veth peer name "${NETDEV}p"
+	ip addr add 169.254.77.1/32 dev "$NETDEV"
+	ip link set "$NETDEV" up
+	ip netns add "${NETDEV}ns"
+	update_config '.linux.netDevices = {"'"$NETDEV"'": {"name": "ctr1"}}
+		| (.linux.namespaces[] | select(.type == "network")).path = "/run/netns/'"${NETDEV}ns"'"'
+	set_args ip addr show dev ctr1
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"inet 169.254.77.1/32"* ]]
+	[[ "$output" == *"<"*"UP"*">"* ]]
+	# The namespace outlives the container, and the device stays in it.
+	run ip netns exec "${NETDEV}ns" ip link show ctr1
+	[ "$status" -eq 0 ]
 }
