@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/warn.h"
 #include "oci/spec.h"
 #include "runtime/launch.h"
 
@@ -14,6 +15,15 @@ static int failures;
 } while (0)
 
 #define BIT(n) (1ULL << (n))
+
+static char warnings[2048];
+
+static void capture(const char *msg, void *data)
+{
+	(void)data;
+	strncat(warnings, msg, sizeof(warnings) - strlen(warnings) - 2);
+	strcat(warnings, "\n");
+}
 
 static void test_caps(void)
 {
@@ -28,7 +38,13 @@ static void test_caps(void)
 	};
 
 	/* A kernel whose last capability is CAP_PERFMON (38). */
+	hull_warn_set_sink(capture, NULL);
 	spec_caps_fit_kernel(&c, 38);
+	hull_warn_set_sink(NULL, NULL);
+	CHECK(strstr(warnings, "this kernel does not have CAP_BPF, CAP_CHECKPOINT_RESTORE") != NULL,
+	      "a warning names the caps the kernel lacks");
+	CHECK(strstr(warnings, "ambient: CAP_CHOWN not both permitted and inheritable") != NULL,
+	      "a warning names the ambient caps left out");
 	CHECK(c.bounding == (BIT(5) | BIT(0)), "caps the kernel lacks leave bounding");
 	CHECK(c.effective == BIT(5) && c.permitted == (BIT(5) | BIT(0)) &&
 	      c.inheritable == BIT(5), "and every other set");
