@@ -44,6 +44,8 @@ int cli_usage_error(const struct cli_global *g, const char *verb,
 /* Writes a log line at `level` (debug lines only with --debug). */
 void cli_log(const struct cli_global *g, const char *level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Routes base/warn.h's warnings to --log (or stderr without one). */
+void cli_install_warn_sink(const struct cli_global *g);
 /* True if argv has -h/--help before "--" (and prints cmd->usage). */
 bool cli_wants_help(const struct cli_command *cmd, int argc, char **argv);
 

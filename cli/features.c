@@ -28,6 +28,29 @@ static void gen_caps(json_gen *g)
 	json_gen_array_close(g);
 }
 
+/* compat (issue 8): linux.memoryPolicy (runtime-spec 1.2) and
+ * linux.netDevices (1.3), both applied. */
+static void gen_memory_policy_net_devices(json_gen *g)
+{
+	static const char *const modes[] = {
+		"MPOL_DEFAULT", "MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_WEIGHTED_INTERLEAVE",
+		"MPOL_PREFERRED", "MPOL_PREFERRED_MANY", "MPOL_LOCAL", NULL,
+	};
+	static const char *const flags[] = {
+		"MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES", NULL,
+	};
+
+	json_gen_key(g, "memoryPolicy");
+	json_gen_object_open(g);
+	json_gen_kv_strv(g, "modes", modes);
+	json_gen_kv_strv(g, "flags", flags);
+	json_gen_object_close(g);
+	json_gen_key(g, "netDevices");
+	json_gen_object_open(g);
+	json_gen_kv_bool(g, "enabled", true);
+	json_gen_object_close(g);
+}
+
 static int cmd_features(struct cli_global *g, int argc, char **argv)
 {
 	static const char *const hooks[] = {
@@ -100,6 +123,7 @@ static int cmd_features(struct cli_global *g, int argc, char **argv)
 	json_gen_object_open(j);
 	json_gen_kv_bool(j, "enabled", false);
 	json_gen_object_close(j);
+	gen_memory_policy_net_devices(j);
 	json_gen_key(j, "mountExtensions");
 	json_gen_object_open(j);
 	json_gen_key(j, "idmap");

@@ -12,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "base/json.h"
+#include "base/warn.h"
 
 static void log_line(const struct cli_global *g, const char *level, const char *msg)
 {
@@ -64,6 +65,23 @@ void cli_log(const struct cli_global *g, const char *level, const char *fmt, ...
 	log_line(g, level, msg);
 	if (g && g->debug && strcmp(level, "debug") == 0)
 		fprintf(stderr, "hull: debug: %s\n", msg);
+}
+
+/* The runtime's warnings (base/warn.h): to --log when there is one, as runc
+ * logs them, else on stderr. */
+static void warn_sink(const char *msg, void *data)
+{
+	const struct cli_global *g = data;
+
+	if (g && g->log_path)
+		log_line(g, "warning", msg);
+	else
+		fprintf(stderr, "hull: warning: %s\n", msg);
+}
+
+void cli_install_warn_sink(const struct cli_global *g)
+{
+	hull_warn_set_sink(warn_sink, (void *)g);
 }
 
 int cli_fail(const struct cli_global *g, const struct hull_error *err)

@@ -90,6 +90,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
+	cli_install_warn_sink(&g);
 	cmd = find(argv[optind]);
 	if (cmd == NULL) {
 		fprintf(stderr, "hull: unknown command \"%s\" (see 'hull --help')\n", argv[optind]);

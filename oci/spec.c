@@ -339,5 +339,10 @@ void spec_free(struct spec *s)
 	strv_free(l->masked_paths);
 	strv_free(l->readonly_paths);
 	free(l->mount_label);
+	for (size_t i = 0; i < l->n_net_devices; i++) {
+		free(l->net_devices[i].host_name);
+		free(l->net_devices[i].name);
+	}
+	free(l->net_devices);
 	free(s);
 }

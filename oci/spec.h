@@ -164,6 +164,14 @@ struct spec_hooks {
 	size_t count[HOOK_KIND_COUNT];
 };
 
+/* Node ids up to 1023: the kernel's largest MAX_NUMNODES (NODES_SHIFT 10). */
+#define SPEC_MPOL_NODES 1024
+
+struct spec_net_device {
+	char *host_name;            /* the key: the interface on the host */
+	char *name;                 /* its name in the container (default: the same) */
+};
+
 struct spec_linux {
 	struct spec_namespace ns[NS_COUNT];
 	struct spec_id_mapping *uid_mappings, *gid_mappings;
@@ -183,7 +191,14 @@ struct spec_linux {
 	size_t n_masked_paths, n_readonly_paths;
 	char *mount_label;
 	bool has_personality;
-	unsigned long personality;
+	unsigned long personality;  /* domain | flags, for personality(2) */
+	/* linux.memoryPolicy (oci/spec_mempolicy.c), for set_mempolicy(2): */
+	bool has_memory_policy;
+	int mempolicy_mode;         /* MPOL_* | MPOL_F_* */
+	uint64_t mempolicy_nodes[SPEC_MPOL_NODES / 64];
+	/* linux.netDevices (oci/spec_netdevices.c): */
+	struct spec_net_device *net_devices;
+	size_t n_net_devices;
 };
 
 struct spec {
@@ -220,9 +235,31 @@ int spec_ns_clone_flag(enum spec_ns_type t);
 /* Name tables shared with exec's flags and `features`. */
 int spec_rlimit_from_name(const char *name);
 int spec_cap_from_name(const char *name);      /* -1 if unknown */
+const char *spec_cap_name(int cap);            /* NULL if unknown */
+int spec_cap_last_known(void);
+/* oci/spec_caps.c: the kernel's last capability (/proc/sys/kernel/cap_last_cap),
+ * and fitting parsed sets to it before they are applied: a known cap that
+ * the kernel lacks, and an ambient cap that is not both permitted and
+ * inheritable, are left out with a warning (as runc and crun do). */
+int spec_caps_kernel_last(void);
+void spec_caps_fit_kernel(struct spec_caps *c, int kernel_last_cap);
 /* Internal parsers of spec.c's parts (one file each). */
 int spec_parse_process(const json_node *node, const char *path,
 		       struct spec_process *p, struct hull_error *err);
+int spec_parse_caps(const json_node *proc, const char *path,
+		    struct spec_caps *caps, struct hull_error *err);
+int spec_parse_scheduler(const json_node *proc, const char *path,
+			 struct spec_process *p, struct hull_error *err);
+int spec_parse_personality(const json_node *linux_node, struct spec_linux *l,
+			   struct hull_error *err);
+int spec_parse_memory_policy(const json_node *linux_node, struct spec_linux *l,
+			     struct hull_error *err);
+int spec_parse_net_devices(const json_node *linux_node, struct spec_linux *l,
+			   struct hull_error *err);
+/* "0-3,5" into a bit mask of `words` 64-bit words; -1 if malformed. */
+int spec_parse_node_list(const char *list, uint64_t *mask, size_t words);
+/* The kernel's rule for an interface name (dev_valid_name). */
+bool spec_ifname_valid(const char *name);
 int spec_parse_linux(const json_node *node, const char *path,
 		     struct spec_linux *l, struct hull_error *err);
 int spec_parse_seccomp(const json_node *node, const char *path,

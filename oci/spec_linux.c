@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/personality.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -176,6 +175,22 @@ static bool path_has_dotdot(const char *path)
 	return false;
 }
 
+/* podman writes fileMode with the file-type bits (0o20644 for a char
+ * device), as Go's os.FileMode gives them; runc and crun accept that.  The
+ * bits, when present, must name the same kind of node as `type`. */
+static int device_mode_check(char type, mode_t mode, const char *where,
+			     struct hull_error *err)
+{
+	mode_t fmt = mode & S_IFMT;
+	mode_t want = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
+
+	if (fmt == 0 || fmt == want)
+		return 0;
+	return json_path_error(err, where, "fileMode",
+			       "file type bits %#o do not match type \"%c\" (%#o)",
+			       (unsigned int)fmt, type, (unsigned int)want);
+}
+
 static int parse_devices(const json_node *node, struct spec_linux *l,
 			 struct hull_error *err)
 {
@@ -216,12 +231,14 @@ static int parse_devices(const json_node *node, struct spec_linux *l,
 		if (sd->type != 'p' && (!json_object_get(d, "major") || !json_object_get(d, "minor")))
 			return json_path_error(err, where, NULL,
 					       "major and minor are required for type %c", sd->type);
-		r = json_get_int64(d, "fileMode", where, 0, 07777, &v, err);
+		r = json_get_int64(d, "fileMode", where, 0, S_IFMT | 07777, &v, err);
 		if (r < 0)
+			return -1;
+		if (r > 0 && device_mode_check(sd->type, (mode_t)v, where, err) < 0)
 			return -1;
 		if (r > 0) {
 			sd->has_mode = true;
-			sd->file_mode = (mode_t)v;
+			sd->file_mode = (mode_t)v & 07777;
 		}
 		r = json_get_int64(d, "uid", where, 0, UINT32_MAX - 1, &v, err);
 		if (r < 0)
@@ -264,29 +281,6 @@ static int parse_propagation(const json_node *node, struct spec_linux *l,
 	return hull_error_set(err, EINVAL, "linux.rootfsPropagation: unknown value \"%s\"", p);
 }
 
-static int parse_personality(const json_node *node, struct spec_linux *l,
-			     struct hull_error *err)
-{
-	const json_node *p;
-	autofree char *domain = NULL;
-	int r = json_get_object(node, "personality", "linux", &p, err);
-
-	if (r <= 0)
-		return r;
-	if (json_get_string(p, "domain", "linux.personality", &domain, err) < 0)
-		return -1;
-	if (domain == NULL || strcmp(domain, "LINUX") == 0)
-		l->personality = PER_LINUX;
-	else if (strcmp(domain, "LINUX32") == 0)
-		l->personality = PER_LINUX32;
-	else
-		return hull_error_set(err, EINVAL,
-				      "linux.personality.domain: unknown domain \"%s\" (LINUX or LINUX32)",
-				      domain);
-	l->has_personality = true;
-	return 0;
-}
-
 static int check_paths(char **paths, const char *what, struct hull_error *err)
 {
 	for (size_t i = 0; paths && paths[i]; i++)
@@ -318,7 +312,9 @@ int spec_parse_linux(const json_node *node, const char *path,
 	    json_get_string_array(node, "readonlyPaths", path, &l->readonly_paths,
 				  &l->n_readonly_paths, err) < 0 ||
 	    json_get_string(node, "mountLabel", path, &l->mount_label, err) < 0 ||
-	    parse_personality(node, l, err) < 0 ||
+	    spec_parse_personality(node, l, err) < 0 ||
+	    spec_parse_memory_policy(node, l, err) < 0 ||
+	    spec_parse_net_devices(node, l, err) < 0 ||
 	    check_paths(l->masked_paths, "maskedPaths", err) < 0 ||
 	    check_paths(l->readonly_paths, "readonlyPaths", err) < 0)
 		return -1;

@@ -10,17 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/resource.h>
 
 #include "base/cleanup.h"
-
-#ifndef SCHED_IDLE
-#define SCHED_IDLE 5
-#endif
-#ifndef SCHED_DEADLINE
-#define SCHED_DEADLINE 6
-#endif
 
 static const struct {
 	const char *name;
@@ -44,60 +36,9 @@ int spec_rlimit_from_name(const char *name)
 	return -1;
 }
 
-int spec_cap_from_name(const char *name)
-{
-	cap_value_t v;
-
-	if (strncasecmp(name, "CAP_", 4) != 0)
-		return -1;
-	if (cap_from_name(name, &v) < 0)
-		return -1;
-	return (int)v;
-}
-
 const char *const spec_default_caps[] = {
 	"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", NULL,
 };
-
-static int parse_cap_set(const json_node *caps, const char *key,
-			 uint64_t *out, struct hull_error *err)
-{
-	char **names = NULL;
-	size_t n = 0;
-	int r = json_get_string_array(caps, key, "process.capabilities", &names, &n, err);
-
-	if (r <= 0)
-		return r;
-	for (size_t i = 0; i < n; i++) {
-		int c = spec_cap_from_name(names[i]);
-
-		/* runc ignores names it does not know (newer kernels' caps in
-		 * an engine's default list); so do we, for drop-in use. */
-		if (c < 0 || c > CAP_LAST_CAP)
-			continue;
-		*out |= 1ULL << c;
-	}
-	strv_free(names);
-	return 0;
-}
-
-static int parse_caps(const json_node *proc, const char *path,
-		      struct spec_caps *caps, struct hull_error *err)
-{
-	const json_node *c;
-	int r = json_get_object(proc, "capabilities", path, &c, err);
-
-	if (r <= 0)
-		return r;
-	caps->set = true;
-	if (parse_cap_set(c, "bounding", &caps->bounding, err) < 0 ||
-	    parse_cap_set(c, "effective", &caps->effective, err) < 0 ||
-	    parse_cap_set(c, "inheritable", &caps->inheritable, err) < 0 ||
-	    parse_cap_set(c, "permitted", &caps->permitted, err) < 0 ||
-	    parse_cap_set(c, "ambient", &caps->ambient, err) < 0)
-		return -1;
-	return 0;
-}
 
 static int parse_rlimits(const json_node *proc, const char *path,
 			 struct spec_process *p, struct hull_error *err)
@@ -222,76 +163,6 @@ static int parse_io_priority(const json_node *proc, const char *path,
 	return 0;
 }
 
-static int parse_scheduler(const json_node *proc, const char *path,
-			   struct spec_process *p, struct hull_error *err)
-{
-	static const char *const policies[] = {
-		"SCHED_OTHER", "SCHED_FIFO", "SCHED_RR", "SCHED_BATCH",
-		"SCHED_ISO", "SCHED_IDLE", "SCHED_DEADLINE",
-	};
-	static const char *const flag_names[] = {
-		"SCHED_FLAG_RESET_ON_FORK", "SCHED_FLAG_RECLAIM",
-		"SCHED_FLAG_DL_OVERRUN", "SCHED_FLAG_KEEP_POLICY",
-		"SCHED_FLAG_KEEP_PARAMS", "SCHED_FLAG_UTIL_CLAMP_MIN",
-		"SCHED_FLAG_UTIL_CLAMP_MAX",
-	};
-	const json_node *sch;
-	autofree char *policy = NULL;
-	char **flags = NULL;
-	size_t n_flags = 0;
-	int64_t v;
-	char where[64];
-	int r = json_get_object(proc, "scheduler", path, &sch, err);
-
-	if (r <= 0)
-		return r;
-	snprintf(where, sizeof(where), "%s.scheduler", path);
-	if (json_get_string(sch, "policy", where, &policy, err) < 0)
-		return -1;
-	if (policy == NULL)
-		return json_path_error(err, where, "policy", "missing");
-	p->sched_policy = UINT_MAX;
-	for (unsigned int i = 0; i < sizeof(policies) / sizeof(policies[0]); i++)
-		if (strcmp(policy, policies[i]) == 0 && i != 4)
-			p->sched_policy = i;
-	if (p->sched_policy == UINT_MAX)
-		return json_path_error(err, where, "policy", "unknown policy \"%s\"", policy);
-	v = 0;
-	if (json_get_int64(sch, "nice", where, -20, 19, &v, err) < 0)
-		return -1;
-	p->sched_nice = (int)v;
-	v = 0;
-	if (json_get_int64(sch, "priority", where, 0, 99, &v, err) < 0)
-		return -1;
-	p->sched_priority = (int)v;
-	if (json_get_uint64(sch, "runtime", where, UINT64_MAX, &p->sched_runtime, err) < 0 ||
-	    json_get_uint64(sch, "deadline", where, UINT64_MAX, &p->sched_deadline, err) < 0 ||
-	    json_get_uint64(sch, "period", where, UINT64_MAX, &p->sched_period, err) < 0 ||
-	    json_get_string_array(sch, "flags", where, &flags, &n_flags, err) < 0)
-		return -1;
-	for (size_t i = 0; i < n_flags; i++) {
-		size_t j;
-
-		for (j = 0; j < sizeof(flag_names) / sizeof(flag_names[0]); j++)
-			if (strcmp(flags[i], flag_names[j]) == 0)
-				break;
-		if (j == sizeof(flag_names) / sizeof(flag_names[0])) {
-			hull_error_set(err, EINVAL, "%s.flags[%zu]: unknown flag \"%s\"",
-				       where, i, flags[i]);
-			strv_free(flags);
-			return -1;
-		}
-		p->sched_flags |= 1ULL << j;
-	}
-	strv_free(flags);
-	if ((p->sched_policy == SCHED_FIFO || p->sched_policy == SCHED_RR) &&
-	    p->sched_priority == 0)
-		return json_path_error(err, where, "priority",
-				       "%s needs a priority between 1 and 99", policy);
-	p->has_scheduler = true;
-	return 0;
-}
-
 int spec_cpu_list_parse(const char *list, const char *what, void *out,
 			struct hull_error *err)
 {
@@ -381,10 +252,10 @@ int spec_parse_process(const json_node *node, const char *path,
 	    json_get_string(node, "apparmorProfile", path, &p->apparmor_profile, err) < 0 ||
 	    json_get_string(node, "selinuxLabel", path, &p->selinux_label, err) < 0 ||
 	    parse_user(node, path, &p->user, err) < 0 ||
-	    parse_caps(node, path, &p->caps, err) < 0 ||
+	    spec_parse_caps(node, path, &p->caps, err) < 0 ||
 	    parse_rlimits(node, path, p, err) < 0 ||
 	    parse_io_priority(node, path, p, err) < 0 ||
-	    parse_scheduler(node, path, p, err) < 0 ||
+	    spec_parse_scheduler(node, path, p, err) < 0 ||
 	    parse_exec_cpu_affinity(node, path, p, err) < 0)
 		return -1;
 	r = json_get_object(node, "consoleSize", path, &cs, err);

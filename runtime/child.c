@@ -247,7 +247,8 @@ __attribute__((noreturn)) void container_child(struct launch *l)
 		hull_error_errno(&err, "setsid");
 		child_fail(l, &err);
 	}
-	if (process_apply_settings(l, p, &err) < 0 ||
+	if (process_env_add_home(&l->env, p->user.uid, &err) < 0 ||
+	    process_apply_settings(l, p, &err) < 0 ||
 	    process_apply_identity(p, sc && !nnp, &err) < 0)
 		child_fail(l, &err);
 

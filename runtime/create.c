@@ -169,6 +169,7 @@ static int prepare(const struct create_opts *o, struct create_ctx *x,
 		return -1;
 	if (s->linux.seccomp && seccomp_compile(s->linux.seccomp, &x->l.seccomp, err) < 0)
 		return -1;
+	spec_caps_fit_kernel(&s->process->caps, spec_caps_kernel_last());
 	if (build_env(s->process, notify, listen, &x->l.env, err) < 0)
 		return -1;
 	x->l.spec = s;

@@ -297,6 +297,7 @@ static int prepare(const struct exec_opts *o, struct exec_ctx *x,
 	l->process = x->proc;
 	l->c = x->c;
 	l->cgroup = x->c->cgroup;
+	spec_caps_fit_kernel(&x->proc->caps, spec_caps_kernel_last());
 	/* The same filter as the container's init, notify listener included. */
 	if (x->spec->linux.seccomp &&
 	    seccomp_compile(x->spec->linux.seccomp, &l->seccomp, err) < 0)

@@ -103,6 +103,12 @@ int process_resolve_exe(const struct spec_process *p, char **env, char **out,
 int process_close_fds(int keep_upto, struct hull_error *err);
 /* sched_setaffinity to a validated cpu list (execCPUAffinity). */
 int process_set_affinity(pid_t pid, const char *list, struct hull_error *err);
+/* runtime/process_home.c: HOME from the container's /etc/passwd (or "/")
+ * when *env has none; call inside the container's mount namespace. */
+int process_env_add_home(char ***env, uid_t uid, struct hull_error *err);
+/* runtime/process_numa.c: linux.memoryPolicy, in the child before execve. */
+int process_apply_memory_policy(const struct spec_linux *l, struct hull_error *err);
+int process_passwd_home(const char *data, size_t len, uid_t uid, char *out, size_t size);
 int process_setup_tty(int sync_fd, bool bind_console, const struct spec_process *p,
 		      struct hull_error *err);
 

@@ -21,6 +21,7 @@
 
 #include "base/cleanup.h"
 #include "base/fsutil.h"
+#include "base/warn.h"
 #include "runtime/launch.h"
 
 #ifndef IOPRIO_PRIO_VALUE
@@ -69,6 +70,8 @@ int process_apply_settings(struct launch *l, const struct spec_process *p,
 		return hull_error_errno(err, "domainname: setdomainname \"%s\"", s->domainname);
 	if (s && s->linux.has_personality && personality(s->linux.personality) < 0)
 		return hull_error_errno(err, "linux.personality");
+	if (s && process_apply_memory_policy(&s->linux, err) < 0)
+		return -1;
 	for (size_t i = 0; i < p->n_rlimits; i++) {
 		struct rlimit rl = {
 			.rlim_cur = p->rlimits[i].soft == UINT64_MAX ? RLIM_INFINITY : p->rlimits[i].soft,
@@ -137,10 +140,13 @@ static int set_caps(const struct spec_caps *c, uint64_t extra, struct hull_error
 		return hull_error_errno(err, "process.capabilities: capset");
 	}
 	cap_free(caps);
+	/* spec_caps_fit_kernel left out what cannot be raised; anything the
+	 * kernel still refuses (securebits) is a warning, as in runc. */
 	for (int i = 0; i <= CAP_LAST_CAP; i++)
 		if ((c->ambient & (1ULL << i)) &&
 		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, i, 0, 0) < 0)
-			return hull_error_errno(err, "process.capabilities.ambient: raise %d", i);
+			hull_warn("process.capabilities.ambient: cannot raise %s: %s",
+				  spec_cap_name(i) ? spec_cap_name(i) : "?", strerror(errno));
 	return 0;
 }
 

@@ -24,6 +24,7 @@
 #include "base/cleanup.h"
 #include "base/fsutil.h"
 #include "namespaces/idmap.h"
+#include "namespaces/net_devices.h"
 #include "runtime/hooks.h"
 #include "runtime/launch.h"
 #include "runtime/seccomp.h"
@@ -360,6 +361,22 @@ static int sync_until_ready(struct launch *l, int sock, struct hull_error *err)
 	}
 }
 
+/* The container's network namespace: the one joined by path (the child
+ * has not joined it yet), else the new one of the child. */
+static int move_net_devices(struct launch *l, struct hull_error *err)
+{
+	const struct spec_linux *lx = &l->spec->linux;
+	char self[64];
+	autoclose int fd = -1;
+
+	snprintf(self, sizeof(self), "/proc/%d/ns/net", l->pid);
+	fd = open(lx->ns[NS_NET].path ? lx->ns[NS_NET].path : self, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return hull_error_errno(err, "linux.netDevices: open %s",
+					lx->ns[NS_NET].path ? lx->ns[NS_NET].path : self);
+	return net_devices_move(fd, lx->net_devices, lx->n_net_devices, err);
+}
+
 static int parent_protocol(struct launch *l, int sock, struct hull_error *err)
 {
 	const struct spec_linux *lx = &l->spec->linux;
@@ -367,6 +384,10 @@ static int parent_protocol(struct launch *l, int sock, struct hull_error *err)
 	if (l->kind == LAUNCH_CREATE && lx->ns[NS_USER].enabled && lx->ns[NS_USER].path == NULL &&
 	    (write_id_map(l->pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, err) < 0 ||
 	     write_id_map(l->pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err) < 0))
+		return -1;
+	/* linux.netDevices: into the container's netns before the child goes
+	 * on, so hooks and the process see them. */
+	if (l->kind == LAUNCH_CREATE && lx->n_net_devices && move_net_devices(l, err) < 0)
 		return -1;
 	if (sync_send(sock, SYNC_GO, -1, err) < 0)
 		return -1;

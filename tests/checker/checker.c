@@ -515,6 +515,8 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "ioprio")) { long v = syscall(SYS_ioprio_get, 1, 0); printf("ioprio_class=%ld\nioprio_level=%ld\n", v < 0 ? -1 : v >> 13, v < 0 ? -1 : v & 0x1fff); return 0; }
 	if (!strcmp(c, "write-exe") && a && b) return cmd_write_exe(a, b);
 	if (!strcmp(c, "grab-exe") && a) return cmd_grab_exe(atoi(a));
+	/* compat (issue 8): the NUMA memory policy, mode with its flags. */
+	if (!strcmp(c, "mempolicy")) { int mode = -1; unsigned long nodes[16] = { 0 }; long r = syscall(SYS_get_mempolicy, &mode, nodes, 1025, NULL, 0); printf("mempolicy=%s\nmode=%d\nnodes=%#lx\n", r < 0 ? errname(errno) : "ok", mode, nodes[0]); return 0; }
 	fprintf(stderr, "checker: unknown command \"%s\"\n", c);
 	return 2;
 }

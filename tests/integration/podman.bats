@@ -154,3 +154,89 @@ teardown() {
 	run pm rm -f -t 0 pm-web
 	[ "$status" -eq 0 ]
 }
+
+# Engine flags whose configs broke Hull before issue 8, each checked from
+# inside the container.  --network none: no netavark work, which these
+# tests do not need (a new network namespace is still made).
+
+field() {
+	echo "$output" | sed -n "s/^$1=//p" | tail -n 1
+}
+
+@test "podman run --user 1000 and --user nobody" {
+	# Issue 8 item 2: podman's config has noNewPrivileges false and a
+	# seccomp profile; this failed with "installing seccomp filter:
+	# Permission denied" while the filter went in after the uid switch.
+	run pm run --rm --network none --user 1000 "$IMG" id -u
+	[ "$status" -eq 0 ]
+	[ "$output" = 1000 ]
+	run pm run --rm --network none --user nobody "$IMG" checker ids
+	[ "$status" -eq 0 ]
+	[ "$(field uid)" = 65534 ]
+}
+
+@test "podman run --privileged" {
+	run pm run --rm --network none --privileged "$IMG" sh -c 'checker caps; checker stat /dev/fuse'
+	[ "$status" -eq 0 ]
+	# The host's devices, made from podman's fileMode with type bits.
+	[ "$(field rdev)" = 10:229 ]
+	# CAP_SYS_ADMIN (21) among the effective caps.
+	[ $(( 0x$(field CapEff) >> 21 & 1 )) -eq 1 ]
+}
+
+@test "podman run --cap-add NET_ADMIN" {
+	run pm run --rm --network none --cap-add NET_ADMIN "$IMG" checker caps
+	[ "$status" -eq 0 ]
+	[ $(( 0x$(field CapEff) >> 12 & 1 )) -eq 1 ]
+	run pm run --rm --network none "$IMG" checker caps
+	[ "$status" -eq 0 ]
+	[ $(( 0x$(field CapEff) >> 12 & 1 )) -eq 0 ]
+}
+
+@test "podman run --security-opt seccomp=unconfined and no-new-privileges" {
+	run pm run --rm --network none "$IMG" sh -c 'checker seccomp; checker nnp'
+	[ "$status" -eq 0 ]
+	[ "$(field Seccomp)" = 2 ]
+	[ "$(field NoNewPrivs)" = 0 ]
+	run pm run --rm --network none --security-opt seccomp=unconfined "$IMG" checker seccomp
+	[ "$status" -eq 0 ]
+	[ "$(field Seccomp)" = 0 ]
+	run pm run --rm --network none --security-opt no-new-privileges "$IMG" checker nnp
+	[ "$status" -eq 0 ]
+	[ "$(field NoNewPrivs)" = 1 ]
+}
+
+@test "podman run --sysctl net.ipv4.ip_forward=1" {
+	run pm run --rm --network none --sysctl net.ipv4.ip_forward=1 "$IMG" cat /proc/sys/net/ipv4/ip_forward
+	[ "$status" -eq 0 ]
+	[ "$output" = 1 ]
+}
+
+@test "podman run -v DIR:/data:ro and :rro" {
+	mkdir -p "$BATS_TEST_TMPDIR/data"
+	run pm run --rm --network none -v "$BATS_TEST_TMPDIR/data:/data:ro" "$IMG" checker write /data/x y
+	[ "$status" -eq 0 ]
+	[ "$(field write)" = EROFS ]
+	[ ! -e "$BATS_TEST_TMPDIR/data/x" ]
+	run pm run --rm --network none -v "$BATS_TEST_TMPDIR/data:/data:rro" "$IMG" checker write /data/x y
+	if [[ "$output" == *'invalid option type "rro"'* ]]; then
+		skip "podman $(podman --version | cut -d' ' -f3) does not know the rro volume option"
+	fi
+	[ "$status" -eq 0 ]
+	[ "$(field write)" = EROFS ]
+}
+
+@test "podman run --device /dev/fuse" {
+	[ -c /dev/fuse ] || skip "needs /dev/fuse on the host"
+	run pm run --rm --network none --device /dev/fuse "$IMG" checker stat /dev/fuse
+	[ "$status" -eq 0 ]
+	[ "$(field rdev)" = 10:229 ]
+	[ "$(field mode)" = 20666 ]
+}
+
+@test "podman run --tmpfs /scratch" {
+	run pm run --rm --network none --tmpfs /scratch "$IMG" sh -c 'checker write /scratch/x y; grep " /scratch " /proc/self/mountinfo'
+	[ "$status" -eq 0 ]
+	[ "$(field write)" = ok ]
+	[[ "$output" == *" /scratch "*" - tmpfs "* ]]
+}

@@ -94,9 +94,13 @@ field() {
 	[ "$(field mount)" = ok ]
 }
 
-@test "an unknown capability name is ignored (as runc does), the known ones apply" {
-	update_config '.process.capabilities = {"bounding": ["CAP_KILL", "CAP_BOGUS"], "effective": ["CAP_KILL", "CAP_BOGUS"], "permitted": ["CAP_KILL"]}'
+@test "an unknown capability name is an error naming it (the spec says MUST)" {
+	update_config '.process.capabilities = {"bounding": ["CAP_KILL", "CAP_BOGUS"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"]}'
 	set_args /bin/checker caps
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'process.capabilities.bounding[1]: unknown capability "CAP_BOGUS"'* ]]
+	update_config '.process.capabilities.bounding = ["CAP_KILL"]'
 	run_hull run --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ]
 	[ "$(field CapBnd)" = 0000000000000020 ]

@@ -22,7 +22,7 @@ static const char *base =
 	"\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"],\"env\":[\"A=1\"],"
 	"  \"user\":{\"uid\":1,\"gid\":2,\"umask\":18,\"additionalGids\":[5,6]},"
 	"  \"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":10,\"hard\":20}],"
-	"  \"capabilities\":{\"bounding\":[\"CAP_KILL\",\"CAP_FUTURE_THING\"],\"effective\":[\"CAP_KILL\"]},"
+	"  \"capabilities\":{\"bounding\":[\"CAP_KILL\"],\"effective\":[\"CAP_KILL\"]},"
 	"  \"oomScoreAdj\":100},"
 	"\"mounts\":[{\"destination\":\"/x\",\"type\":\"bind\",\"source\":\"/tmp\",\"options\":[\"rbind\",\"ro\",\"nosuid\",\"rprivate\",\"rro\"]}],"
 	"\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"uts\"},{\"type\":\"pid\"}],"
@@ -81,7 +81,7 @@ int main(void)
 	CHECK(s->process->n_rlimits == 1 && s->process->rlimits[0].resource == RLIMIT_NOFILE &&
 	      s->process->rlimits[0].soft == 10 && s->process->rlimits[0].hard == 20, "rlimits");
 	CHECK(s->process->caps.set && s->process->caps.bounding == (1ULL << CAP_KILL),
-	      "capabilities, unknown names ignored");
+	      "capabilities");
 	CHECK(s->process->has_oom_score_adj && s->process->oom_score_adj == 100, "oomScoreAdj");
 	CHECK(s->n_mounts == 1 && s->mounts[0].bind && s->mounts[0].recursive &&
 	      (s->mounts[0].flags & MS_RDONLY) && (s->mounts[0].flags & MS_NOSUID) &&
@@ -92,6 +92,8 @@ int main(void)
 	CHECK(s->linux.seccomp && s->linux.seccomp->n_rules == 1, "seccomp rules");
 	spec_free(s);
 
+	expect_error("[\"CAP_KILL\"]", "[\"CAP_KILL\",\"CAP_FUTURE_THING\"]",
+		     "process.capabilities.bounding[1]: unknown capability \"CAP_FUTURE_THING\"");
 	expect_error("\"RLIMIT_NOFILE\"", "\"RLIMIT_FOO\"", "process.rlimits[0].type: unknown rlimit \"RLIMIT_FOO\"");
 	expect_error("\"soft\":10", "\"soft\":30", "process.rlimits[0].soft");
 	expect_error("\"uid\":1", "\"uid\":\"one\"", "process.user.uid: expected a number");
