@@ -138,3 +138,14 @@ foreign_spec() {
 	run_hull delete --force "$CID"
 	[ "$status" -eq 0 ]
 }
+
+@test "warnings go to --log as JSON with --log-format json, not to stderr" {
+	update_config '.process.capabilities.ambient = ["CAP_KILL"] | .process.capabilities.inheritable = []'
+	set_args checker caps
+	run "$HULL_BIN" --root "$HULL_ROOT" --log "$BATS_TEST_TMPDIR/log.json" --log-format json run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"warning"* ]]
+	run jq -r 'select(.level == "warning") | .msg' "$BATS_TEST_TMPDIR/log.json"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"process.capabilities.ambient: CAP_KILL not both permitted and inheritable"* ]]
+}
