@@ -439,11 +439,15 @@ writes() {
 		"uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}],
 		"gidMappings": [{"containerID": 0, "hostID": 2000, "size": 1}]}'
 	add_mount '{"destination": "/mnt/plain", "type": "bind", "source": "'"$src"'", "options": ["bind"]}'
-	set_args /bin/sh -c 'checker stat /mnt/i/file; checker read /mnt/i/file; checker stat /mnt/plain/file'
+	set_args /bin/sh -c 'checker stat /mnt/i/file; checker read /mnt/i/file; checker stat /mnt/plain/file; checker write /mnt/i/new x'
 	run_hull run --bundle "$BUNDLE" "$CID"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | sed -n 's/^uid=//p' | tr '\n' ' ')" = "1000 0 " ]
+	# The container's root (host root) has no id in the mount's mapping:
+	# it cannot create files there (runc's idmap.bats expects the same).
+	[ "$(field write)" = EOVERFLOW ]
+	[ ! -e "$src/new" ]
 	[ "$(echo "$output" | sed -n 's/^gid=//p' | tr '\n' ' ')" = "2000 0 " ]
 	[ "$(field first_line)" = data ]
 	[ "$(stat -c %u:%g "$src/file")" = 0:0 ]
