@@ -483,3 +483,15 @@ writes() {
 	[ "$(stat -c %u:%g "$src/new")" = 0:0 ]
 	[ "$(stat -c %u:%g "$src/sub/new")" = 0:0 ]
 }
+
+@test "idmap on a filesystem that cannot be idmapped is an error naming the mount, nothing left behind" {
+	# procfs does not support idmapped mounts.
+	add_mount '{"destination": "/mnt/i", "type": "bind", "source": "/proc/sys", "options": ["rbind", "idmap"],
+		"uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}],
+		"gidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]}'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"mounts["*"]: idmapping /proc/sys (mount_setattr MOUNT_ATTR_IDMAP)"* ]]
+	check_no_leftovers
+}
