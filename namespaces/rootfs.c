@@ -162,14 +162,16 @@ static int mount_special(struct rootfs_ctx *l, const struct spec_mount *m,
 	const char *type = m->type;
 	unsigned long flags = m->flags & ~(unsigned long)MS_REMOUNT;
 
+	/* tmpcopyup fills the tmpfs first; mount_one makes it read-only after. */
+	if (m->tmpcopyup)
+		flags &= ~(unsigned long)MS_RDONLY;
 	safepath_fdpath(dbuf, sizeof(dbuf), dstfd);
 	if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0)
 		return mount_cgroup(l, m, flags, err);
 	if (mount(m->source ? m->source : type, dbuf, type, flags, m->data) == 0)
 		return 0;
 	/* sysfs can only be mounted by the owner of the network namespace;
-	 * without a new one, bind the host's (read-only when asked), as runc
-	 * does. */
+	 * without a new one, bind the host's, as runc does (read-only, below). */
 	if (strcmp(type, "sysfs") == 0 && (errno == EPERM || errno == EBUSY) &&
 	    !l->spec->linux.ns[NS_NET].enabled) {
 		autoclose int topfd = -1;
@@ -240,6 +242,10 @@ static int mount_one(struct rootfs_ctx *l, const struct spec_mount *m, int treef
 	/* Copy before the attributes: rro would refuse the copy. */
 	if (copyfd >= 0 && copyup_tree(copyfd, topfd, err) < 0)
 		return hull_error_prefix(err, "%s", m->destination);
+	if (copyfd >= 0 && (m->flags & MS_RDONLY) &&
+	    mount(NULL, safepath_fdpath(dbuf, sizeof(dbuf), topfd), NULL,
+		  MS_REMOUNT | MS_BIND | (m->flags & ~(unsigned long)MS_REMOUNT), NULL) < 0)
+		return hull_error_errno(err, "tmpcopyup: remounting %s read-only", m->destination);
 	if ((m->rec_attr_set || m->rec_attr_clr) &&
 	    set_attr_recursive(topfd, m->rec_attr_set, m->rec_attr_clr, m->destination, err) < 0)
 		return -1;

@@ -117,15 +117,22 @@ int terminal_open_host(const struct spec_process *p, int *master_out, int *slave
  * ends of the mount are fds: the slave we hold, not its name. */
 static int bind_dev_console(int slave, struct hull_error *err)
 {
-	autoclose int cfd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+	autoclose int cfd = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	char src[64], dst[64];
 	struct stat st;
 
-	if (cfd < 0 && errno == ENOENT)
-		return 0; /* no /dev to put it in */
-	if (cfd >= 0)
-		close(cfd);
-	cfd = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (cfd < 0 && errno == ENOENT) {
+		/* O_EXCL: create the mount point, never open what is there. */
+		int c = open("/dev/console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+			     0600);
+
+		if (c < 0 && errno == ENOENT)
+			return 0; /* no /dev to put it in */
+		if (c < 0)
+			return hull_error_errno(err, "process.terminal: creating /dev/console");
+		close(c);
+		cfd = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	}
 	if (cfd < 0)
 		return hull_error_errno(err, "process.terminal: open /dev/console");
 	if (fstat(cfd, &st) < 0)

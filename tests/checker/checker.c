@@ -152,6 +152,7 @@ static const char *errname(int e)
 	case EXDEV: return "EXDEV";
 	case ENOTSUP: return "ENOTSUP";
 	case ELOOP: return "ELOOP";
+	case EOVERFLOW: return "EOVERFLOW";
 	default: return strerror(e);
 	}
 }

@@ -14,6 +14,7 @@ setup() {
 teardown() {
 	teardown_bundle
 	if [ -n "${RECVTTY_PID:-}" ]; then kill "$RECVTTY_PID" 2>/dev/null || true; fi
+	if [ -n "${SWAPPER:-}" ]; then kill "$SWAPPER" 2>/dev/null || true; fi
 	check_no_leftovers
 }
 
@@ -342,4 +343,49 @@ userns_root_config() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"process.user.additionalGids: setgroups: Operation not permitted"* ]]
 	check_no_leftovers
+}
+
+# The swapper: exchanges two names atomically (renameat2 RENAME_EXCHANGE),
+# as fast as it can, until killed.
+SWAP_PY='
+import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+a, b = (p.encode() for p in sys.argv[1:3])
+while True:
+    libc.renameat2(-100, a, -100, b, 2)
+'
+
+@test "a mount target swapped between a directory and a symlink to the host, while hull mounts: nothing lands on the host" {
+	requires python3
+	victim="$BATS_TEST_TMPDIR/victim"
+	mkdir -p "$victim" "$BUNDLE/rootfs/mnt/x" "$BATS_TEST_TMPDIR/src"
+	echo from-bind >"$BATS_TEST_TMPDIR/src-file"
+	# rootfs/mnt/x flips between a directory and a symlink to the host's
+	# victim directory (and one to the host's /).
+	ln -s "$victim" "$BUNDLE/rootfs/mnt/y"
+	ln -s / "$BUNDLE/rootfs/mnt/root-link"
+	update_config '.mounts += [
+		{"destination": "/mnt/x/sub", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]},
+		{"destination": "/mnt/x/bind", "type": "bind", "source": "'"$BATS_TEST_TMPDIR/src"'", "options": ["rbind"]},
+		{"destination": "/mnt/x/file", "type": "bind", "source": "'"$BATS_TEST_TMPDIR/src-file"'", "options": ["bind"]},
+		{"destination": "/mnt/root-link/hull-race-'"$CID"'", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]}]'
+	set_args /bin/true
+	# Not holding bats' fd 3, and its own pid (no subshell) to kill.
+	python3 -c "$SWAP_PY" "$BUNDLE/rootfs/mnt/x" "$BUNDLE/rootfs/mnt/y" 3>&- &
+	SWAPPER=$!
+	ok=0
+	for i in $(seq 20); do
+		if "$HULL_BIN" --root "$HULL_ROOT" run --bundle "$BUNDLE" "$CID-$i" >/dev/null 2>&1; then
+			ok=$((ok + 1))
+		fi
+		"$HULL_BIN" --root "$HULL_ROOT" delete --force "$CID-$i" >/dev/null 2>&1 || true
+	done
+	kill "$SWAPPER"
+	wait "$SWAPPER" 2>/dev/null || true
+	SWAPPER=
+	echo "runs that succeeded: $ok of 20"
+	# Whatever the race did, the host's directories got nothing.
+	[ -z "$(ls -A "$victim")" ]
+	[ ! -e "/hull-race-$CID" ]
+	[ -z "$(grep " $victim" /proc/self/mountinfo)" ]
 }
