@@ -314,10 +314,7 @@ peer_spec() {
 	requires "$1"
 	rm "$BUNDLE/config.json"
 	(cd "$BUNDLE" && "$1" spec)
-	# Ambient capabilities that are not inheritable are issue 8's item 1,
-	# fixed on another branch; these tests are about mounts.
-	update_config '.process.terminal = false | .linux.cgroupsPath = "'"$TEST_CGROUP_PARENT/$CID"'"
-		| del(.process.capabilities.ambient)'
+	update_config '.process.terminal = false | .linux.cgroupsPath = "'"$TEST_CGROUP_PARENT/$CID"'"'
 }
 
 # writes: the write= results in $output, in order, space-separated.

@@ -169,7 +169,6 @@ nomntns_bundle() {
 	(cd "$BUNDLE" && rm config.json && runc spec)
 	update_config '.process.terminal = false | .root.readonly = false
 		| .linux.cgroupsPath = "'"$TEST_CGROUP_PARENT/$CID"'"
-		| del(.process.capabilities.ambient)
 		| .linux.namespaces |= map(select(.type != "mount"))
 		| .mounts = [] | del(.linux.maskedPaths) | del(.linux.readonlyPaths)'
 }
