@@ -190,7 +190,8 @@ nomntns_bundle() {
 	[ "$output" = 0 ]
 	hull delete --force "$CID"
 	output=$(cat "$BATS_TEST_TMPDIR/ctr.out")
-	[[ "$output" == "/tmp"* ]]
+	# (runc spec's ambient capabilities add a warning line of Hull's.)
+	echo "$output" | grep -qx /tmp
 	[[ "$output" == *"nobody:x:65534"* ]]
 }
 
