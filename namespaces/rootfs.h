@@ -20,6 +20,7 @@ struct rootfs_ctx {
 	struct cgroup_manager *cgroup;  /* for "cgroup" mounts */
 	bool no_pivot;
 	const char *notify_dir;         /* mounted at /run/notify, or NULL */
+	const char *mount_label;        /* linux.mountLabel where SELinux is on */
 };
 
 int rootfs_prepare(struct rootfs_ctx *l, struct hull_error *err);

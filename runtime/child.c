@@ -128,6 +128,7 @@ static int create_rootfs(struct launch *l, struct hull_error *err)
 	struct rootfs_ctx rc = {
 		.spec = s, .bundle = l->c->bundle, .rootfs_fd = l->rootfs_fd,
 		.cgroup = l->cgroup, .no_pivot = l->no_pivot, .notify_dir = l->notify_dir,
+		.mount_label = lsm_mount_label(s),
 	};
 
 	/* Now that the parent placed us in the container's cgroup (SYNC_GO),
