@@ -161,6 +161,7 @@ static int mount_special(struct rootfs_ctx *l, const struct spec_mount *m,
 	char dbuf[64];
 	const char *type = m->type;
 	unsigned long flags = m->flags & ~(unsigned long)MS_REMOUNT;
+	autofree char *data = NULL;
 
 	/* tmpcopyup fills the tmpfs first; mount_one makes it read-only after. */
 	if (m->tmpcopyup)
@@ -168,7 +169,15 @@ static int mount_special(struct rootfs_ctx *l, const struct spec_mount *m,
 	safepath_fdpath(dbuf, sizeof(dbuf), dstfd);
 	if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0)
 		return mount_cgroup(l, m, flags, err);
-	if (mount(m->source ? m->source : type, dbuf, type, flags, m->data) == 0)
+	/* linux.mountLabel: the files of a new filesystem get the label as
+	 * context= (runc's rule: not proc, sysfs or mqueue, whose labels the
+	 * policy decides). */
+	if (l->mount_label && strcmp(type, "proc") != 0 && strcmp(type, "sysfs") != 0 &&
+	    strcmp(type, "mqueue") != 0 &&
+	    asprintf(&data, "%s%scontext=\"%s\"", m->data ? m->data : "", m->data ? "," : "",
+		     l->mount_label) < 0)
+		return hull_error_errno(err, "asprintf");
+	if (mount(m->source ? m->source : type, dbuf, type, flags, data ? data : m->data) == 0)
 		return 0;
 	/* sysfs can only be mounted by the owner of the network namespace;
 	 * without a new one, bind the host's, as runc does (read-only, below). */

@@ -24,6 +24,7 @@ struct rootfs_ctx {
 					 * per mounts[] index (namespaces/idmap.h) */
 	int null_fd;                    /* set by rootfs_prepare: the host's
 					 * /dev/null, for maskedPaths */
+	const char *mount_label;        /* linux.mountLabel where SELinux is on */
 };
 
 int rootfs_prepare(struct rootfs_ctx *l, struct hull_error *err);

@@ -129,6 +129,7 @@ static int create_rootfs(struct launch *l, struct hull_error *err)
 		.spec = s, .bundle = l->c->bundle, .rootfs_fd = l->rootfs_fd,
 		.cgroup = l->cgroup, .no_pivot = l->no_pivot, .notify_dir = l->notify_dir,
 		.mount_fds = l->mount_fds,
+		.mount_label = lsm_mount_label(s),
 	};
 
 	/* Now that the parent placed us in the container's cgroup (SYNC_GO),
@@ -181,6 +182,19 @@ static void create_gate(struct launch *l, const char *start_state)
 		_exit(127);
 	}
 	release_start(fifo);
+}
+
+/* Step 4: the LSM exec attributes, then no_new_privs, then the filter.
+ * The attributes before no_new_privs: an LSM may refuse a transition
+ * asked for under it.  The filter last: nothing of ours may run under it
+ * (and without no_new_privs it needs the CAP_SYS_ADMIN kept for it). */
+static int confine(struct launch *l, int *listener, struct hull_error *err)
+{
+	if (lsm_apply_exec(l, err) < 0)
+		return -1;
+	if (l->process->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return hull_error_errno(err, "process.noNewPrivileges");
+	return l->seccomp ? seccomp_install(l->seccomp, listener, err) : 0;
 }
 
 __attribute__((noreturn)) void container_child(struct launch *l)
@@ -269,10 +283,7 @@ __attribute__((noreturn)) void container_child(struct launch *l)
 	if (sc && sc->notify) {
 		int listener = -1;
 
-		if (lsm_apply_exec(l, &err) < 0 ||
-		    (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 &&
-		     hull_error_errno(&err, "process.noNewPrivileges")) ||
-		    seccomp_install(sc, &listener, &err) < 0 ||
+		if (confine(l, &listener, &err) < 0 ||
 		    sync_send(l->sync_fd, SYNC_SECCOMP_FD, listener, &err) < 0)
 			child_fail(l, &err);
 	}
@@ -282,15 +293,11 @@ __attribute__((noreturn)) void container_child(struct launch *l)
 	if (create)
 		create_gate(l, start_state);
 
-	/* 4. Confinement, then execve and nothing else. */
-	if (!(sc && sc->notify)) {
-		if (lsm_apply_exec(l, &err) < 0 ||
-		    (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 &&
-		     hull_error_errno(&err, "process.noNewPrivileges")) ||
-		    (sc && seccomp_install(sc, NULL, &err) < 0)) {
-			dprintf(2, "hull: %s\n", err.msg);
-			_exit(127);
-		}
+	/* 4. Confinement, then execve and nothing else.  The parent is
+	 * gone (SYNC_READY): a failure goes to the process's stderr. */
+	if (!(sc && sc->notify) && confine(l, NULL, &err) < 0) {
+		dprintf(2, "hull: %s\n", err.msg);
+		_exit(127);
 	}
 	execve(l->exe, p->args, l->env);
 	dprintf(2, "hull: exec %s: %s\n", l->exe, strerror(errno));

@@ -45,6 +45,7 @@ struct exec_ctx {
 	struct spec *spec;
 	struct spec_process *proc;
 	struct launch l;
+	bool paused;                /* --ignore-paused into a paused container */
 };
 
 /* Opens the container's namespace only when it differs from ours: setns
@@ -274,6 +275,7 @@ static int prepare(const struct exec_opts *o, struct exec_ctx *x,
 		return hull_error_set(err, EINVAL,
 				      "cannot exec in container \"%s\": it is paused (resume it, or pass --ignore-paused)",
 				      o->id);
+	x->paused = st == STATUS_PAUSED;
 	if (st != STATUS_RUNNING && st != STATUS_CREATED && st != STATUS_PAUSED)
 		return hull_error_set(err, EINVAL, "cannot exec in container \"%s\": it is %s",
 				      o->id, container_status_name(st));
@@ -336,6 +338,14 @@ int hull_exec(const struct exec_opts *o, int *status, struct hull_error *err)
 	launch_init(&x.l, LAUNCH_EXEC);
 	if (prepare(o, &x, err) < 0)
 		goto out;
+	/* Into a paused container the child freezes as soon as it is in the
+	 * cgroup, before it is ready: holding the lock until then would
+	 * block the `resume` that thaws it.  The namespace fds are open and
+	 * the init was checked alive, which is what the lock guarded. */
+	if (x.paused && x.c->dir_fd >= 0) {
+		close(x.c->dir_fd);
+		x.c->dir_fd = -1;
+	}
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	if (container_spawn(&x.l, err) < 0) {

@@ -30,6 +30,27 @@ static bool apparmor_enabled(void)
 	return len > 0 && data[0] == 'Y' && access("/sys/kernel/security/apparmor", F_OK) == 0;
 }
 
+/* Whether the profile is loaded: /sys/kernel/security/apparmor/profiles
+ * lists "NAME (MODE)" a line.  Checked before anything is created, so a
+ * missing profile is create's error, not the process's at `start`. */
+static bool apparmor_profile_loaded(const char *name)
+{
+	struct hull_error ignored = { 0 };
+	autofree char *data = NULL;
+	size_t len = 0, n = strlen(name);
+
+	if (fs_read_file("/sys/kernel/security/apparmor/profiles", &data, &len, &ignored) < 0)
+		return false;
+	for (char *line = data; line && *line; ) {
+		char *nl = strchr(line, '\n');
+
+		if (strncmp(line, name, n) == 0 && strncmp(line + n, " (", 2) == 0)
+			return true;
+		line = nl ? nl + 1 : NULL;
+	}
+	return false;
+}
+
 static bool selinux_enabled(void)
 {
 	return access("/sys/fs/selinux/enforce", F_OK) == 0;
@@ -44,7 +65,14 @@ int lsm_prepare(struct launch *l, const struct spec_process *p, struct hull_erro
 			return hull_error_set(err, ENOTSUP,
 					      "process.apparmorProfile: AppArmor is not enabled on this host, cannot apply profile \"%s\"",
 					      p->apparmor_profile);
-		l->lsm.apparmor_profile = p->apparmor_profile;
+		/* "unconfined" is what the process is without a profile. */
+		if (strcmp(p->apparmor_profile, "unconfined") != 0) {
+			if (!apparmor_profile_loaded(p->apparmor_profile))
+				return hull_error_set(err, ENOENT,
+						      "process.apparmorProfile: profile \"%s\" is not loaded (apparmor_parser -r it first)",
+						      p->apparmor_profile);
+			l->lsm.apparmor_profile = p->apparmor_profile;
+		}
 	}
 	/* Without SELinux a label means nothing: ignored, as crun does. */
 	if (p->selinux_label && p->selinux_label[0] && selinux_enabled()) {

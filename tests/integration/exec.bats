@@ -102,3 +102,55 @@ JSON
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"stopped"* ]]
 }
+
+# Issue #8: --ignore-paused and --cgroup were accepted and ignored.
+@test "exec into a paused container is refused unless --ignore-paused" {
+	hull pause "$CID"
+	run_hull exec "$CID" /bin/checker exit 3
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"paused"*"--ignore-paused"* ]]
+	# Accepted now; the process sits frozen until the container resumes.
+	"$HULL_BIN" --root "$HULL_ROOT" exec --ignore-paused "$CID" /bin/checker exit 3 &
+	exec_pid=$!
+	hull resume "$CID"
+	rc=0
+	wait "$exec_pid" || rc=$?
+	[ "$rc" -eq 3 ]
+}
+
+@test "exec --cgroup is refused clearly, nothing runs" {
+	run_hull exec --cgroup sub "$CID" /bin/checker exit 0
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--cgroup sub"*"not supported"* ]]
+}
+
+# runtime-spec 1.2 process.execCPUAffinity: exec runs on .final once in the
+# container's cgroup; the init is not affected (the spec says so).
+@test "process.execCPUAffinity: an exec'd process runs on .final, the init keeps its cpus" {
+	[ "$(nproc)" -ge 2 ] || skip "needs 2 cpus"
+	hull delete --force "$CID"
+	update_config '.process.execCPUAffinity = {"initial": "0", "final": "1"}'
+	hull_detached run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(hull state "$CID" | jq -r .pid)
+	init_cpus=$(sed -n 's/^Cpus_allowed_list:\t//p' /proc/"$pid"/status)
+	[ "$init_cpus" = "$(sed -n 's/^Cpus_allowed_list:\t//p' /proc/self/status)" ]
+	run_hull exec "$CID" /bin/grep Cpus_allowed_list /proc/self/status
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Cpus_allowed_list:"*"1" ]]
+	# --process: its own execCPUAffinity.
+	jq '.process | .args = ["/bin/grep", "Cpus_allowed_list", "/proc/self/status"]
+		| .execCPUAffinity = {"final": "0"}' "$BUNDLE/config.json" >"$BATS_TEST_TMPDIR/p.json"
+	run_hull exec --process "$BATS_TEST_TMPDIR/p.json" "$CID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Cpus_allowed_list:"*"0" ]]
+}
+
+@test "a malformed execCPUAffinity list is an error naming it, nothing left behind" {
+	hull delete --force "$CID"
+	update_config '.process.execCPUAffinity = {"final": "1-x"}'
+	hull_detached create --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"process.execCPUAffinity.final"*"1-x"* ]]
+	check_no_leftovers
+}

@@ -122,6 +122,31 @@ teardown() {
 	[ -z "$output" ]
 }
 
+# Issue #8 item 2: podman's seccomp profile with noNewPrivileges false
+# failed to install for a non-root user ("installing seccomp filter:
+# Permission denied").
+@test "podman run --user UID, --user NAME and exec --user run under podman's seccomp profile" {
+	run pm run --rm --user 1000 "$IMG" sh -c 'checker ids; checker seccomp; checker nnp'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"uid=1000"* ]]
+	[[ "$output" == *"Seccomp=2"* ]]
+	[[ "$output" == *"NoNewPrivs=0"* ]]
+	run pm run --rm --user nobody "$IMG" /bin/checker ids
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"uid=65534"* ]]
+	run pm run -d --name pm-user "$IMG" sleep 600
+	[ "$status" -eq 0 ]
+	run pm exec --user 1000 pm-user sh -c 'checker ids; checker seccomp'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"uid=1000"* ]]
+	[[ "$output" == *"Seccomp=2"* ]]
+	run pm rm -f -t 0 pm-user
+	[ "$status" -eq 0 ]
+}
+
 @test "podman run -t attaches a TTY" {
 	command -v script >/dev/null || skip "needs script (bsdutils)"
 	# script gives podman a terminal of its own.
