@@ -148,3 +148,10 @@ fuzz-spec: tests/fuzz/fuzz_spec.c
 	@mkdir -p build-fuzz
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) $(PKG_CFLAGS) \
 		-o build-fuzz/fuzz_spec $< $(FUZZ_SRCS) $(PKG_LIBS)
+
+# netns/ parsers (issue 9): `make fuzz-netns`, then run build-fuzz/fuzz_netns.
+fuzz-netns: tests/fuzz/fuzz_netns.c
+	@mkdir -p build-fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) $(PKG_CFLAGS) \
+		-o build-fuzz/fuzz_netns $< netns/addr.c netns/ipam.c base/error.c base/fsutil.c $(PKG_LIBS)
+.PHONY: fuzz-netns
