@@ -2,6 +2,7 @@
  * it), detach (reverse order, from the record), reconcile. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -285,5 +286,7 @@ int netns_prepare(const char *netdir, const struct netns_request *r,
 		if (ipam_write(lpath, leases, n + 1, err) < 0)
 			return -1;
 	}
+	if (getenv("HULL_NET_FAULT") && strcmp(getenv("HULL_NET_FAULT"), "prepared") == 0)
+		kill(getpid(), SIGKILL);     /* fault injection, see plumb.c */
 	return 0;
 }

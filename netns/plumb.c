@@ -5,6 +5,7 @@
  * container's published ports last, when there is an address to steer to. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,17 @@
 
 #include "base/cleanup.h"
 #include "netns/internal.h"
+
+/* Fault injection for the leak tests (tests/integration/network.bats):
+ * HULL_NET_FAULT=<point> kills Hull with SIGKILL at that point of the
+ * attachment, as a `kill -9` landing there would. */
+static void fault_point(const char *point)
+{
+	const char *f = getenv("HULL_NET_FAULT");
+
+	if (f && strcmp(f, point) == 0)
+		kill(getpid(), SIGKILL);
+}
 
 struct buf {
 	char *s;
@@ -248,9 +260,11 @@ int netns_attach(const char *netdir, const struct netns_plan *p, pid_t pid,
 	}
 	if (n->mode != NET_BRIDGE && ensure_forwarding(n, err) < 0)
 		goto out;
+	fault_point("bridge");
 	if (link_veth_create(sk, p->host_if, "eth0", nsfd, err) < 0 ||
 	    link_up(sk, p->host_if, master, err) < 0)
 		goto out;
+	fault_point("veth");
 	if (n->mode == NET_ROUTED) {
 		/* The gateway address on the host end (the same on every
 		 * routed veth) and a /32 (/128) to the container. */
@@ -264,8 +278,10 @@ int netns_attach(const char *netdir, const struct netns_plan *p, pid_t pid,
 	}
 	if (configure_peer(nsfd, p, err) < 0)
 		goto out;
+	fault_point("peer");
 	if (port_rules(netdir, p, ports, n_ports, id, err) < 0)
 		goto out;
+	fault_point("rules");
 	rc = 0;
 out:
 	link_sock_free(sk);

@@ -348,10 +348,12 @@ int hull_create(const struct create_opts *o, struct created *out,
 	}
 	x.c->pid = x.l.pid;
 	x.c->pid_start = proc_start_time(x.l.pid);
-	/* ...and the veth into the child's netns while it waits for start. */
-	if (runtime_net_attach(&x.net, o->id, x.l.pid, err) < 0)
-		goto undo;
 	if (container_save(x.c, err) < 0)
+		goto undo;
+	/* ...and the veth into the child's netns while it waits for start
+	 * (after the pid is saved: a Hull killed in there leaves a
+	 * container that `delete --force` can find and stop). */
+	if (runtime_net_attach(&x.net, o->id, x.l.pid, err) < 0)
 		goto undo;
 	if (o->pid_file && fs_write_pid_file(o->pid_file, x.l.pid, err) < 0)
 		goto undo;

@@ -118,21 +118,12 @@ static int write_etc(struct spec *s, struct container *c, const struct netns_pla
 	if ((dfd = open(dir, O_DIRECTORY | O_CLOEXEC)) < 0)
 		return hull_error_errno(err, "open %s", dir);
 	for (size_t i = 0; i < 3; i++) {
-		struct stat st;
-
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		if (fs_write_atomic(dfd, names[i], text[i], strlen(text[i]), 0644, err) < 0)
 			return -1;
-		/* Bind targets are created in the rootfs when missing, which a
-		 * read-only rootfs cannot do: skip those there. */
+		/* A missing target is created (empty) in the rootfs before the
+		 * read-only remount, as for any file bind mount. */
 		snprintf(addr, sizeof(addr), "/etc/%s", names[i]);
-		{
-			char target[4300];
-
-			snprintf(target, sizeof(target), "%s%s", s->root_path, addr);
-			if (s->root_readonly && stat(target, &st) < 0)
-				continue;
-		}
 		if (add_mount(s, addr, path, err) < 0)
 			return -1;
 	}
