@@ -25,16 +25,11 @@ static bool owner_alive(const char *owner_dir)
 static int lease_release(const char *netdir, const char *network, const char *key,
 			 struct hull_error *err)
 {
-	autofree char *path = netdir_path(netdir, "leases", network, NULL);
-	autofree struct ipam_lease *l = NULL;
-	size_t n = 0, k = 0;
+	autofree char *dir = netdir_path(netdir, "leases", network, NULL);
 
-	if (path == NULL || ipam_read(path, &l, &n, err) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(l[i].key, key) != 0)
-			l[k++] = l[i];
-	return k == n ? 0 : ipam_write(path, l, k, err);
+	if (dir == NULL)
+		return hull_error_errno(err, "asprintf");
+	return ipam_release(dir, key, NULL, err);
 }
 
 int detach_locked(const char *netdir, const char *key, struct hull_error *err)
@@ -54,7 +49,9 @@ int detach_locked(const char *netdir, const char *key, struct hull_error *err)
 	 * the peer go with it), then the lease (the address may be reused
 	 * only once nothing points at it), the record last. */
 	rc = -1;
-	if (nft_delete_tagged(tag, NULL, NULL, NULL, NULL, err) < 0)
+	/* Only published ports make per-container rules (an attachment
+	 * without them costs no nftables round trip at all). */
+	if (r.n_ports && nft_delete_tagged(tag, NULL, NULL, NULL, NULL, err) < 0)
 		goto out;
 	if (link_sock(&sk, err) < 0 || link_delete(sk, r.host_if, err) < 0)
 		goto out;
@@ -73,6 +70,13 @@ out:
 	return rc;
 }
 
+static bool has_record(const char *key, void *netdir)
+{
+	autofree char *rec = netdir_path(netdir, "attach", key, ".json");
+
+	return rec == NULL || access(rec, F_OK) == 0;
+}
+
 /* Leases whose key has no record (Hull killed between the two writes). */
 static int drop_orphan_leases(const char *netdir, size_t *removed, struct hull_error *err)
 {
@@ -82,23 +86,10 @@ static int drop_orphan_leases(const char *netdir, size_t *removed, struct hull_e
 	if (network_list_locked(netdir, &nets, &nn, err) < 0)
 		return -1;
 	for (size_t i = 0; i < nn; i++) {
-		autofree char *path = netdir_path(netdir, "leases", nets[i].name, NULL);
-		autofree struct ipam_lease *l = NULL;
-		size_t n = 0, k = 0;
+		autofree char *dir = netdir_path(netdir, "leases", nets[i].name, NULL);
 
-		if (path == NULL || ipam_read(path, &l, &n, err) < 0)
+		if (dir == NULL || ipam_prune(dir, has_record, (void *)netdir, removed, err) < 0)
 			return -1;
-		for (size_t j = 0; j < n; j++) {
-			autofree char *rec = netdir_path(netdir, "attach", l[j].key, ".json");
-
-			if (rec && access(rec, F_OK) == 0)
-				l[k++] = l[j];
-		}
-		if (k != n) {
-			*removed += n - k;
-			if (ipam_write(path, l, k, err) < 0)
-				return -1;
-		}
 	}
 	return 0;
 }
@@ -228,7 +219,6 @@ int netns_prepare(const char *netdir, const struct netns_request *r,
 	struct netns_record rec;
 	autofree char *lpath = NULL;
 	autofree struct ipam_lease *leases = NULL;
-	struct ipam_lease *nl;
 	size_t n = 0, removed = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -278,12 +268,10 @@ int netns_prepare(const char *netdir, const struct netns_request *r,
 	if (record_save(netdir, &rec, err) < 0)
 		return -1;
 	if (out->has_addr) {
-		if ((nl = realloc(leases, (n + 1) * sizeof(*nl))) == NULL)
-			return hull_error_errno(err, "realloc");
-		leases = nl;
-		leases[n].addr = out->addr;
-		snprintf(leases[n].key, sizeof(leases[n].key), "%s", r->key);
-		if (ipam_write(lpath, leases, n + 1, err) < 0)
+		struct ipam_lease nl = { .addr = out->addr };
+
+		snprintf(nl.key, sizeof(nl.key), "%s", r->key);
+		if (ipam_add(lpath, &nl, err) < 0)
 			return -1;
 	}
 	if (getenv("HULL_NET_FAULT") && strcmp(getenv("HULL_NET_FAULT"), "prepared") == 0)

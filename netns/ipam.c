@@ -1,4 +1,5 @@
 /* IPAM (see ipam.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -10,7 +11,6 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
-#include "base/fsutil.h"
 #include "netns/ipam.h"
 
 static bool leased(const struct ipam_lease *l, size_t n, const struct net_addr *a)
@@ -48,92 +48,84 @@ int ipam_pick(const struct net_cidr *subnet, const struct net_addr *gw,
 			      net_cidr_format(subnet, c, sizeof(c)), n);
 }
 
-int ipam_parse(const char *text, struct ipam_lease **out, size_t *n,
-	       struct hull_error *err)
+int ipam_read(const char *dir, struct ipam_lease **out, size_t *n,
+	      struct hull_error *err)
 {
+	autoclosedir DIR *d = opendir(dir);
 	struct ipam_lease *v = NULL;
-	size_t cnt = 0, line = 0;
-	const char *p = text;
+	struct dirent *e;
+	size_t cnt = 0;
 
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		char buf[128], addr[64], key[64];
-		struct ipam_lease *nv;
+	*out = NULL;
+	*n = 0;
+	if (d == NULL)
+		return errno == ENOENT ? 0 : hull_error_errno(err, "opendir %s", dir);
+	while ((e = readdir(d)) != NULL) {
+		struct ipam_lease l;
+		struct hull_error ignored = { 0 };
+		ssize_t len;
 
-		line++;
-		if (len == 0 || len >= sizeof(buf))
-			goto bad;
-		memcpy(buf, p, len);
-		buf[len] = '\0';
-		if (sscanf(buf, "%63s %63s", addr, key) != 2 || strlen(key) >= IPAM_KEY_MAX)
-			goto bad;
-		if ((nv = realloc(v, (cnt + 1) * sizeof(*v))) == NULL) {
+		if (e->d_name[0] == '.' || net_addr_parse(e->d_name, &l.addr, &ignored) < 0)
+			continue;
+		len = readlinkat(dirfd(d), e->d_name, l.key, sizeof(l.key) - 1);
+		if (len <= 0)
+			continue;
+		l.key[len] = '\0';
+		struct ipam_lease *nv = realloc(v, (cnt + 1) * sizeof(*v));
+
+		if (nv == NULL) {
 			free(v);
 			return hull_error_errno(err, "realloc");
 		}
 		v = nv;
-		if (net_addr_parse(addr, &v[cnt].addr, err) < 0)
-			goto bad;
-		snprintf(v[cnt].key, IPAM_KEY_MAX, "%s", key);
-		cnt++;
-		p += len + (nl ? 1 : 0);
+		v[cnt++] = l;
 	}
 	*out = v;
 	*n = cnt;
 	return 0;
-bad:
-	free(v);
-	hull_error_clear(err);
-	return hull_error_set(err, EINVAL, "lease line %zu is malformed", line);
 }
 
-char *ipam_format(const struct ipam_lease *l, size_t n)
+int ipam_add(const char *dir, const struct ipam_lease *l, struct hull_error *err)
 {
-	size_t cap = n * (NET_ADDR_STRLEN + IPAM_KEY_MAX + 2) + 1, off = 0;
-	char *s = malloc(cap), a[NET_ADDR_STRLEN];
+	char path[4300], a[NET_ADDR_STRLEN];
 
-	if (s == NULL)
-		return NULL;
-	s[0] = '\0';
-	for (size_t i = 0; i < n; i++)
-		off += (size_t)snprintf(s + off, cap - off, "%s %s\n",
-					net_addr_format(&l[i].addr, a), l[i].key);
-	return s;
-}
-
-int ipam_read(const char *path, struct ipam_lease **out, size_t *n,
-	      struct hull_error *err)
-{
-	autofree char *text = NULL;
-	size_t len;
-
-	if (access(path, F_OK) < 0 && errno == ENOENT) {
-		*out = NULL;
-		*n = 0;
-		return 0;
-	}
-	if (fs_read_file(path, &text, &len, err) < 0)
-		return -1;
-	if (ipam_parse(text, out, n, err) < 0)
-		return hull_error_prefix(err, "%s", path);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return hull_error_errno(err, "mkdir %s", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, net_addr_format(&l->addr, a));
+	if (symlink(l->key, path) < 0)
+		return hull_error_errno(err, "leasing %s", a);
 	return 0;
 }
 
-int ipam_write(const char *path, const struct ipam_lease *l, size_t n,
-	       struct hull_error *err)
+static bool not_key(const char *key, void *arg)
 {
-	autofree char *text = ipam_format(l, n);
-	autofree char *dir = strdup(path);
-	autoclose int dfd = -1;
-	char *slash;
+	return strcmp(key, arg) != 0;
+}
 
-	if (text == NULL || dir == NULL)
-		return hull_error_errno(err, "formatting leases");
-	if ((slash = strrchr(dir, '/')) == NULL)
-		return hull_error_set(err, EINVAL, "%s: not an absolute path", path);
-	*slash = '\0';
-	if ((dfd = open(dir, O_DIRECTORY | O_CLOEXEC)) < 0)
-		return hull_error_errno(err, "open %s", dir);
-	return fs_write_atomic(dfd, slash + 1, text, strlen(text), 0644, err);
+int ipam_release(const char *dir, const char *key, size_t *released,
+		 struct hull_error *err)
+{
+	return ipam_prune(dir, not_key, (void *)key, released, err);
+}
+
+int ipam_prune(const char *dir, bool (*keep)(const char *key, void *arg), void *arg,
+	       size_t *released, struct hull_error *err)
+{
+	autofree struct ipam_lease *l = NULL;
+	size_t n = 0;
+
+	if (ipam_read(dir, &l, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char path[4300], a[NET_ADDR_STRLEN];
+
+		if (keep(l[i].key, arg))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, net_addr_format(&l[i].addr, a));
+		if (unlink(path) < 0 && errno != ENOENT)
+			return hull_error_errno(err, "unlink %s", path);
+		if (released)
+			(*released)++;
+	}
+	return 0;
 }

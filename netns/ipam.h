@@ -1,11 +1,14 @@
 /* Address management: which address a new container gets.  The choice is
  * a pure function of the subnet, the gateway and the leases (unit-tested
- * in tests/unit/test_netns_ipam.c); the leases live in one text file per
- * network, "<address> <key>" a line, read and rewritten under the network
- * state lock (netns/netdir.c). */
+ * in tests/unit/test_netns_ipam.c).  A network's leases are a directory
+ * holding one symlink per leased address, "<address>" -> "<key>": taking
+ * a lease is one symlink() (exclusive by nature), giving it back one
+ * unlink(), and no file is ever rewritten in place (a rename over an
+ * existing file costs a journal flush on ext4: milliseconds per container). */
 #ifndef HULL_NETNS_IPAM_H
 #define HULL_NETNS_IPAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/error.h"
@@ -25,16 +28,16 @@ int ipam_pick(const struct net_cidr *subnet, const struct net_addr *gw,
 	      const struct ipam_lease *leases, size_t n, struct net_addr *out,
 	      struct hull_error *err);
 
-/* Parses a lease file's text (tolerates a missing trailing newline; bad
- * lines are errors naming the line). */
-int ipam_parse(const char *text, struct ipam_lease **out, size_t *n,
-	       struct hull_error *err);
-/* The text of a lease file (caller frees). */
-char *ipam_format(const struct ipam_lease *l, size_t n);
-
-int ipam_read(const char *path, struct ipam_lease **out, size_t *n,
+/* The leases in dir (a missing dir has none). */
+int ipam_read(const char *dir, struct ipam_lease **out, size_t *n,
 	      struct hull_error *err);
-int ipam_write(const char *path, const struct ipam_lease *l, size_t n,
-	       struct hull_error *err);
+/* Takes l->addr for l->key; EEXIST if it is taken. */
+int ipam_add(const char *dir, const struct ipam_lease *l, struct hull_error *err);
+/* Gives back every lease of key; *released counts them (may be NULL). */
+int ipam_release(const char *dir, const char *key, size_t *released,
+		 struct hull_error *err);
+/* Gives back every lease whose key keep() rejects. */
+int ipam_prune(const char *dir, bool (*keep)(const char *key, void *arg), void *arg,
+	       size_t *released, struct hull_error *err);
 
 #endif

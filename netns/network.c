@@ -284,6 +284,11 @@ int netns_network_list(const char *netdir, struct net_network **out, size_t *n,
 	return network_list_locked(netdir, out, n, err);
 }
 
+static bool keep_none(const char *key, void *arg)
+{
+	return false;
+}
+
 int netns_network_remove(const char *netdir, const char *name, struct hull_error *err)
 {
 	autoclose int lock = netdir_lock(netdir, err);
@@ -343,7 +348,14 @@ fail_rec:
 		hull_error_errno(err, "asprintf");
 		goto out;
 	}
-	unlink(leases);
+	{
+		size_t gone = 0;
+
+		/* Only stale leases can be left here (users were refused). */
+		if (ipam_prune(leases, keep_none, NULL, &gone, err) < 0)
+			goto out;
+		rmdir(leases);
+	}
 	if (unlink(def) < 0) {
 		hull_error_errno(err, "unlink %s", def);
 		goto out;

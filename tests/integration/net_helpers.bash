@@ -75,8 +75,8 @@ net_leftovers() {
 	if [ -n "$(ls -A "$HULL_NET_DIR/attach" 2>/dev/null)" ]; then
 		echo "leftover records: $(ls -A "$HULL_NET_DIR/attach")" >&2; bad=1
 	fi
-	for f in "$HULL_NET_DIR"/leases/*; do
-		[ -s "$f" ] && { echo "leftover leases in $f: $(cat "$f")" >&2; bad=1; }
+	for f in "$HULL_NET_DIR"/leases/*/*; do
+		[ -L "$f" ] && { echo "leftover lease $f -> $(readlink "$f")" >&2; bad=1; }
 	done
 	for id in $(cat "$BATS_TEST_TMPDIR/ids" 2>/dev/null); do
 		k=$(net_key "$HULL_ROOT/$id")

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "netns/ipam.h"
 
@@ -81,25 +82,36 @@ int main(void)
 	CHECK(strcmp(pick("fd00:5::/64", "fd00:5::1", l, n, buf, &err), "fd00:5::3") == 0,
 	      "IPv6: leases are skipped without scanning the /64");
 	{
+		/* The lease directory: symlinks address -> key. */
+		char dir[64] = "/tmp/hull-ipam-test.XXXXXX";
 		struct ipam_lease *p = NULL;
-		size_t pn = 0;
-		char *text;
+		size_t pn = 0, released = 0;
 
+		CHECK(mkdtemp(dir) != NULL, "temp dir");
+		strcat(dir, "/");
+		strcat(dir, "net");
+		CHECK(ipam_read(dir, &p, &pn, &err) == 0 && pn == 0, "a missing lease dir has no leases");
+		free(p);
 		n = 0;
 		l[n++] = lease("10.1.0.2", "aaaaaaaaaa");
 		l[n++] = lease("fd00::9", "bbbbbbbbbb");
-		text = ipam_format(l, n);
-		CHECK(text && ipam_parse(text, &p, &pn, &err) == 0 && pn == 2 &&
-		      net_addr_equal(&p[1].addr, &l[1].addr) && strcmp(p[1].key, "bbbbbbbbbb") == 0,
-		      "lease file round-trips");
-		free(text);
-		free(p);
-		p = NULL;
-		CHECK(ipam_parse("10.1.0.2\n", &p, &pn, &err) < 0 && strstr(err.msg, "line 1"),
-		      "a line without a key is an error naming the line");
+		l[n++] = lease("10.1.0.3", "aaaaaaaaaa");
+		for (size_t i = 0; i < n; i++)
+			ipam_add(dir, &l[i], &err);
+		CHECK(ipam_add(dir, &l[0], &err) < 0 && strstr(err.msg, "leasing 10.1.0.2"),
+		      "an address is leased once (%s)", err.msg);
 		hull_error_clear(&err);
-		CHECK(ipam_parse("", &p, &pn, &err) == 0 && pn == 0, "an empty file has no leases");
+		CHECK(ipam_read(dir, &p, &pn, &err) == 0 && pn == 3, "three leases read back");
 		free(p);
+		CHECK(ipam_release(dir, "aaaaaaaaaa", &released, &err) == 0 && released == 2,
+		      "releasing a key gives back all of its leases");
+		CHECK(ipam_read(dir, &p, &pn, &err) == 0 && pn == 1 && strcmp(p[0].key, "bbbbbbbbbb") == 0 &&
+		      net_addr_equal(&p[0].addr, &l[1].addr), "the other key's lease stays");
+		free(p);
+		ipam_release(dir, "bbbbbbbbbb", NULL, &err);
+		rmdir(dir);
+		*strrchr(dir, '/') = '\0';
+		CHECK(rmdir(dir) == 0, "nothing left in the temp dir");
 	}
 	printf("1..%s\n", failures ? "FAILED" : "done");
 	return failures ? 1 : 0;
