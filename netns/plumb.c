@@ -85,6 +85,13 @@ static int nat_network_rules(const char *netdir, const struct net_network *n,
 	if (n->subnet.addr.family == AF_INET)
 		add(&b, "add rule inet hull postrouting ip saddr 127.0.0.0/8 oifname \"%s\" masquerade comment \"%s\"\n",
 		    n->bridge, tag);
+	/* Without br_netfilter, the reply of a hairpin connection (container
+	 * to a port published by a neighbour) would go straight across the
+	 * bridge, un-NAT'ed: masquerade those, losing the client's address,
+	 * as the only way they work at all. */
+	if (access("/proc/sys/net/bridge", F_OK) != 0)
+		add(&b, "add rule inet hull postrouting iifname \"%s\" oifname \"%s\" ct status dnat masquerade comment \"%s\"\n",
+		    n->bridge, n->bridge, tag);
 	add(&b, "add rule inet hull forward oifname \"%s\" ct status dnat accept comment \"%s\"\n",
 	    n->bridge, tag);
 	add(&b, "add rule inet hull forward oifname \"%s\" iifname != \"%s\" ct state new drop comment \"%s\"\n",
@@ -247,8 +254,20 @@ int netns_attach(const char *netdir, const struct netns_plan *p, pid_t pid,
 		return hull_error_errno(err, "open %s", nspath);
 	if (link_sock(&sk, err) < 0)
 		return -1;
-	if (n->mode == NET_NAT && ensure_nat_bridge(sk, netdir, n, &master, err) < 0)
-		goto out;
+	if (n->mode == NET_NAT) {
+		int lock = -1;
+
+		/* First use of the network: under the state lock, so that two
+		 * containers starting at once do not both make its rules. */
+		if (link_index(sk, n->bridge, NULL) == 0 && (lock = netdir_lock(netdir, err)) < 0)
+			goto out;
+		rc = ensure_nat_bridge(sk, netdir, n, &master, err);
+		if (lock >= 0)
+			close(lock);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+	}
 	if (n->mode == NET_BRIDGE) {
 		bool is_br = false;
 
