@@ -14,14 +14,6 @@
 #include "netns/internal.h"
 #include "netns/ipam.h"
 
-static bool owner_alive(const char *owner_dir)
-{
-	char st[4200];
-
-	snprintf(st, sizeof(st), "%s/state.json", owner_dir);
-	return access(st, F_OK) == 0;
-}
-
 static int lease_release(const char *netdir, const char *network, const char *key,
 			 struct hull_error *err)
 {
@@ -110,7 +102,7 @@ static int reconcile_locked(const char *netdir, size_t *removed, struct hull_err
 			break;
 		}
 		if (lr == 0) {
-			bool alive = owner_alive(r.owner_dir);
+			bool alive = record_owner_alive(r.owner_dir);
 
 			record_free(&r);
 			if (!alive) {

@@ -45,6 +45,8 @@ int record_load(const char *netdir, const char *key, struct netns_record *r,
 		struct hull_error *err);   /* 0, 1 = absent, -1 */
 void record_free(struct netns_record *r);
 int record_list(const char *netdir, char ***keys, struct hull_error *err);
+/* Whether the container a record belongs to still exists. */
+bool record_owner_alive(const char *owner_dir);
 /* With the lock held: undo everything of one record. */
 int detach_locked(const char *netdir, const char *key, struct hull_error *err);
 

@@ -304,25 +304,20 @@ int netns_network_remove(const char *netdir, const char *name, struct hull_error
 		return -1;
 	for (size_t i = 0; keys[i]; i++) {
 		struct netns_record r;
+		bool mine, alive;
 
-		if (record_load(netdir, keys[i], &r, err) == 0) {
-			/* A stale attachment does not keep the network. */
-			char st[4200];
-
-			snprintf(st, sizeof(st), "%s/state.json", r.owner_dir);
-			if (strcmp(r.net.name, name) == 0) {
-				if (access(st, F_OK) == 0)
-					users++;
-				else if (detach_locked(netdir, keys[i], err) < 0)
-					goto fail_rec;
-			}
-			record_free(&r);
+		if (record_load(netdir, keys[i], &r, err) != 0) {
+			hull_error_clear(err);
 			continue;
-fail_rec:
-			record_free(&r);
-			goto out;
 		}
-		hull_error_clear(err);
+		mine = strcmp(r.net.name, name) == 0;
+		alive = record_owner_alive(r.owner_dir);
+		record_free(&r);
+		/* A stale attachment does not keep the network: reconcile it. */
+		if (mine && alive)
+			users++;
+		else if (mine && detach_locked(netdir, keys[i], err) < 0)
+			goto out;
 	}
 	if (users) {
 		hull_error_set(err, EBUSY, "network \"%s\" is in use by %zu container(s)", name, users);

@@ -172,3 +172,13 @@ int record_list(const char *netdir, char ***keys, struct hull_error *err)
 	*keys = v;
 	return 0;
 }
+
+bool record_owner_alive(const char *owner_dir)
+{
+	char st[4200];
+
+	/* The container's state.json: gone after delete, after a reboot
+	 * (the state root is a tmpfs), or when lost. */
+	snprintf(st, sizeof(st), "%s/state.json", owner_dir);
+	return access(st, F_OK) == 0;
+}

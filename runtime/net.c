@@ -1,6 +1,7 @@
 /* Built-in networking, runtime side (see runtime/net.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,9 +156,9 @@ int runtime_net_prepare(const struct create_opts *o, struct spec *s, struct cont
 {
 	const char *ask = o->net ? o->net : spec_annotation(s, HULL_NET_ANNOTATION);
 	const char *what = o->net ? "--net" : "annotations." HULL_NET_ANNOTATION;
-	char mode[16], key[NETNS_KEY_LEN + 1];
+	char mode[16], key[NETNS_KEY_LEN + 1], owner[PATH_MAX];
 	const char *colon = ask ? strchr(ask, ':') : NULL;
-	struct netns_request r = { .id = c->id, .owner_dir = c->dir, .key = key };
+	struct netns_request r = { .id = c->id, .owner_dir = owner, .key = key };
 
 	memset(n, 0, sizeof(*n));
 	if (parse_ports(o, spec_annotation(s, HULL_NET_PORTS_ANNOTATION), n, err) < 0)
@@ -188,10 +189,13 @@ int runtime_net_prepare(const struct create_opts *o, struct spec *s, struct cont
 		return hull_error_set(err, EINVAL, "%s %s: linux.namespaces joins the network namespace %s; a new one is needed",
 				      what, mode, s->linux.ns[NS_NET].path);
 	s->linux.ns[NS_NET].enabled = true;
+	/* Absolute: reconcile, from any cwd, tests whether it still exists. */
+	if (realpath(c->dir, owner) == NULL)
+		return hull_error_errno(err, "realpath %s", c->dir);
 	r.network = colon ? colon + 1 : NULL;
 	r.ports = n->ports;
 	r.n_ports = n->n_ports;
-	netns_key(c->dir, key);
+	netns_key(owner, key);
 	if ((n->netdir = strdup(net_dir())) == NULL)
 		return hull_error_errno(err, "strdup");
 	if (save_pointer(c, n->netdir, key, err) < 0)

@@ -216,6 +216,10 @@ net_nat() {
 	run_hull run --bundle "$BATS_TEST_TMPDIR/b-c1" --net "nat:${NETP}t" "$CID-c1"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"subnet 10.198.$NETX.0/30 is exhausted"* ]]
+	# A network in use is not removed.
+	run_hull network rm "${NETP}t"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"network \"${NETP}t\" is in use by 1 container(s)"* ]]
 	# None of the refused containers left anything.
 	[ ! -e "$HULL_ROOT/$CID-c1" ]
 	k=$(net_key "$HULL_ROOT/$CID-c1")
