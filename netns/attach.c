@@ -174,6 +174,12 @@ static int check_ports(const char *netdir, const struct netns_request *r,
 		if (p->has_host_ip && p->host_ip.family != net->subnet.addr.family)
 			return hull_error_set(err, EINVAL, "port %s: host address family differs from network %s's",
 					      net_port_format(p, a, sizeof(a)), net->name);
+		/* IPv6 has no route_localnet: ::1 can never be DNAT'ed out of
+		 * the host, so refuse it rather than publish a dead port. */
+		if (p->has_host_ip && p->host_ip.family == AF_INET6 &&
+		    memcmp(p->host_ip.b, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0)
+			return hull_error_set(err, EINVAL, "port %s: ::1 cannot be published to a container (IPv6 has no route_localnet); use one of the host's addresses",
+					      net_port_format(p, a, sizeof(a)));
 		for (size_t j = 0; j < i; j++)
 			if (net_port_conflict(p, &r->ports[j]))
 				return hull_error_set(err, EEXIST, "port %s overlaps port %s",

@@ -167,19 +167,29 @@ net_nat() {
 	[ "$output" = "peer=10.197.$NETX.3" ]
 }
 
-@test "network: IPv6 subnet: container to container and to the host's gateway" {
+@test "network: IPv6 subnet: container to container, to the host's gateway, published ports" {
 	hull network create --subnet "fd97:$NETX::/64" --bridge "${NETP}6" "${NETP}6"
 	net_bridge_made "${NETP}6"
 	net_bundle srv checker net-serve tcp 7000
-	net_start srv --net "nat:${NETP}6"
+	net_start srv --net "nat:${NETP}6" -p "$((PORT + 1)):7000"
 	[ "$(net_addr "${NETP}6" srv)" = "fd97:$NETX::2" ]
 	"$CHECKER_BIN" net-serve tcp "$PORT" 1 >/dev/null 2>&1 &
-	net_bundle cli /bin/sh -c "checker net-ask tcp fd97:$NETX::2 7000 && checker net-ask tcp fd97:$NETX::1 $PORT"
+	# Direct, to the host through the gateway, and to the published port
+	# on the gateway (hairpin, the client's address kept).
+	net_bundle cli /bin/sh -c "checker net-ask tcp fd97:$NETX::2 7000 && checker net-ask tcp fd97:$NETX::1 $PORT && checker net-ask tcp fd97:$NETX::1 $((PORT + 1))"
 	net_client cli --net "nat:${NETP}6"
 	wait
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(grep -c "^peer=fd97:$NETX::3$" <<<"$output")" -eq 2 ]
+	[ "$(grep -c "^peer=fd97:$NETX::3$" <<<"$output")" -eq 3 ]
+	# The published port from the host, on its address.
+	run "$CHECKER_BIN" net-ask tcp "fd97:$NETX::1" "$((PORT + 1))"
+	[ "$output" = "peer=fd97:$NETX::1" ]
+	# ::1 cannot be published (no route_localnet in IPv6): refused up front.
+	net_bundle bad checker exit 0
+	run_hull run --bundle "$BATS_TEST_TMPDIR/b-bad" --net "nat:${NETP}6" -p "[::1]:$((PORT + 2)):7000" "$CID-bad"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"::1 cannot be published"* ]]
 }
 
 @test "network: bad input is refused with a clear error and changes nothing" {
