@@ -11,7 +11,7 @@ int cli_parse_create(const struct cli_global *g, const char *verb, int argc,
 	static const struct option opts[] = {
 		{ "bundle", required_argument, NULL, 'b' },
 		{ "console-socket", required_argument, NULL, 'c' },
-		{ "pid-file", required_argument, NULL, 'p' },
+		{ "pid-file", required_argument, NULL, 'i' + 256 },
 		{ "no-pivot", no_argument, NULL, 'P' },
 		{ "no-new-keyring", no_argument, NULL, 'K' },
 		{ "preserve-fds", required_argument, NULL, 'F' },
@@ -20,18 +20,29 @@ int cli_parse_create(const struct cli_global *g, const char *verb, int argc,
 		{ "no-subreaper", no_argument, NULL, 'S' },
 		{ "vm", no_argument, NULL, 'V' },
 		{ "vm-kernel", required_argument, NULL, 'k' + 256 },
+		/* built-in networking (runtime/net.h) */
+		{ "net", required_argument, NULL, 'n' + 256 },
+		{ "publish", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *ports[256];
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->ports = ports;
 	o->root = g->root;
 	o->systemd_cgroup = g->systemd_cgroup;
-	while ((c = getopt_long_only(argc, argv, "+b:d", opts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, "+b:dp:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b': o->bundle = optarg; break;
 		case 'c': o->console_socket = optarg; break;
-		case 'p': o->pid_file = optarg; break;
+		case 'i' + 256: o->pid_file = optarg; break;
+		case 'n' + 256: o->net = optarg; break;
+		case 'p':
+			if (o->n_ports == sizeof(ports) / sizeof(ports[0]))
+				return cli_usage_error(g, verb, "too many -p flags") ? -1 : -1;
+			ports[o->n_ports++] = optarg;
+			break;
 		case 'P': o->no_pivot = true; break;
 		case 'K': o->no_new_keyring = true; break;
 		case 'F': {
@@ -102,7 +113,9 @@ HULL_COMMAND(create_cmd) = {
 	"  --no-new-keyring        keep the caller's session keyring\n"
 	"  --preserve-fds N        pass fds 3 .. 3+N-1 to the process\n"
 	"  --vm                    run the container in a microVM sandbox\n"
-	"  --vm-kernel FILE        guest kernel for the microVM (implies --vm)\n",
+	"  --vm-kernel FILE        guest kernel for the microVM (implies --vm)\n"
+	"  --net MODE[:NETWORK]    none, host, nat[:NET], bridge:NET, routed:NET\n"
+	"  -p, --publish SPEC      [HOSTIP:]HOSTPORT[-END]:CTRPORT[-END][/tcp|udp] (nat)\n",
 	.run = cmd_create,
 	.enters_container = true,
 };

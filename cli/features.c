@@ -136,6 +136,9 @@ static int cmd_features(struct cli_global *g, int argc, char **argv)
 	json_gen_object_open(j);
 	json_gen_kv_string(j, "io.hull.version", HULL_VERSION);
 	json_gen_kv_string(j, "io.hull.vm", "set to \"true\" to run the container in a microVM");
+	/* netns (issue 9): built-in networking, as --net / -p */
+	json_gen_kv_string(j, "io.hull.net", "none, host, nat[:NETWORK], bridge:NETWORK or routed:NETWORK (as --net)");
+	json_gen_kv_string(j, "io.hull.net.ports", "comma-separated [HOSTIP:]HOSTPORT[-END]:CONTAINERPORT[-END][/tcp|udp] (as -p)");
 	json_gen_object_close(j);
 	json_gen_object_close(j);
 	text = json_gen_finish(j, NULL);

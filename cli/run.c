@@ -37,6 +37,8 @@ HULL_COMMAND(run_cmd) = {
 	"  --preserve-fds N        pass fds 3 .. 3+N-1 to the process\n"
 	"  --vm                    run the container in a microVM sandbox\n"
 	"  --vm-kernel FILE        guest kernel for the microVM (implies --vm)\n"
+	"  --net MODE[:NETWORK]    none, host, nat[:NET], bridge:NET, routed:NET\n"
+	"  -p, --publish SPEC      [HOSTIP:]HOSTPORT[-END]:CTRPORT[-END][/tcp|udp] (nat)\n"
 	"  --keep, --no-subreaper  accepted for runc compatibility\n",
 	.run = cmd_run,
 	.enters_container = true,

@@ -26,6 +26,7 @@
 #include "runtime/lifecycle.h"
 #include "namespaces/idmap.h"
 #include "runtime/lsm.h"
+#include "runtime/net.h"
 #include "runtime/seccomp.h"
 #include "oci/spec.h"
 #include "runtime/state.h"
@@ -127,6 +128,7 @@ struct create_ctx {
 	struct container *c;
 	struct launch l;
 	bool spawned;
+	struct runtime_net net;     /* built-in networking (runtime/net.c) */
 };
 
 static void create_undo(struct create_ctx *x)
@@ -137,6 +139,7 @@ static void create_undo(struct create_ctx *x)
 		kill(x->l.pid, SIGKILL);
 		waitpid(x->l.pid, NULL, 0);
 	}
+	runtime_net_undo(&x->net);
 	if (x->l.cgroup)
 		cgroup_destroy(x->l.cgroup, &ignored);
 	if (x->c)
@@ -322,6 +325,9 @@ int hull_create(const struct create_opts *o, struct created *out,
 		goto out;
 	if (setup_state(o, &x, bundle, err) < 0 || setup_cgroup(o, &x, err) < 0)
 		goto undo;
+	/* Networking: address, /etc files and their mounts before the clone. */
+	if (runtime_net_prepare(o, x.spec, x.c, strcmp(x.backend->name, "vm") == 0, &x.net, err) < 0)
+		goto undo;
 	x.spawned = true;
 	if (x.backend->spawn(&x.l, err) < 0) {
 		x.spawned = false;
@@ -330,6 +336,11 @@ int hull_create(const struct create_opts *o, struct created *out,
 	x.c->pid = x.l.pid;
 	x.c->pid_start = proc_start_time(x.l.pid);
 	if (container_save(x.c, err) < 0)
+		goto undo;
+	/* ...and the veth into the child's netns while it waits for start
+	 * (after the pid is saved: a Hull killed in there leaves a
+	 * container that `delete --force` can find and stop). */
+	if (runtime_net_attach(&x.net, o->id, x.l.pid, err) < 0)
 		goto undo;
 	if (o->pid_file && fs_write_pid_file(o->pid_file, x.l.pid, err) < 0)
 		goto undo;
@@ -351,6 +362,7 @@ undo:
 	create_undo(&x);
 out:
 	x.l.cgroup = NULL; /* owned by the container */
+	runtime_net_release(&x.net);
 	launch_release(&x.l);
 	container_free(x.c);
 	spec_free(x.spec);

@@ -5,6 +5,7 @@
 #define HULL_LIFECYCLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "base/error.h"
@@ -24,6 +25,11 @@ struct create_opts {
 	/* set by hull_run: the pty master comes back instead of going to a
 	 * console socket. */
 	bool tty_to_parent;
+	/* --net MODE[:NETWORK] and -p SPEC... (runtime/net.h); NULL/0: the
+	 * io.hull.net annotations, else no networking. */
+	const char *net;
+	const char *const *ports;
+	size_t n_ports;
 };
 
 struct created {

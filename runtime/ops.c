@@ -16,6 +16,7 @@
 #include "base/cleanup.h"
 #include "runtime/hooks.h"
 #include "runtime/lifecycle.h"
+#include "runtime/net.h"
 #include "runtime/notify.h"
 #include "oci/spec.h"
 #include "runtime/state.h"
@@ -235,6 +236,14 @@ int hull_delete(const char *root, const char *id, bool force,
 	 * (runc allows it), and so is a half-created one (status creating). */
 	if (st != STATUS_STOPPED && stop_all(c, err) < 0)
 		goto out;
+	/* Built-in networking: rules, veth, lease, in reverse.  Forced, a
+	 * failure is left to the next reconcile (the record outlives us). */
+	if (runtime_net_teardown(c, err) < 0) {
+		if (!force)
+			goto out;
+		fprintf(stderr, "hull: warning: %s\n", err->msg);
+		hull_error_clear(err);
+	}
 	if (c->cgroup && cgroup_destroy(c->cgroup, err) < 0)
 		goto out;
 	{

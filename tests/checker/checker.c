@@ -470,6 +470,92 @@ static int cmd_grab_exe(int seconds)
 	return 0;
 }
 
+/* --- netns (issue 9): a tiny TCP/UDP echo of the client's address --- */
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <sys/time.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+/* "peer=<address>" for each client (v4 clients without the ::ffff: prefix). */
+static void net_peer(const struct sockaddr_in6 *sa, char *buf, size_t size)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(AF_INET6, &sa->sin6_addr, a, sizeof(a));
+	snprintf(buf, size, "peer=%s\n", strncmp(a, "::ffff:", 7) == 0 && strchr(a, '.') ? a + 7 : a);
+}
+
+/* net-serve tcp|udp PORT [COUNT]: answers COUNT clients (0: forever). */
+static int cmd_net_serve(const char *proto, int port, int count)
+{
+	bool udp = strcmp(proto, "udp") == 0;
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET6, udp ? SOCK_DGRAM : SOCK_STREAM, 0), one = 1, zero = 0;
+	char msg[128], buf[256];
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || (!udp && listen(fd, 64) < 0)) {
+		printf("serve=%s\n", errname(errno));
+		return 1;
+	}
+	printf("serving=%s/%d\n", proto, port);
+	for (int n = 0; count == 0 || n < count; n++) {
+		struct sockaddr_in6 peer;
+		socklen_t len = sizeof(peer);
+
+		if (udp) {
+			if (recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&peer, &len) < 0)
+				return 1;
+			net_peer(&peer, msg, sizeof(msg));
+			sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&peer, len);
+		} else {
+			int c = accept(fd, (struct sockaddr *)&peer, &len);
+
+			if (c < 0)
+				return 1;
+			net_peer(&peer, msg, sizeof(msg));
+			if (write(c, msg, strlen(msg)) < 0)
+				perror("write");
+			close(c);
+		}
+	}
+	return 0;
+}
+
+/* net-ask tcp|udp HOST PORT: prints the server's answer (5 s timeout). */
+static int cmd_net_ask(const char *proto, const char *host, int port)
+{
+	bool udp = strcmp(proto, "udp") == 0, v6 = strchr(host, ':') != NULL;
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
+	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct timeval tv = { .tv_sec = 5 };
+	int fd = socket(v6 ? AF_INET6 : AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+	char buf[256];
+	ssize_t n;
+
+	if ((v6 ? inet_pton(AF_INET6, host, &s6.sin6_addr) : inet_pton(AF_INET, host, &s4.sin_addr)) != 1) {
+		printf("ask=bad-address\n");
+		return 2;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, v6 ? (struct sockaddr *)&s6 : (struct sockaddr *)&s4,
+		    v6 ? sizeof(s6) : sizeof(s4)) < 0 || (udp && send(fd, "hi", 2, 0) < 0)) {
+		printf("ask=%s\n", errname(errno));
+		return 1;
+	}
+	if ((n = read(fd, buf, sizeof(buf) - 1)) <= 0) {
+		printf("ask=%s\n", n < 0 ? errname(errno) : "eof");
+		return 1;
+	}
+	buf[n] = '\0';
+	fputs(buf, stdout);
+	return 0;
+}
+/* --- end netns --- */
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -518,6 +604,9 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "grab-exe") && a) return cmd_grab_exe(atoi(a));
 	/* compat (issue 8): the NUMA memory policy, mode with its flags. */
 	if (!strcmp(c, "mempolicy")) { int mode = -1; unsigned long nodes[16] = { 0 }; long r = syscall(SYS_get_mempolicy, &mode, nodes, 1025, NULL, 0); printf("mempolicy=%s\nmode=%d\nnodes=%#lx\n", r < 0 ? errname(errno) : "ok", mode, nodes[0]); return 0; }
+	/* netns (issue 9) */
+	if (!strcmp(c, "net-serve") && a && b) return cmd_net_serve(a, atoi(b), argc > 4 ? atoi(argv[4]) : 0);
+	if (!strcmp(c, "net-ask") && a && b && argc > 4) return cmd_net_ask(a, b, atoi(argv[4]));
 	fprintf(stderr, "checker: unknown command \"%s\"\n", c);
 	return 2;
 }

@@ -1,0 +1,182 @@
+#!/bin/bash
+# bench/net.sh: the cost of Hull's built-in networking (issue 9), against
+# podman with its CNI bridge plugin and against a bare veth, in one run.
+#
+#   bench/net.sh [-n N] [-t SECONDS] [-r ROUNDS]
+#       N runs per setup figure (default 40); iperf3 rounds (default 5) of
+#       SECONDS (default 2) each, hull and bare veth alternating
+#
+# Figures:
+#  setup   median over N of `hull run --net nat:NET` minus `hull run` (no
+#          network), the process being /bin/true; the same for `podman run
+#          --network NET` (CNI bridge + host-local IPAM + portmap/firewall)
+#          minus `podman run --network none`.  Target: hull <= 5 ms.
+#  tput    iperf3 TCP, container -> host (the client runs in the container's
+#          network namespace, the server on the bridge's gateway address),
+#          against a veth pair made by hand between the host and a netns.
+#          Target: >= 95 % of the bare veth.
+# Needs root, iperf3, podman (optional), jq.  Everything it makes is named
+# hbnb*, lives under a temp dir, and is removed at the end.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+N=40
+SECS=2
+ROUNDS=5
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-n) N="$2"; shift 2 ;;
+	-t) SECS="$2"; shift 2 ;;
+	-r) ROUNDS="$2"; shift 2 ;;
+	-h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+	*) echo "net.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+[ "$(id -u)" = 0 ] || { echo "net.sh: needs root" >&2; exit 1; }
+command -v iperf3 >/dev/null || { echo "net.sh: needs iperf3 (apt-get install iperf3)" >&2; exit 1; }
+
+HULL="${HULL:-$REPO/build/hull}"
+WORK=$(mktemp -d /tmp/hull-netbench.XXXXXX)
+export HULL_NET_DIR="$WORK/net"
+P="hbnb$$"
+CG="hull-netbench-$$"
+# runc: crun refuses hybrid cgroup hosts; ulimits below the host's hard
+# ones (podman's defaults need CAP_SYS_RESOURCE to raise them).
+PODMAN=(podman --root "$WORK/podman-root" --runroot "$WORK/podman-run" \
+	--network-config-dir "$WORK/podman-net" --cgroup-manager cgroupfs --runtime runc)
+PU=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+
+cleanup() {
+	set +e
+	for id in $(ls -A "$WORK/state" 2>/dev/null); do
+		"$HULL" --root "$WORK/state" delete --force "$id" >/dev/null 2>&1
+	done
+	"$HULL" network rm "${P}n" >/dev/null 2>&1
+	if command -v podman >/dev/null; then
+		"${PODMAN[@]}" rm -af >/dev/null 2>&1
+		"${PODMAN[@]}" network rm -f "${P}p" >/dev/null 2>&1
+		"${PODMAN[@]}" system reset -f >/dev/null 2>&1
+	fi
+	ip netns del "${P}ns" 2>/dev/null
+	ip link del "${P}h" 2>/dev/null
+	[ -n "${IPERF_PID:-}" ] && kill "$IPERF_PID" 2>/dev/null
+	rmdir /sys/fs/cgroup/*/"$CG"/* /sys/fs/cgroup/*/"$CG" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# The bundle: busybox + checker rootfs, /bin/true.
+make -C "$REPO" -s all rootfs-template >/dev/null
+mkdir -p "$WORK/bundle"
+cp -a "$REPO/build/tests/rootfs" "$WORK/bundle/rootfs"
+(cd "$WORK/bundle" && "$HULL" spec)
+jq --arg cg "/$CG/c" '.process.terminal = false | .process.args = ["/bin/true"] | .linux.cgroupsPath = $cg' \
+	"$WORK/bundle/config.json" >"$WORK/c" && mv "$WORK/c" "$WORK/bundle/config.json"
+"$HULL" network create --subnet 10.193.$(( $$ % 250 )).0/24 --bridge "${P}b" "${P}n"
+GW=10.193.$(( $$ % 250 )).1
+
+cc -O2 -Wall -Wextra -o "$WORK/runstat" "$REPO/bench/runstat.c"
+# one LABEL CMD...: one run; appends "WALL_US CPU_US" to $WORK/LABEL.
+one() {
+	local label="$1"
+	shift
+	"$WORK/runstat" 1 "$@" 2>>"$WORK/errors.log" |
+		awk '$1 == "run" { print $2, $3 + $4; if ($6 != 0) print "status " $6 > "/dev/stderr" }' >>"$WORK/$label"
+}
+# med LABEL COLUMN: the median of a column.
+med() { awk -v c="$2" '{ print $c }' "$WORK/$1" | sort -n |
+	awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+row() { printf '%-40s %9s us wall %9s us cpu\n' "$1" "$(med "$2" 1)" "$(med "$2" 2)"; }
+
+echo "# setup cost per container (median of $N; wall and CPU, microseconds)"
+ST="$WORK/state"
+one warm "$HULL" --root "$ST" run --bundle "$WORK/bundle" --net "nat:${P}n" w   # the bridge is made once
+# Interleaved, so that noise from the shared machine hits both alike.
+for i in $(seq 1 "$N"); do
+	one hrun0 "$HULL" --root "$ST" run --bundle "$WORK/bundle" r
+	one hrun1 "$HULL" --root "$ST" run --bundle "$WORK/bundle" --net "nat:${P}n" r
+	one hcre0 "$HULL" --root "$ST" create --bundle "$WORK/bundle" c
+	"$HULL" --root "$ST" delete --force c
+	one hcre1 "$HULL" --root "$ST" create --bundle "$WORK/bundle" --net "nat:${P}n" c
+	"$HULL" --root "$ST" delete --force c
+done
+row "hull run" hrun0
+row "hull run --net nat" hrun1
+row "hull create" hcre0
+row "hull create --net nat" hcre1
+HD=$(( $(med hrun1 1) - $(med hrun0 1) ))
+HC=$(( $(med hrun1 2) - $(med hrun0 2) ))
+HS=$(( $(med hcre1 1) - $(med hcre0 1) ))
+
+echo "# netns/ phases alone (bench/netsetup.c: prepare + attach = setup, then detach)"
+cc -O2 -D_GNU_SOURCE -I"$REPO" $(pkg-config --cflags libnl-route-3.0 yajl libnftables) \
+	-o "$WORK/netsetup" "$REPO/bench/netsetup.c" "$REPO/build/libhull.a" \
+	-Wl,-Bstatic -lseccomp -lcap -l:libyajl_s.a -lmd -lnl-route-3 -lnl-3 -Wl,-Bdynamic -ldl -pthread
+echo "without ports:"
+"$WORK/netsetup" "$HULL_NET_DIR" "${P}n" "$N" | tee "$WORK/ns0"
+echo "with one published port:"
+"$WORK/netsetup" "$HULL_NET_DIR" "${P}n" "$N" "$(( 30000 + $$ % 20000 )):80" | tee "$WORK/ns1"
+NS0=$(awk '$1 == "setup" { print $4 }' "$WORK/ns0")
+NS1=$(awk '$1 == "setup" { print $4 }' "$WORK/ns1")
+
+PD=""
+if command -v podman >/dev/null; then
+	tar -C "$WORK/bundle/rootfs" -c . | "${PODMAN[@]}" import - hbnb:latest >/dev/null
+	"${PODMAN[@]}" network create --subnet 10.192.$(( $$ % 250 )).0/24 "${P}p" >/dev/null
+	one warm "${PODMAN[@]}" run --rm "${PU[@]}" --network "${P}p" hbnb:latest /bin/true
+	PN=$(( N < 20 ? N : 20 ))
+	for i in $(seq 1 "$PN"); do
+		one prun0 "${PODMAN[@]}" run --rm "${PU[@]}" --network none hbnb:latest /bin/true
+		one prun1 "${PODMAN[@]}" run --rm "${PU[@]}" --network "${P}p" hbnb:latest /bin/true
+	done
+	row "podman run --network none" prun0
+	row "podman run --network (CNI bridge)" prun1
+	PD=$(( $(med prun1 1) - $(med prun0 1) ))
+	PC=$(( $(med prun1 2) - $(med prun0 2) ))
+else
+	echo "podman: not installed, left out"
+fi
+
+echo "# container -> host TCP throughput (iperf3, $ROUNDS alternating rounds of $SECS s, median)"
+jq '.process.args = ["/bin/sleep", "600"]' "$WORK/bundle/config.json" >"$WORK/c" &&
+	mv "$WORK/c" "$WORK/bundle/config.json"
+"$HULL" --root "$ST" run -d --bundle "$WORK/bundle" --net "nat:${P}n" tput </dev/null >/dev/null 2>&1
+CPID=$(jq .pid "$ST/tput/state.json")
+B=10.191.$(( $$ % 250 ))
+ip netns add "${P}ns"
+ip link add "${P}h" type veth peer name eth0 netns "${P}ns"
+ip addr add "$B.1/30" dev "${P}h"
+ip link set "${P}h" up
+ip -n "${P}ns" addr add "$B.2/30" dev eth0
+ip -n "${P}ns" link set eth0 up
+iperf3 -s -p 5399 -D --pidfile "$WORK/iperf.pid" >/dev/null
+IPERF_PID=$(cat "$WORK/iperf.pid" 2>/dev/null || sleep 0.5; cat "$WORK/iperf.pid")
+# Alternating rounds: on a shared machine one long run of each would
+# compare two different moments more than two network paths.
+: >"$WORK/tc"; : >"$WORK/tb"
+for r in $(seq 1 "$ROUNDS"); do
+	nsenter -t "$CPID" -n iperf3 -c "$GW" -p 5399 -t "$SECS" -J |
+		jq '.end.sum_received.bits_per_second' >>"$WORK/tc"
+	ip netns exec "${P}ns" iperf3 -c "$B.1" -p 5399 -t "$SECS" -J |
+		jq '.end.sum_received.bits_per_second' >>"$WORK/tb"
+done
+kill "$IPERF_PID"; IPERF_PID=""
+medf() { sort -g "$1" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+CT=$(medf "$WORK/tc"); BT=$(medf "$WORK/tb")
+gbps() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1e9 }'; }
+printf '%-40s %9s Gbit/s (rounds: %s)\n' "hull nat container -> host" "$(gbps "$CT")" \
+	"$(while read -r x; do printf '%s ' "$(gbps "$x")"; done <"$WORK/tc")"
+printf '%-40s %9s Gbit/s (rounds: %s)\n' "bare veth netns -> host" "$(gbps "$BT")" \
+	"$(while read -r x; do printf '%s ' "$(gbps "$x")"; done <"$WORK/tb")"
+
+echo "# ratios"
+awk -v ns0="$NS0" -v ns1="$NS1" -v hd="$HD" -v hc="$HC" -v hs="$HS" -v pd="${PD:-0}" -v pc="${PC:-0}" -v ct="$CT" -v bt="$BT" 'BEGIN {
+	printf "hull network cost, run  (wall p50 diff): %.2f ms (target <= 5 ms)\n", hd / 1000
+	printf "hull network cost, run  (CPU p50 diff):  %.2f ms\n", hc / 1000
+	printf "hull network setup, create (wall p50 diff): %.2f ms\n", hs / 1000
+	printf "netns setup alone (wall p50): %.2f ms without ports, %.2f ms with a port\n", ns0 / 1000, ns1 / 1000
+	if (pd > 0) printf "podman CNI network cost, run: %.1f ms wall, %.1f ms CPU; hull/podman: %.3f wall, %.3f CPU\n", pd / 1000, pc / 1000, hd / pd, (pc > 0 ? hc / pc : 0)
+	printf "hull throughput / bare veth: %.3f (target >= 0.95)\n", ct / bt
+}'
+if [ -s "$WORK/errors.log" ]; then echo "# errors seen:"; sort "$WORK/errors.log" | uniq -c | head; fi
+exit 0

@@ -1,0 +1,250 @@
+/* Links, addresses and routes through libnl-route-3. */
+#include <errno.h>
+#include <linux/if.h>
+#include <linux/rtnetlink.h>
+#include <netlink/addr.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/route.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+
+#include "netns/internal.h"
+
+static int nl_fail(struct hull_error *err, int nlerr, const char *what)
+{
+	return hull_error_set(err, EIO, "%s: %s", what, nl_geterror(nlerr));
+}
+
+int link_sock(struct nl_sock **out, struct hull_error *err)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int r;
+
+	if (sk == NULL)
+		return hull_error_set(err, ENOMEM, "netlink socket");
+	if ((r = nl_connect(sk, NETLINK_ROUTE)) < 0) {
+		nl_socket_free(sk);
+		return nl_fail(err, r, "netlink connect");
+	}
+	*out = sk;
+	return 0;
+}
+
+void link_sock_free(struct nl_sock *sk)
+{
+	if (sk)
+		nl_socket_free(sk);
+}
+
+struct sock_in_arg {
+	int nsfd;
+	struct nl_sock *sk;
+	struct hull_error err;
+};
+
+/* Runs in a short-lived thread: setns(CLONE_NEWNET) changes only the
+ * calling thread's namespace, and a socket stays in the namespace it was
+ * made in, so the caller can use it from the main thread afterwards while
+ * the main thread itself never leaves the host's namespace. */
+static void *sock_in_thread(void *p)
+{
+	struct sock_in_arg *a = p;
+
+	if (setns(a->nsfd, CLONE_NEWNET) < 0)
+		hull_error_errno(&a->err, "setns into the container's network namespace");
+	else
+		link_sock(&a->sk, &a->err);
+	return NULL;
+}
+
+int link_sock_in(int nsfd, struct nl_sock **out, struct hull_error *err)
+{
+	struct sock_in_arg a = { .nsfd = nsfd };
+	pthread_t t;
+	int r;
+
+	if ((r = pthread_create(&t, NULL, sock_in_thread, &a)) != 0) {
+		errno = r;
+		return hull_error_errno(err, "pthread_create");
+	}
+	pthread_join(t, NULL);
+	if (a.sk == NULL) {
+		*err = a.err;
+		return -1;
+	}
+	*out = a.sk;
+	return 0;
+}
+
+int link_index(struct nl_sock *sk, const char *name, bool *is_bridge)
+{
+	struct rtnl_link *l = NULL;
+	int idx;
+
+	if (rtnl_link_get_kernel(sk, 0, name, &l) < 0)
+		return 0;
+	idx = rtnl_link_get_ifindex(l);
+	if (is_bridge) {
+		const char *t = rtnl_link_get_type(l);
+
+		*is_bridge = t && strcmp(t, "bridge") == 0;
+	}
+	rtnl_link_put(l);
+	return idx;
+}
+
+int link_bridge_create(struct nl_sock *sk, const char *name, struct hull_error *err)
+{
+	int r = rtnl_link_bridge_add(sk, name);
+
+	if (r < 0 && r != -NLE_EXIST)
+		return nl_fail(err, r, name);
+	return 0;
+}
+
+int link_veth_create(struct nl_sock *sk, const char *host_if, const char *peer_name,
+		     int peer_nsfd, struct hull_error *err)
+{
+	struct rtnl_link *l = rtnl_link_veth_alloc(), *peer;
+	int r;
+
+	if (l == NULL)
+		return hull_error_set(err, ENOMEM, "veth");
+	rtnl_link_set_name(l, host_if);
+	peer = rtnl_link_veth_get_peer(l);
+	rtnl_link_set_name(peer, peer_name);
+	/* The peer is born in the container's namespace: it never exists on
+	 * the host under a name that could clash with another container's. */
+	rtnl_link_set_ns_fd(peer, peer_nsfd);
+	r = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
+	rtnl_link_put(peer);
+	rtnl_link_veth_release(l);
+	if (r < 0)
+		return nl_fail(err, r, host_if);
+	return 0;
+}
+
+int link_up(struct nl_sock *sk, const char *name, int master, struct hull_error *err)
+{
+	struct rtnl_link *orig = NULL, *change = rtnl_link_alloc();
+	int r;
+
+	if (change == NULL)
+		return hull_error_set(err, ENOMEM, "link");
+	if ((r = rtnl_link_get_kernel(sk, 0, name, &orig)) < 0) {
+		rtnl_link_put(change);
+		return nl_fail(err, r, name);
+	}
+	rtnl_link_set_flags(change, IFF_UP);
+	if (master > 0)
+		rtnl_link_set_master(change, master);
+	r = rtnl_link_change(sk, orig, change, 0);
+	rtnl_link_put(orig);
+	rtnl_link_put(change);
+	if (r < 0)
+		return nl_fail(err, r, name);
+	return 0;
+}
+
+int link_delete(struct nl_sock *sk, const char *name, struct hull_error *err)
+{
+	struct rtnl_link *l = rtnl_link_alloc();
+	int r;
+
+	if (l == NULL)
+		return hull_error_set(err, ENOMEM, "link");
+	rtnl_link_set_name(l, name);
+	r = rtnl_link_delete(sk, l);
+	rtnl_link_put(l);
+	/* Already gone (the container's netns died and took the pair). */
+	if (r < 0 && r != -NLE_NODEV && r != -NLE_OBJ_NOTFOUND)
+		return nl_fail(err, r, name);
+	return 0;
+}
+
+static struct nl_addr *to_nl(const struct net_addr *a, unsigned int prefix)
+{
+	struct nl_addr *n = nl_addr_build(a->family, a->b, net_addr_len(a));
+
+	if (n)
+		nl_addr_set_prefixlen(n, (int)prefix);
+	return n;
+}
+
+int link_addr_add(struct nl_sock *sk, int ifindex, const struct net_addr *a,
+		  unsigned int prefix, struct hull_error *err)
+{
+	struct rtnl_addr *ra = rtnl_addr_alloc();
+	struct nl_addr *local = to_nl(a, prefix);
+	int r = -NLE_NOMEM;
+
+	if (ra && local) {
+		rtnl_addr_set_ifindex(ra, ifindex);
+		rtnl_addr_set_local(ra, local);
+		/* No duplicate address detection: the address is Hull's own
+		 * lease, and a tentative v6 address would be unusable for the
+		 * first second of the container's life. */
+		if (a->family == AF_INET6)
+			rtnl_addr_set_flags(ra, IFA_F_NODAD);
+		r = rtnl_addr_add(sk, ra, 0);
+		if (r == -NLE_EXIST)
+			r = 0;
+	}
+	nl_addr_put(local);
+	rtnl_addr_put(ra);
+	if (r < 0) {
+		char s[NET_ADDR_STRLEN];
+
+		return hull_error_set(err, EIO, "adding address %s/%u: %s",
+				      net_addr_format(a, s), prefix, nl_geterror(r));
+	}
+	return 0;
+}
+
+int link_route_add(struct nl_sock *sk, const struct net_cidr *dst, const struct net_addr *gw,
+		   int ifindex, struct hull_error *err)
+{
+	struct net_cidr any = { .addr = { .family = gw ? gw->family : AF_INET } };
+	struct rtnl_route *rt = rtnl_route_alloc();
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	struct nl_addr *d = NULL, *g = NULL;
+	int r = -NLE_NOMEM;
+
+	if (dst == NULL)
+		dst = &any;
+	d = to_nl(&dst->addr, dst->prefix);
+	if (rt && nh && d && (gw == NULL || (g = to_nl(gw, 0)) != NULL)) {
+		rtnl_route_set_family(rt, (uint8_t)dst->addr.family);
+		rtnl_route_set_dst(rt, d);
+		rtnl_route_set_table(rt, RT_TABLE_MAIN);
+		rtnl_route_set_protocol(rt, RTPROT_STATIC);
+		rtnl_route_set_scope(rt, gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
+		rtnl_route_nh_set_ifindex(nh, ifindex);
+		if (g) {
+			rtnl_route_nh_set_gateway(nh, g);
+			/* onlink: the gateway need not be inside a connected
+			 * prefix (routed mode gives the container a /32). */
+			rtnl_route_nh_set_flags(nh, RTNH_F_ONLINK);
+		}
+		rtnl_route_add_nexthop(rt, nh);
+		nh = NULL;      /* owned by the route now */
+		r = rtnl_route_add(sk, rt, NLM_F_CREATE | NLM_F_REPLACE);
+	}
+	if (nh)
+		rtnl_route_nh_free(nh);
+	nl_addr_put(d);
+	nl_addr_put(g);
+	rtnl_route_put(rt);
+	if (r < 0) {
+		char s[NET_ADDR_STRLEN + 8];
+
+		return hull_error_set(err, EIO, "adding route to %s: %s",
+				      net_cidr_format(dst, s, sizeof(s)), nl_geterror(r));
+	}
+	return 0;
+}

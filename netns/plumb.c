@@ -1,0 +1,310 @@
+/* netns_attach: the host-side work once the container's process exists.
+ * Order: the network's bridge and rules (once per network), the veth with
+ * its peer born inside the container's namespace, the host side, the
+ * container side (through a socket made inside its namespace), and the
+ * container's published ports last, when there is an address to steer to. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "netns/internal.h"
+
+/* Fault injection for the leak tests (tests/integration/network.bats):
+ * HULL_NET_FAULT=<point> kills Hull with SIGKILL at that point of the
+ * attachment, as a `kill -9` landing there would. */
+static void fault_point(const char *point)
+{
+	const char *f = getenv("HULL_NET_FAULT");
+
+	if (f && strcmp(f, point) == 0)
+		kill(getpid(), SIGKILL);
+}
+
+struct buf {
+	char *s;
+	size_t len;
+	bool oom;
+};
+
+static void add(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL, *n;
+	int len;
+
+	va_start(ap, fmt);
+	len = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (len < 0 || (n = realloc(b->s, b->len + (size_t)len + 1)) == NULL) {
+		free(s);
+		b->oom = true;
+		return;
+	}
+	memcpy(n + b->len, s, (size_t)len + 1);
+	b->len += (size_t)len;
+	b->s = n;
+	free(s);
+}
+
+static const char *fam(const struct net_addr *a)
+{
+	return a->family == AF_INET6 ? "ip6" : "ip";
+}
+
+/* Masquerade for traffic leaving the subnet; 127/8 sources (the host
+ * reaching a published port on 127.0.0.1, rerouted into the bridge by
+ * the output-hook DNAT, allowed there by route_localnet) masqueraded to
+ * the bridge's address; published (DNAT'ed) traffic let in, other new
+ * connections into the bridge from elsewhere (other networks, other
+ * hosts) dropped: the isolation of a NAT network. */
+static int nat_network_rules(const char *netdir, const struct net_network *n,
+			     struct hull_error *err)
+{
+	char tag[64], ndt[16], s[NET_ADDR_STRLEN + 8];
+	struct buf b = { 0 };
+	const char *f = fam(&n->subnet.addr);
+	int rc;
+
+	netdir_tag(netdir, ndt);
+	snprintf(tag, sizeof(tag), "%s:net:%s", ndt, n->name);
+	if (nft_delete_tagged(tag, NULL, NULL, NULL, NULL, err) < 0)
+		return -1;
+	net_cidr_format(&n->subnet, s, sizeof(s));
+	add(&b, "%s", nft_base);
+	add(&b, "add rule inet hull postrouting %s saddr %s %s daddr != %s masquerade comment \"%s\"\n",
+	    f, s, f, s, tag);
+	if (n->subnet.addr.family == AF_INET)
+		add(&b, "add rule inet hull postrouting ip saddr 127.0.0.0/8 oifname \"%s\" masquerade comment \"%s\"\n",
+		    n->bridge, tag);
+	/* Without br_netfilter, the reply of a hairpin connection (container
+	 * to a port published by a neighbour) would go straight across the
+	 * bridge, un-NAT'ed: masquerade those, losing the client's address,
+	 * as the only way they work at all. */
+	if (access("/proc/sys/net/bridge", F_OK) != 0)
+		add(&b, "add rule inet hull postrouting iifname \"%s\" oifname \"%s\" ct status dnat masquerade comment \"%s\"\n",
+		    n->bridge, n->bridge, tag);
+	add(&b, "add rule inet hull forward oifname \"%s\" ct status dnat accept comment \"%s\"\n",
+	    n->bridge, tag);
+	add(&b, "add rule inet hull forward oifname \"%s\" iifname != \"%s\" ct state new drop comment \"%s\"\n",
+	    n->bridge, n->bridge, tag);
+	if (b.oom) {
+		free(b.s);
+		return hull_error_set(err, ENOMEM, "nft rules");
+	}
+	rc = nft_batch(b.s, err);
+	free(b.s);
+	return rc;
+}
+
+static int ensure_forwarding(const struct net_network *n, struct hull_error *err)
+{
+	if (n->has_subnet && n->subnet.addr.family == AF_INET6)
+		return netns_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", "1", err);
+	return netns_sysctl("/proc/sys/net/ipv4/ip_forward", "1", err);
+}
+
+/* The NAT network's bridge and rules, made on first use.  Rules first,
+ * then the bridge: a bridge that exists means its rules do. */
+static int ensure_nat_bridge(struct nl_sock *sk, const char *netdir,
+			     const struct net_network *n, int *ifindex, struct hull_error *err)
+{
+	char path[128];
+	bool is_br = false;
+
+	if ((*ifindex = link_index(sk, n->bridge, &is_br)) > 0) {
+		if (!is_br)
+			return hull_error_set(err, EEXIST, "network %s: %s exists and is not a bridge",
+					      n->name, n->bridge);
+		return 0;
+	}
+	if (nat_network_rules(netdir, n, err) < 0 || link_bridge_create(sk, n->bridge, err) < 0)
+		return -1;
+	if ((*ifindex = link_index(sk, n->bridge, NULL)) <= 0)
+		return hull_error_set(err, ENODEV, "bridge %s vanished", n->bridge);
+	if (link_addr_add(sk, *ifindex, &n->gateway, n->subnet.prefix, err) < 0)
+		return -1;
+	/* Hairpin with the client's address kept: frames between two ports
+	 * of this bridge pass the inet hooks (br_netfilter), so the reply of
+	 * a DNAT'ed connection is un-NAT'ed although it never leaves the
+	 * bridge.  Best effort: absent without the br_netfilter module. */
+	snprintf(path, sizeof(path), "/sys/class/net/%s/bridge/nf_call_iptables", n->bridge);
+	if (access(path, F_OK) == 0 && netns_sysctl(path, "1", err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/bridge/nf_call_ip6tables", n->bridge);
+	if (access(path, F_OK) == 0 && netns_sysctl(path, "1", err) < 0)
+		return -1;
+	if (n->subnet.addr.family == AF_INET) {
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet", n->bridge);
+		if (netns_sysctl(path, "1", err) < 0)
+			return -1;
+	}
+	return link_up(sk, n->bridge, 0, err);
+}
+
+static void port_rule(struct buf *b, const char *chain, const struct net_port *p,
+		      const struct net_addr *a, const char *tag)
+{
+	char ip[NET_ADDR_STRLEN], hip[NET_ADDR_STRLEN];
+	const char *f = fam(a), *proto = net_proto_name(p->proto);
+	bool v6 = a->family == AF_INET6;
+
+	net_addr_format(a, ip);
+	add(b, "add rule inet hull %s meta nfproto %s ", chain, v6 ? "ipv6" : "ipv4");
+	if (p->has_host_ip)
+		add(b, "%s daddr %s ", f, net_addr_format(&p->host_ip, hip));
+	else
+		add(b, "fib daddr type local ");
+	if (p->host_lo == p->host_hi)
+		add(b, "%s dport %u ", proto, p->host_lo);
+	else
+		add(b, "%s dport %u-%u ", proto, p->host_lo, p->host_hi);
+	if (p->host_lo == p->ctr_lo) {
+		/* Same ports on both sides: the destination port is kept, so a
+		 * range of any length is this one rule. */
+		add(b, "dnat %s to %s", f, ip);
+	} else if (p->ctr_lo == p->ctr_hi) {
+		add(b, v6 ? "dnat %s to [%s]:%u" : "dnat %s to %s:%u", f, ip, p->ctr_lo);
+	} else {
+		/* Shifted range: one anonymous map, one element per port. */
+		add(b, "dnat %s to %s dport map { ", f, proto);
+		for (unsigned int i = 0; i <= (unsigned int)(p->host_hi - p->host_lo); i++)
+			add(b, "%s%u : %s . %u", i ? ", " : "", p->host_lo + i, ip, p->ctr_lo + i);
+		add(b, " }");
+	}
+	add(b, " comment \"%s\"\n", tag);
+}
+
+static int port_rules(const char *netdir, const struct netns_plan *p,
+		      const struct net_port *ports, size_t n, const char *id,
+		      struct hull_error *err)
+{
+	char tag[128], ndt[16];
+	struct buf b = { 0 };
+	int rc;
+
+	if (n == 0)
+		return 0;
+	netdir_tag(netdir, ndt);
+	snprintf(tag, sizeof(tag), "%s:%s %.64s", ndt, p->key, id);
+	add(&b, "%s", nft_base);
+	for (size_t i = 0; i < n; i++) {
+		/* prerouting: from other hosts and from containers (hairpin);
+		 * output: from the host itself (127.0.0.1, its addresses). */
+		port_rule(&b, "prerouting", &ports[i], &p->addr, tag);
+		port_rule(&b, "output", &ports[i], &p->addr, tag);
+	}
+	if (b.oom) {
+		free(b.s);
+		return hull_error_set(err, ENOMEM, "nft rules");
+	}
+	rc = nft_batch(b.s, err);
+	free(b.s);
+	return rc;
+}
+
+/* Inside the container's namespace: lo and eth0 up, the address, the
+ * default route. */
+static int configure_peer(int nsfd, const struct netns_plan *p, struct hull_error *err)
+{
+	struct nl_sock *sk = NULL;
+	const struct net_network *n = &p->net;
+	unsigned int full = p->addr.family == AF_INET6 ? 128 : 32;
+	int idx, rc = -1;
+
+	if (link_sock_in(nsfd, &sk, err) < 0)
+		return -1;
+	if (link_up(sk, "lo", 0, err) < 0 || link_up(sk, "eth0", 0, err) < 0)
+		goto out;
+	if ((idx = link_index(sk, "eth0", NULL)) <= 0) {
+		hull_error_set(err, ENODEV, "eth0 is missing in the container");
+		goto out;
+	}
+	if (p->has_addr &&
+	    link_addr_add(sk, idx, &p->addr, n->mode == NET_ROUTED ? full : n->subnet.prefix, err) < 0)
+		goto out;
+	if (p->has_addr && n->has_gateway && link_route_add(sk, NULL, &n->gateway, idx, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	link_sock_free(sk);
+	return rc;
+}
+
+int netns_attach(const char *netdir, const struct netns_plan *p, pid_t pid,
+		 const struct net_port *ports, size_t n_ports, const char *id,
+		 struct hull_error *err)
+{
+	const struct net_network *n = &p->net;
+	struct nl_sock *sk = NULL;
+	char nspath[64];
+	autoclose int nsfd = -1;
+	int master = 0, rc = -1;
+
+	snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", (int)pid);
+	if ((nsfd = open(nspath, O_RDONLY | O_CLOEXEC)) < 0)
+		return hull_error_errno(err, "open %s", nspath);
+	if (link_sock(&sk, err) < 0)
+		return -1;
+	if (n->mode == NET_NAT) {
+		int lock = -1;
+
+		/* First use of the network: under the state lock, so that two
+		 * containers starting at once do not both make its rules. */
+		if (link_index(sk, n->bridge, NULL) == 0 && (lock = netdir_lock(netdir, err)) < 0)
+			goto out;
+		rc = ensure_nat_bridge(sk, netdir, n, &master, err);
+		if (lock >= 0)
+			close(lock);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+	}
+	if (n->mode == NET_BRIDGE) {
+		bool is_br = false;
+
+		if ((master = link_index(sk, n->bridge, &is_br)) <= 0 || !is_br) {
+			hull_error_set(err, ENODEV, "network %s: bridge \"%s\" does not exist",
+				       n->name, n->bridge);
+			goto out;
+		}
+	}
+	if (n->mode != NET_BRIDGE && ensure_forwarding(n, err) < 0)
+		goto out;
+	fault_point("bridge");
+	if (link_veth_create(sk, p->host_if, "eth0", nsfd, err) < 0 ||
+	    link_up(sk, p->host_if, master, err) < 0)
+		goto out;
+	fault_point("veth");
+	if (n->mode == NET_ROUTED) {
+		/* The gateway address on the host end (the same on every
+		 * routed veth) and a /32 (/128) to the container. */
+		struct net_cidr dst = { .addr = p->addr,
+					.prefix = p->addr.family == AF_INET6 ? 128 : 32 };
+		int idx = link_index(sk, p->host_if, NULL);
+
+		if (link_addr_add(sk, idx, &n->gateway, dst.prefix, err) < 0 ||
+		    link_route_add(sk, &dst, NULL, idx, err) < 0)
+			goto out;
+	}
+	if (configure_peer(nsfd, p, err) < 0)
+		goto out;
+	fault_point("peer");
+	if (port_rules(netdir, p, ports, n_ports, id, err) < 0)
+		goto out;
+	fault_point("rules");
+	rc = 0;
+out:
+	link_sock_free(sk);
+	if (rc < 0)
+		hull_error_prefix(err, "network %s", n->name);
+	return rc;
+}
