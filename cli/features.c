@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "base/json.h"
+#include "cgroups/cgroup.h"
 
 static void gen_caps(json_gen *g)
 {
@@ -82,7 +83,7 @@ static int cmd_features(struct cli_global *g, int argc, char **argv)
 	json_gen_object_open(j);
 	json_gen_kv_bool(j, "v1", true);
 	json_gen_kv_bool(j, "v2", true);
-	json_gen_kv_bool(j, "systemd", false);
+	json_gen_kv_bool(j, "systemd", true);
 	json_gen_kv_bool(j, "systemdUser", false);
 	json_gen_kv_bool(j, "rdma", true);
 	json_gen_object_close(j);
@@ -119,6 +120,9 @@ static int cmd_features(struct cli_global *g, int argc, char **argv)
 	json_gen_object_open(j);
 	json_gen_kv_string(j, "io.hull.version", HULL_VERSION);
 	json_gen_kv_string(j, "io.hull.vm", "set to \"true\" to run the container in a microVM");
+	/* issue 11: which cgroup drivers this host can use right now */
+	json_gen_kv_string(j, "io.hull.cgroupDrivers",
+			   cgroup_systemd_available() ? "cgroupfs,systemd" : "cgroupfs");
 	json_gen_object_close(j);
 	json_gen_object_close(j);
 	text = json_gen_finish(j, NULL);
