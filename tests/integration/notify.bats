@@ -26,6 +26,7 @@ while True:
 }
 
 teardown() {
+	[ -z "${START_PID:-}" ] || kill "$START_PID" 2>/dev/null || true
 	kill "$LISTENER_PID" 2>/dev/null || true
 	wait "$LISTENER_PID" 2>/dev/null || true
 	teardown_bundle
@@ -159,8 +160,9 @@ STATUS=done"'
 	update_config '.root.readonly = false'
 	NOTIFY_SOCKET="$SOCK" hull_detached create --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ]
-	NOTIFY_SOCKET="$SOCK" "$HULL_BIN" --root "$HULL_ROOT" start "$CID" 3>&- &
-	start_pid=$!
+	NOTIFY_SOCKET="$SOCK" "$HULL_BIN" --root "$HULL_ROOT" start "$CID" \
+		>"$BATS_TEST_TMPDIR/start.out" 2>&1 3>&- &
+	START_PID=$!
 	# start is waiting for READY=1: state must still answer (bounded,
 	# so the old behaviour fails instead of hanging).
 	for _ in $(seq 100); do [ -e "$BUNDLE/rootfs/tmp/waiting" ] && break; sleep 0.1; done
@@ -170,7 +172,7 @@ STATUS=done"'
 	[ "$(echo "$output" | jq -r .status)" = running ]
 	[ ! -s "$LOG" ]
 	touch "$BUNDLE/rootfs/tmp/go"
-	wait "$start_pid"
+	wait "$START_PID"
 	wait_for_log READY=1
 	hull kill "$CID" KILL
 	wait_for_status "$CID" stopped
