@@ -123,6 +123,7 @@ install: $(HULL) $(BUILD)/vmm/guest/hull-agent $(BUILD)/hull-generator
 	install -D -m 0755 $(BUILD)/vmm/guest/hull-agent $(DESTDIR)$(PREFIX)/lib/hull/hull-agent
 	install -D -m 0755 $(BUILD)/hull-generator $(DESTDIR)$(SYSTEMD_GENERATOR_DIR)/hull-generator
 	install -d -m 0755 $(DESTDIR)/etc/hull/containers
+	install -D -m 0644 contrib/systemd/example.container $(DESTDIR)$(PREFIX)/share/hull/example.container
 
 # --- systemd (issue 11): the generator for /etc/hull/containers/*.container.
 # It links only what it uses from libhull.a (the unit model and writer).
