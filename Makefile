@@ -65,7 +65,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 CHECKER   := $(BUILD)/tests/checker
 
 .PHONY: all clean install check check-unit check-integration asan compdb deps-check
-all: $(HULL) $(CHECKER) $(BUILD)/vmm/guest/hull-agent
+all: $(HULL) $(CHECKER) $(BUILD)/vmm/guest/hull-agent $(BUILD)/hull-generator
 
 # The microVM backend finds the agent next to a build-tree hull (see
 # vmm_find_agent); an installed one looks in $(PREFIX)/lib/hull.
@@ -118,9 +118,21 @@ compdb:
 	    gsub(/"/, "\\\"", $$0); printf "%s{\"directory\":\"%s\",\"file\":\"%s\",\"command\":\"%s\"}", \
 	    (n++?",\n":"[\n"), d, f, $$0 } END { print "\n]" }' > compile_commands.json
 
-install: $(HULL) $(BUILD)/vmm/guest/hull-agent
+install: $(HULL) $(BUILD)/vmm/guest/hull-agent $(BUILD)/hull-generator
 	install -D -m 0755 $(HULL) $(DESTDIR)$(PREFIX)/bin/hull
 	install -D -m 0755 $(BUILD)/vmm/guest/hull-agent $(DESTDIR)$(PREFIX)/lib/hull/hull-agent
+	install -D -m 0755 $(BUILD)/hull-generator $(DESTDIR)$(SYSTEMD_GENERATOR_DIR)/hull-generator
+	install -d -m 0755 $(DESTDIR)/etc/hull/containers
+	install -D -m 0644 contrib/systemd/example.container $(DESTDIR)$(PREFIX)/share/hull/example.container
+
+# --- systemd (issue 11): the generator for /etc/hull/containers/*.container.
+# It links only what it uses from libhull.a (the unit model and writer).
+SYSTEMD_GENERATOR_DIR ?= /usr/lib/systemd/system-generators
+$(BUILD)/hull-generator: contrib/systemd/hull-generator.c $(LIBHULL)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DHULL_BIN_PATH='"$(PREFIX)/bin/hull"' $(ALL_CFLAGS) $(LDFLAGS) \
+		-o $@ $< $(LIBHULL) $(HULL_LINK)
+# --- end systemd
 
 clean:
 	rm -rf $(BUILD) build-asan compile_commands.json

@@ -32,6 +32,11 @@ struct cgroup_config {
 	 * resources.devices, as runc does (may be NULL/0). */
 	const struct spec_device_rule *extra_devices;
 	size_t n_extra_devices;
+	/* The config's annotations: the systemd driver takes the
+	 * org.systemd.property.* ones as unit properties (may be NULL/0). */
+	char *const *annotation_keys;
+	char *const *annotation_values;
+	size_t n_annotations;
 };
 
 /* Validates cfg (path, resources against the host), creates the group(s)
@@ -86,5 +91,10 @@ int cgroup_oom_fd(struct cgroup_manager *m, struct hull_error *err);
 /* OOM kills so far in the group (memory.events oom_kill, v1 oom_control). */
 int cgroup_oom_kills(struct cgroup_manager *m, uint64_t *count,
 		     struct hull_error *err);
+
+/* --- the systemd driver (issue 11) --- */
+/* True when systemd runs as the init system (/run/systemd/system), i.e.
+ * when --systemd-cgroup can work (for `features` and --help). */
+bool cgroup_systemd_available(void);
 
 #endif

@@ -42,6 +42,13 @@ struct cgroup_manager {
 	/* linux.devices entries, allowed on top of the rules (like runc). */
 	struct spec_device_rule *extra_dev;
 	size_t n_extra_dev;
+	/* systemd driver (systemd.c): the scope, and the fs driver (v2/v1)
+	 * that writes the files systemd does not. */
+	const struct cgroup_ops *fs_ops;
+	char *sd_unit;        /* "hull-<id>.scope" */
+	char *sd_slice;       /* "system.slice" */
+	bool sd_started;      /* StartTransientUnit succeeded */
+	struct sd_props *sd_extra; /* org.systemd.property.* annotations */
 };
 
 struct cgroup_ops {
@@ -75,6 +82,7 @@ struct cgroup_ops {
 
 extern const struct cgroup_ops cgroup_v2_ops;
 extern const struct cgroup_ops cgroup_v1_ops;
+extern const struct cgroup_ops cgroup_systemd_ops;
 
 /* --- probe.c --- */
 int cgroup_probe(const char *root, enum cgroup_mode *mode, struct hull_error *err);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "cgroups/systemd_props.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
@@ -32,15 +33,34 @@ static struct cgroup_manager *manager_alloc(enum cgroup_mode mode, const char *r
 	return m;
 }
 
+/* --systemd-cgroup: the scope named by "slice:prefix:name", the
+ * annotations that become unit properties, and the fs driver under it. */
+static int systemd_setup(struct cgroup_manager *m, const struct cgroup_config *cfg,
+			 struct hull_error *err)
+{
+	size_t plen = strlen(SD_ANNOTATION_PREFIX);
+
+	if (cgroup_systemd_parse_path(cfg->id, cfg->cgroups_path, &m->sd_slice,
+				      &m->sd_unit, &m->path, err) < 0)
+		return -1;
+	m->fs_ops = m->ops;
+	m->ops = &cgroup_systemd_ops;
+	if ((m->sd_extra = calloc(1, sizeof(*m->sd_extra))) == NULL)
+		return hull_error_errno(err, "calloc");
+	for (size_t i = 0; i < cfg->n_annotations; i++)
+		if (strncmp(cfg->annotation_keys[i], SD_ANNOTATION_PREFIX, plen) == 0 &&
+		    cgroup_systemd_annotation_prop(cfg->annotation_keys[i] + plen,
+						   cfg->annotation_values[i], m->sd_extra, err) < 0)
+			return -1;
+	return 0;
+}
+
 int cgroup_manager_create_at(const struct cgroup_config *cfg,
 			     enum cgroup_mode mode, const char *root,
 			     struct cgroup_manager **out, struct hull_error *err)
 {
 	struct cgroup_manager *m;
 
-	if (cfg->systemd)
-		return hull_error_set(err, ENOTSUP,
-				      "--systemd-cgroup: the systemd cgroup driver is not implemented yet");
 	m = manager_alloc(mode, root, err);
 	if (m == NULL)
 		return -1;
@@ -48,7 +68,8 @@ int cgroup_manager_create_at(const struct cgroup_config *cfg,
 		cgroup_manager_free(m);
 		return hull_error_errno(err, "strdup");
 	}
-	if (cgroup_resolve_path(cfg->id, cfg->cgroups_path, &m->path, err) < 0)
+	if (cfg->systemd ? systemd_setup(m, cfg, err) < 0
+			 : cgroup_resolve_path(cfg->id, cfg->cgroups_path, &m->path, err) < 0)
 		goto fail;
 	if (cfg->resources && spec_resources_merge(m->res, cfg->resources, err) < 0)
 		goto fail;
@@ -84,10 +105,10 @@ int cgroup_manager_create(const struct cgroup_config *cfg,
 {
 	enum cgroup_mode mode;
 
-	if (cfg->systemd)
+	if (cfg->systemd && !cgroup_systemd_available())
 		return hull_error_set(err, ENOTSUP,
-				      "--systemd-cgroup: the systemd cgroup driver is not implemented yet");
-	if (cfg->cgroups_path && cgroup_path_validate(cfg->cgroups_path, err) < 0)
+				      "--systemd-cgroup: systemd is not the init system here (no /run/systemd/system); use the default cgroupfs driver");
+	if (!cfg->systemd && cfg->cgroups_path && cgroup_path_validate(cfg->cgroups_path, err) < 0)
 		return -1;
 	if (cgroup_probe(CGROUP_ROOT, &mode, err) < 0)
 		return -1;
@@ -111,6 +132,11 @@ void cgroup_manager_free(struct cgroup_manager *m)
 		free(m->unified);
 	}
 	spec_resources_free(m->res);
+	if (m->sd_extra)
+		sd_props_free(m->sd_extra);
+	free(m->sd_extra);
+	free(m->sd_unit);
+	free(m->sd_slice);
 	free(m->extra_dev);
 	free(m->id);
 	free(m->path);
@@ -179,13 +205,14 @@ static int load_extra_devices(struct cgroup_manager *m, const json_node *saved,
 int cgroup_manager_load(const json_node *saved, struct cgroup_manager **out,
 			struct hull_error *err)
 {
-	autofree char *mode = NULL, *root = NULL;
+	autofree char *mode = NULL, *root = NULL, *driver = NULL;
 	const json_node *res;
 	enum cgroup_mode md;
 	struct cgroup_manager *m;
 
 	if (json_get_string(saved, "mode", "cgroup", &mode, err) < 0 ||
-	    json_get_string(saved, "root", "cgroup", &root, err) < 0)
+	    json_get_string(saved, "root", "cgroup", &root, err) < 0 ||
+	    json_get_string(saved, "driver", "cgroup", &driver, err) < 0)
 		return -1;
 	if (mode == NULL || root == NULL)
 		return hull_error_set(err, EINVAL, "cgroup state: missing mode or root");
@@ -200,6 +227,10 @@ int cgroup_manager_load(const json_node *saved, struct cgroup_manager **out,
 	m = manager_alloc(md, root, err);
 	if (m == NULL)
 		return -1;
+	if (driver && strcmp(driver, "systemd") == 0) {
+		m->fs_ops = m->ops;
+		m->ops = &cgroup_systemd_ops;
+	}
 	if (json_get_string(saved, "id", "cgroup", &m->id, err) < 0 ||
 	    json_get_string(saved, "path", "cgroup", &m->path, err) < 0)
 		goto fail;

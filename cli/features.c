@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "base/json.h"
 #include "oci/spec.h"
+#include "cgroups/cgroup.h"
 
 static void gen_caps(json_gen *g)
 {
@@ -98,7 +99,7 @@ static int cmd_features(struct cli_global *g, int argc, char **argv)
 	json_gen_object_open(j);
 	json_gen_kv_bool(j, "v1", true);
 	json_gen_kv_bool(j, "v2", true);
-	json_gen_kv_bool(j, "systemd", false);
+	json_gen_kv_bool(j, "systemd", true);
 	json_gen_kv_bool(j, "systemdUser", false);
 	json_gen_kv_bool(j, "rdma", true);
 	json_gen_object_close(j);
@@ -139,6 +140,9 @@ static int cmd_features(struct cli_global *g, int argc, char **argv)
 	/* netns (issue 9): built-in networking, as --net / -p */
 	json_gen_kv_string(j, "io.hull.net", "none, host, nat[:NETWORK], bridge:NETWORK or routed:NETWORK (as --net)");
 	json_gen_kv_string(j, "io.hull.net.ports", "comma-separated [HOSTIP:]HOSTPORT[-END]:CONTAINERPORT[-END][/tcp|udp] (as -p)");
+	/* issue 11: which cgroup drivers this host can use right now */
+	json_gen_kv_string(j, "io.hull.cgroupDrivers",
+			   cgroup_systemd_available() ? "cgroupfs,systemd" : "cgroupfs");
 	json_gen_object_close(j);
 	json_gen_object_close(j);
 	text = json_gen_finish(j, NULL);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cgroups/cgroup.h"
 #include "runtime/lifecycle.h"
 #include "runtime/state.h"
 
@@ -25,12 +26,14 @@ static void usage(FILE *out)
 		"  --log FILE            also write log lines to FILE\n"
 		"  --log-format FORMAT   text or json (default text)\n"
 		"  --debug               verbose logging\n"
-		"  --systemd-cgroup      use the systemd cgroup driver (not available yet)\n"
+		"  --systemd-cgroup      use the systemd cgroup driver (a transient scope per\n"
+		"                        container; cgroupsPath \"slice:prefix:name\")\n"
 		"  --rootless VALUE      accepted for runc compatibility\n"
 		"  --version, -v         print versions\n"
 		"  --help, -h            this help\n"
-		"\n"
-		"Commands:\n");
+		"\n");
+	fprintf(out, "Cgroup drivers on this host: cgroupfs%s\n\nCommands:\n",
+		cgroup_systemd_available() ? ", systemd" : " (systemd: not the init system here)");
 	for (const struct cli_command *const *c = __start_hull_cmds; c < __stop_hull_cmds; c++)
 		if (!(*c)->hidden)
 			fprintf(out, "  %-10s %s\n", (*c)->name, (*c)->summary);

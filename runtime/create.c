@@ -154,9 +154,6 @@ static int prepare(const struct create_opts *o, struct create_ctx *x,
 	bool notify = getenv("NOTIFY_SOCKET") != NULL;
 	struct stat st;
 
-	if (o->systemd_cgroup)
-		return hull_error_set(err, ENOTSUP,
-				      "--systemd-cgroup: the systemd cgroup driver is not available yet; use the default cgroupfs driver");
 	if (s->process == NULL)
 		return hull_error_set(err, EINVAL, "process: missing (needed to create a container)");
 	if (stat(s->root_path, &st) < 0 || !S_ISDIR(st.st_mode))
@@ -279,6 +276,10 @@ static int setup_cgroup(const struct create_opts *o, struct create_ctx *x,
 		.cgroups_path = lx->cgroups_path,
 		.resources = lx->resources,
 		.systemd = o->systemd_cgroup,
+		/* issue 11: org.systemd.property.* annotations */
+		.annotation_keys = x->spec->annotation_keys,
+		.annotation_values = x->spec->annotation_values,
+		.n_annotations = x->spec->n_annotations,
 	};
 
 	if (devs == NULL)

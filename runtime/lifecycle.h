@@ -41,6 +41,11 @@ struct created {
 int hull_create(const struct create_opts *o, struct created *out,
 		struct hull_error *err);
 int hull_start(const char *root, const char *id, struct hull_error *err);
+/* start, for `run` in the foreground: with NOTIFY_SOCKET set, *keep_relay
+ * gets the relay socket (still relaying after READY=1) and no MAINPID is
+ * sent, since the caller stays the service's main process. */
+int hull_start_notify(const char *root, const char *id, int *keep_relay,
+		      struct hull_error *err);
 /* sig: a number; all: every process in the container's cgroup. */
 int hull_kill(const char *root, const char *id, int sig, bool all,
 	      struct hull_error *err);

@@ -66,6 +66,12 @@ static int load_spec_copy(struct container *c, struct spec **out,
 
 int hull_start(const char *root, const char *id, struct hull_error *err)
 {
+	return hull_start_notify(root, id, NULL, err);
+}
+
+int hull_start_notify(const char *root, const char *id, int *keep_relay,
+		      struct hull_error *err)
+{
 	struct container *c = NULL;
 	autofree char *fifo = NULL;
 	autoclose int fd = -1;
@@ -142,8 +148,24 @@ int hull_start(const char *root, const char *id, struct hull_error *err)
 			fprintf(stderr, "hull: warning: %s\n", herr.msg);
 	}
 	hull_error_clear(err);
-	if (relay.fd >= 0 && notify_relay_wait(&relay, c, err) < 0)
-		goto out;
+	if (relay.fd >= 0) {
+		/* issue 11: READY may take minutes; wait without the
+		 * container's lock, so kill/state/delete are not blocked. */
+		pid_t pid = c->pid;
+
+		container_free(c);
+		c = NULL;
+		if (notify_relay_wait_ready(&relay, pidfd, pid, err) < 0)
+			goto out;
+		if (keep_relay) {
+			/* Foreground run: hull stays the main process and
+			 * keeps relaying STATUS/WATCHDOG (see run.c). */
+			*keep_relay = relay.fd;
+			relay.fd = -1;
+		} else if (notify_send_mainpid(pid, err) < 0) {
+			goto out;
+		}
+	}
 	rc = 0;
 out:
 	notify_relay_close(&relay);

@@ -18,6 +18,7 @@
 #include "runtime/lifecycle.h"
 #include "oci/spec.h"
 #include "runtime/supervise.h"
+#include "runtime/notify.h"
 
 struct tty_proxy {
 	int master;
@@ -82,22 +83,30 @@ static int exit_code(int status)
 
 /* The event loop: signals in through a signalfd (forwarded as they come,
  * except SIGCHLD and SIGWINCH which are ours), the pty both ways. */
-static int supervise(pid_t pid, int pidfd, struct tty_proxy *t, int sfd)
+static int supervise(pid_t pid, int pidfd, struct tty_proxy *t, int sfd, int relay_fd)
 {
+	struct notify_relay relay = { .fd = relay_fd };
 	bool stdin_open = t->master >= 0;
 	bool master_open = t->master >= 0;
 	int status = 0;
 
 	for (;;) {
-		struct pollfd p[4] = {
+		struct pollfd p[5] = {
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = pidfd, .events = POLLIN },
 			{ .fd = stdin_open ? 0 : -1, .events = POLLIN },
 			{ .fd = master_open ? t->master : -1, .events = POLLIN },
+			{ .fd = relay.fd, .events = POLLIN },
 		};
 
-		if (poll(p, 4, pidfd >= 0 ? -1 : 100) < 0 && errno != EINTR)
+		if (poll(p, 5, pidfd >= 0 ? -1 : 100) < 0 && errno != EINTR)
 			break;
+		/* NOTIFY_SOCKET after READY=1: STATUS=, WATCHDOG=1 ... */
+		if (p[4].revents & POLLIN) {
+			struct hull_error ignored = { 0 };
+
+			notify_relay_pump(&relay, &ignored);
+		}
 		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
@@ -132,6 +141,12 @@ static int supervise(pid_t pid, int pidfd, struct tty_proxy *t, int sfd)
 
 int supervise_process(pid_t pid, int pidfd, int pty_master, const sigset_t *old)
 {
+	return supervise_process_relay(pid, pidfd, pty_master, -1, old);
+}
+
+int supervise_process_relay(pid_t pid, int pidfd, int pty_master, int relay_fd,
+			    const sigset_t *old)
+{
 	struct tty_proxy t = { .master = pty_master };
 	sigset_t all;
 	int sfd, code;
@@ -142,7 +157,7 @@ int supervise_process(pid_t pid, int pidfd, int pty_master, const sigset_t *old)
 		tty_raw(&t);
 		tty_resize(&t);
 	}
-	code = supervise(pid, pidfd, &t, sfd);
+	code = supervise(pid, pidfd, &t, sfd, relay_fd);
 	tty_restore(&t);
 	if (sfd >= 0)
 		close(sfd);
@@ -157,6 +172,7 @@ int hull_run(const struct create_opts *o, bool detach, int *status,
 	struct created cr = { .pid = -1, .pidfd = -1, .pty_master = -1 };
 	struct hull_error derr = { 0 };
 	sigset_t all, old;
+	int relay_fd = -1;
 
 	/* In the foreground without a console socket, the terminal is ours to
 	 * proxy; spec_load in create decides whether one is asked for. */
@@ -167,7 +183,7 @@ int hull_run(const struct create_opts *o, bool detach, int *status,
 	sigprocmask(SIG_BLOCK, &all, &old);
 	if (hull_create(&co, &cr, err) < 0)
 		goto fail;
-	if (hull_start(o->root, o->id, err) < 0) {
+	if (hull_start_notify(o->root, o->id, detach ? NULL : &relay_fd, err) < 0) {
 		hull_delete(o->root, o->id, true, &derr);
 		goto fail;
 	}
@@ -178,7 +194,9 @@ int hull_run(const struct create_opts *o, bool detach, int *status,
 		*status = 0;
 		return 0;
 	}
-	*status = supervise_process(cr.pid, cr.pidfd, cr.pty_master, &old);
+	*status = supervise_process_relay(cr.pid, cr.pidfd, cr.pty_master, relay_fd, &old);
+	if (relay_fd >= 0)
+		close(relay_fd);
 	if (cr.pidfd >= 0)
 		close(cr.pidfd);
 	if (cr.pty_master >= 0)

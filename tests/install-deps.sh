@@ -12,7 +12,7 @@ build_pkgs=(
 	busybox-static jq
 )
 test_pkgs=(
-	bats python3 iproute2 util-linux procps
+	bats python3 iproute2 util-linux procps strace
 	runc crun podman containernetworking-plugins curl containerd
 	qemu-system-x86 debootstrap debian-archive-keyring e2fsprogs
 	linux-image-cloud-amd64
