@@ -190,24 +190,58 @@ out:
 	return rc;
 }
 
-/* Kills the container's processes and waits until the init is gone. */
+/* Where pid sits in the freezer hierarchy, for an error message. */
+static void describe_freezer(pid_t pid, char *buf, size_t size)
+{
+	char file[64], line[512];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)pid);
+	f = fopen(file, "re");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, ":freezer:")) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(buf, size, " (it is in freezer cgroup %s, which Hull did not make: thaw it)",
+				 strstr(line, ":freezer:") + 9);
+			break;
+		}
+	fclose(f);
+}
+
+/* Kills the container's processes and waits until the init is gone.
+ * Only a cgroup Hull made is emptied wholesale; the init itself is killed
+ * through a pidfd (no pid reuse), and success means it is really gone. */
 static int stop_all(struct container *c, struct hull_error *err)
 {
 	autoclose int pidfd = open_container_pidfd(c);
 
 	if (c->cgroup) {
-		if (cgroup_is_frozen(c->cgroup))
-			cgroup_freeze(c->cgroup, false, err);
+		/* Someone may have moved the init into a frozen v1 freezer,
+		 * where SIGKILL does not reach: bring it home (that thaws it). */
+		if (pidfd >= 0)
+			cgroup_reclaim(c->cgroup, c->pid, err);
 		hull_error_clear(err);
-		cgroup_kill_all(c->cgroup, SIGKILL, err);
-		hull_error_clear(err);
+		if (cgroup_owned(c->cgroup)) {
+			if (cgroup_is_frozen(c->cgroup))
+				cgroup_freeze(c->cgroup, false, err);
+			hull_error_clear(err);
+			cgroup_kill_all(c->cgroup, SIGKILL, err);
+			hull_error_clear(err);
+		}
 	}
 	if (pidfd >= 0) {
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-		if (wait_pidfd(pidfd, 10000) <= 0)
+		if (wait_pidfd(pidfd, 10000) <= 0) {
+			char where[600];
+
+			describe_freezer(c->pid, where, sizeof(where));
 			return hull_error_set(err, ETIMEDOUT,
-					      "container \"%s\": process %d did not die after SIGKILL",
-					      c->id, c->pid);
+					      "container \"%s\": process %d did not die after SIGKILL%s",
+					      c->id, c->pid, where);
+		}
 		/* Reap it if it is our child (run); harmless otherwise. */
 		waitpid(c->pid, NULL, WNOHANG);
 	}

@@ -21,6 +21,7 @@
 #include "runtime/launch.h"
 #include "runtime/seccomp.h"
 #include "runtime/sync.h"
+#include "runtime/testpoint.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -293,6 +294,7 @@ int container_spawn(struct launch *l, struct hull_error *err)
 	}
 	l->pid = pid;
 	l->pidfd = pidfd;
+	hull_test_point("cloned");
 	if (cgfd < 0 && l->cgroup && cgroup_enter(l->cgroup, pid, err) < 0)
 		goto fail;
 	if (parent_protocol(l, sv[0], err) < 0)
