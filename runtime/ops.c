@@ -131,6 +131,9 @@ int hull_start(const char *root, const char *id, struct hull_error *err)
 		}
 	}
 	unlinkat(c->dir_fd, HULL_EXEC_FIFO, 0);
+	/* The container runs: what follows (poststart hooks, waiting for
+	 * READY=1, which may never come) must not keep kill and delete out. */
+	container_unlock(c);
 	/* poststart runs in the runtime's namespaces once the process runs;
 	 * a failing one is logged, not fatal (the spec says so). */
 	if (load_spec_copy(c, &spec, err) == 0) {
@@ -297,7 +300,7 @@ int hull_state(const char *root, const char *id, char **json,
 {
 	struct container *c = NULL;
 
-	if (container_load(root, id, &c, err) < 0)
+	if (container_read(root, id, &c, err) < 0)
 		return -1;
 	*json = container_state_json(c, true);
 	container_free(c);
@@ -328,7 +331,7 @@ int hull_list(const char *root, struct list_entry **entries, size_t *n,
 		enum container_status st;
 
 		/* A container deleted meanwhile is simply not listed. */
-		if (container_load(root, ids[i], &c, &lerr) < 0)
+		if (container_read(root, ids[i], &c, &lerr) < 0)
 			continue;
 		st = container_status(c);
 		v[k].id = strdup(c->id);
