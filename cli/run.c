@@ -37,7 +37,9 @@ HULL_COMMAND(run_cmd) = {
 	"  --preserve-fds N        pass fds 3 .. 3+N-1 to the process\n"
 	"  --vm                    run the container in a microVM sandbox\n"
 	"  --vm-kernel FILE        guest kernel for the microVM (implies --vm)\n"
-	"  --keep, --no-subreaper  accepted for runc compatibility\n",
+	"  --keep                  keep the container after it exits (stopped), for\n"
+	"                          `state` and `delete` later; without it, run deletes it\n"
+	"  --no-subreaper          accepted: Hull never makes itself a subreaper\n",
 	.run = cmd_run,
 	.enters_container = true,
 };
