@@ -210,6 +210,7 @@ cg_foreign_cleanup() {
 	cg_foreign_cleanup
 }
 
+# bats test_tags=vm
 @test "a cgroupsPath that holds another container's processes is refused, and the other survives" {
 	set_args /bin/sleep 1000
 	hull_detached run --detach --bundle "$BUNDLE" "$CID"
@@ -229,6 +230,7 @@ cg_foreign_cleanup() {
 	hull delete --force "$CID"
 }
 
+# bats test_tags=vm
 @test "delete neither kills nor removes a cgroup that Hull did not make" {
 	# The test makes the container's group itself (in every hierarchy),
 	# and puts a process of its own in it once the container runs.
