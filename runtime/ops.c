@@ -207,8 +207,8 @@ static void describe_freezer(pid_t pid, char *buf, size_t size)
 	while (fgets(line, sizeof(line), f))
 		if (strstr(line, ":freezer:")) {
 			line[strcspn(line, "\n")] = '\0';
-			snprintf(buf, size, " (it is in freezer cgroup %s, which Hull did not make: thaw it)",
-				 strstr(line, ":freezer:") + 9);
+			snprintf(buf, size, " (its freezer cgroup is %s: if that group is frozen and not "
+				 "Hull's, its owner must thaw it)", strstr(line, ":freezer:") + 9);
 			break;
 		}
 	fclose(f);
