@@ -4,10 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
@@ -56,10 +59,21 @@ int fs_write_atomic(int dirfd, const char *name, const char *data, size_t len,
 	char tmp[PATH_MAX];
 	autoclose int fd = -1;
 
-	snprintf(tmp, sizeof(tmp), ".%s.tmp.%d", name, getpid());
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return hull_error_errno(err, "create %s", tmp);
+	/* The directory may be the caller's (--pid-file), where whoever can
+	 * write could plant a symlink at a predictable temporary name and
+	 * have root write through it: an unpredictable name, made new
+	 * (O_EXCL) and never followed (O_NOFOLLOW).  renameat() then replaces
+	 * `name` itself, a symlink included, without following it. */
+	for (int tries = 0; fd < 0; tries++) {
+		uint64_t r = 0;
+
+		if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+			r ^= ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^ (uint64_t)tries;
+		snprintf(tmp, sizeof(tmp), ".%s.%016llx.tmp", name, (unsigned long long)r);
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd < 0 && (errno != EEXIST || tries >= 100))
+			return hull_error_errno(err, "create %s", tmp);
+	}
 	if (write_all(fd, data, len) < 0) {
 		unlinkat(dirfd, tmp, 0);
 		return hull_error_errno(err, "write %s", tmp);

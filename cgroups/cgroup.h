@@ -40,9 +40,22 @@ struct cgroup_config {
 };
 
 /* Validates cfg (path, resources against the host), creates the group(s)
- * and applies the resources.  Nothing is left behind on failure. */
+ * and applies the resources.  Nothing is left behind on failure.
+ * cgroup_manager_plan() + cgroup_manager_realize() in one step. */
 int cgroup_manager_create(const struct cgroup_config *cfg,
 			  struct cgroup_manager **out, struct hull_error *err);
+/* The first half: resolves the path and the hierarchies and notes which
+ * groups do not exist yet (Hull will make them, and owns only those).
+ * Writes nothing: save the manager (cgroup_manager_save) before
+ * realizing it, so a runtime killed while making the groups leaves a
+ * record that cgroup_destroy() can clean up from. */
+int cgroup_manager_plan(const struct cgroup_config *cfg,
+			struct cgroup_manager **out, struct hull_error *err);
+/* The second half: makes the planned groups and applies the resources.
+ * A group that already holds processes (another container's, say) is
+ * refused with an error naming it.  On failure, removes what it made and
+ * nothing else; the manager stays valid (and destroyable). */
+int cgroup_manager_realize(struct cgroup_manager *m, struct hull_error *err);
 /* Reloads a manager saved with cgroup_manager_save(). */
 int cgroup_manager_load(const json_node *saved, struct cgroup_manager **out,
 			struct hull_error *err);
@@ -69,8 +82,18 @@ int cgroup_freeze(struct cgroup_manager *m, bool freeze, struct hull_error *err)
 bool cgroup_is_frozen(struct cgroup_manager *m);
 int cgroup_update(struct cgroup_manager *m, const struct spec_resources *res,
 		  struct hull_error *err);
-/* Kills what is left, waits, removes the group(s).  Idempotent. */
+/* Kills what is left and removes the group(s), but only those Hull made:
+ * a group that existed before the container (linux.cgroupsPath naming a
+ * group someone else made) is neither emptied nor removed.  Idempotent. */
 int cgroup_destroy(struct cgroup_manager *m, struct hull_error *err);
+/* True when Hull made the group that lists the container's processes, so
+ * everything in it is the container's to kill. */
+bool cgroup_owned(const struct cgroup_manager *m);
+/* Brings pid (the container's init) back into the container's own group
+ * when someone else moved it into a frozen cgroup-v1 freezer, where no
+ * SIGKILL reaches it: joining Hull's (thawed) freezer group thaws it.  Only
+ * Hull's own group is written to; 1 if moved, 0 if nothing to do. */
+int cgroup_reclaim(struct cgroup_manager *m, pid_t pid, struct hull_error *err);
 
 
 /* --- added by the cgroup manager (issue 3) --- */

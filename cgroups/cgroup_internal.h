@@ -53,7 +53,12 @@ struct cgroup_manager {
 
 struct cgroup_ops {
 	const char *name;
-	/* Makes the group(s); records what was created in m. */
+	/* Finds the hierarchies and the group dirs, and records in `created`
+	 * how many trailing components are missing; writes nothing. */
+	int (*plan)(struct cgroup_manager *m, struct hull_error *err);
+	/* Makes the planned group(s), records what was made in m (a group
+	 * that existed has created == 0: not Hull's), and refuses one that
+	 * already holds processes. */
 	int (*create)(struct cgroup_manager *m, struct hull_error *err);
 	/* Checks r against the host and the live group before any write. */
 	int (*validate)(struct cgroup_manager *m, const struct spec_resources *r,
@@ -68,6 +73,9 @@ struct cgroup_ops {
 	int (*freeze)(struct cgroup_manager *m, bool freeze, struct hull_error *err);
 	bool (*is_frozen)(struct cgroup_manager *m);
 	int (*destroy)(struct cgroup_manager *m, struct hull_error *err);
+	bool (*owned)(const struct cgroup_manager *m);
+	/* May be NULL (v2: SIGKILL reaches frozen tasks). */
+	int (*reclaim)(struct cgroup_manager *m, pid_t pid, struct hull_error *err);
 	int (*stats)(struct cgroup_manager *m, struct cgroup_stats *st,
 		     struct hull_error *err);
 	/* An fd that becomes readable when an OOM kill may have happened
@@ -94,6 +102,9 @@ const char *cgroup_mode_name(enum cgroup_mode mode);
 int cgroup_manager_create_at(const struct cgroup_config *cfg,
 			     enum cgroup_mode mode, const char *root,
 			     struct cgroup_manager **out, struct hull_error *err);
+int cgroup_manager_plan_at(const struct cgroup_config *cfg, enum cgroup_mode mode,
+			   const char *root, struct cgroup_manager **out,
+			   struct hull_error *err);
 
 /* Tests set this: writes create missing files, pids/kill treat missing
  * cgroup.procs as empty, rmdir clears files first, BPF is not attached. */
@@ -118,6 +129,11 @@ int cg_mkdir_path(const char *root, const char *path, int *created,
 		  int (*on_dir)(const char *parent, const char *dir, void *ctx,
 				struct hull_error *err),
 		  void *ctx, struct hull_error *err);
+/* How many trailing components of root+path do not exist (what
+ * cg_mkdir_path would make now). */
+int cg_missing_tail(const char *root, const char *path);
+/* Fails naming dir when it (or a group below it) holds processes. */
+int cg_check_unused(const char *dir, struct hull_error *err);
 /* rmdir with a bounded EBUSY backoff, children first; ENOENT is success. */
 int cg_rmdir(const char *dir, struct hull_error *err);
 /* Removes dir and then `created - 1` parents, stopping quietly at the

@@ -200,6 +200,41 @@ fail:
 	return -1;
 }
 
+int cg_missing_tail(const char *root, const char *path)
+{
+	autofree char *cur = cg_join(root, path);
+	size_t rl = strlen(root);
+	int missing = 0;
+
+	if (cur == NULL)
+		return 0;
+	/* Walk up from the leaf while the component is missing; stop at the
+	 * hierarchy root, which exists. */
+	while (strlen(cur) > rl && access(cur, F_OK) < 0 && errno == ENOENT) {
+		char *slash = strrchr(cur, '/');
+
+		missing++;
+		if (slash == NULL || slash == cur)
+			break;
+		*slash = '\0';
+	}
+	return missing;
+}
+
+int cg_check_unused(const char *dir, struct hull_error *err)
+{
+	autofree pid_t *pids = NULL;
+	size_t n = 0;
+
+	if (cg_read_pids(dir, true, &pids, &n, err) < 0)
+		return -1;
+	if (n > 0)
+		return hull_error_set(err, EBUSY,
+				      "%s already holds %zu process%s (pid %d): a container's cgroup must not be shared",
+				      dir, n, n == 1 ? "" : "es", (int)pids[0]);
+	return 0;
+}
+
 static int rm_fake_files(const char *dir)
 {
 	autoclosedir DIR *d = opendir(dir);

@@ -55,9 +55,13 @@ static int systemd_setup(struct cgroup_manager *m, const struct cgroup_config *c
 	return 0;
 }
 
-int cgroup_manager_create_at(const struct cgroup_config *cfg,
-			     enum cgroup_mode mode, const char *root,
-			     struct cgroup_manager **out, struct hull_error *err)
+/* Everything up to the first write: the path, the driver's view of the
+ * hierarchies, and which groups do not exist yet (those Hull will make and
+ * so owns).  The runtime saves this plan before cgroup_manager_realize(),
+ * so a Hull killed in between leaves a record `delete` can clean from. */
+int cgroup_manager_plan_at(const struct cgroup_config *cfg, enum cgroup_mode mode,
+			   const char *root, struct cgroup_manager **out,
+			   struct hull_error *err)
 {
 	struct cgroup_manager *m;
 
@@ -83,15 +87,8 @@ int cgroup_manager_create_at(const struct cgroup_config *cfg,
 		       cfg->n_extra_devices * sizeof(*m->extra_dev));
 		m->n_extra_dev = cfg->n_extra_devices;
 	}
-	if (m->ops->create(m, err) < 0)
+	if (m->ops->plan(m, err) < 0)
 		goto fail;
-	if (m->ops->validate(m, m->res, false, err) < 0 ||
-	    m->ops->apply(m, m->res, false, err) < 0) {
-		struct hull_error ignored = { 0 };
-
-		m->ops->destroy(m, &ignored);
-		goto fail;
-	}
 	*out = m;
 	return 0;
 fail:
@@ -100,8 +97,51 @@ fail:
 	return -1;
 }
 
-int cgroup_manager_create(const struct cgroup_config *cfg,
-			  struct cgroup_manager **out, struct hull_error *err)
+/* After a successful undo nothing is Hull's any more: a later destroy
+ * must not remove a group of the same name that someone else made. */
+static void forget_created(struct cgroup_manager *m)
+{
+	m->created = 0;
+	for (size_t i = 0; i < m->nh; i++)
+		m->h[i].created = 0;
+	if (m->unified)
+		m->unified->created = 0;
+}
+
+int cgroup_manager_realize(struct cgroup_manager *m, struct hull_error *err)
+{
+	/* create refuses a group that already holds processes; on any
+	 * failure only the groups made here are removed. */
+	if (m->ops->create(m, err) < 0 ||
+	    m->ops->validate(m, m->res, false, err) < 0 ||
+	    m->ops->apply(m, m->res, false, err) < 0) {
+		struct hull_error ignored = { 0 };
+
+		if (m->ops->destroy(m, &ignored) == 0)
+			forget_created(m);
+		return hull_error_prefix(err, "cgroup %s", m->path);
+	}
+	return 0;
+}
+
+int cgroup_manager_create_at(const struct cgroup_config *cfg,
+			     enum cgroup_mode mode, const char *root,
+			     struct cgroup_manager **out, struct hull_error *err)
+{
+	struct cgroup_manager *m;
+
+	if (cgroup_manager_plan_at(cfg, mode, root, &m, err) < 0)
+		return -1;
+	if (cgroup_manager_realize(m, err) < 0) {
+		cgroup_manager_free(m);
+		return -1;
+	}
+	*out = m;
+	return 0;
+}
+
+int cgroup_manager_plan(const struct cgroup_config *cfg,
+			struct cgroup_manager **out, struct hull_error *err)
 {
 	enum cgroup_mode mode;
 
@@ -112,7 +152,22 @@ int cgroup_manager_create(const struct cgroup_config *cfg,
 		return -1;
 	if (cgroup_probe(CGROUP_ROOT, &mode, err) < 0)
 		return -1;
-	return cgroup_manager_create_at(cfg, mode, CGROUP_ROOT, out, err);
+	return cgroup_manager_plan_at(cfg, mode, CGROUP_ROOT, out, err);
+}
+
+int cgroup_manager_create(const struct cgroup_config *cfg,
+			  struct cgroup_manager **out, struct hull_error *err)
+{
+	struct cgroup_manager *m;
+
+	if (cgroup_manager_plan(cfg, &m, err) < 0)
+		return -1;
+	if (cgroup_manager_realize(m, err) < 0) {
+		cgroup_manager_free(m);
+		return -1;
+	}
+	*out = m;
+	return 0;
 }
 
 void cgroup_manager_free(struct cgroup_manager *m)
@@ -304,6 +359,16 @@ int cgroup_update(struct cgroup_manager *m, const struct spec_resources *res,
 int cgroup_destroy(struct cgroup_manager *m, struct hull_error *err)
 {
 	return m->ops->destroy(m, err);
+}
+
+bool cgroup_owned(const struct cgroup_manager *m)
+{
+	return m->ops->owned(m);
+}
+
+int cgroup_reclaim(struct cgroup_manager *m, pid_t pid, struct hull_error *err)
+{
+	return m->ops->reclaim ? m->ops->reclaim(m, pid, err) : 0;
 }
 
 const struct spec_resources *cgroup_manager_resources(const struct cgroup_manager *m)

@@ -437,6 +437,11 @@ out:
 	return rc;
 }
 
+static int sd_plan(struct cgroup_manager *m, struct hull_error *err)
+{
+	return m->fs_ops->plan(m, err);
+}
+
 static int sd_create(struct cgroup_manager *m, struct hull_error *err)
 {
 	return m->fs_ops->create(m, err);
@@ -574,6 +579,7 @@ static int sd_load(struct cgroup_manager *m, const json_node *saved,
 
 const struct cgroup_ops cgroup_systemd_ops = {
 	.name = "systemd",
+	.plan = sd_plan,
 	.create = sd_create,
 	.validate = sd_validate,
 	.apply = sd_apply,

@@ -145,38 +145,56 @@ static int make_group(struct cgroup_manager *m, struct cgroup_hier *h,
 		      struct hull_error *err)
 {
 	int (*on_dir)(const char *, const char *, void *, struct hull_error *) = NULL;
+	const char *name = h->name[0] ? h->name : "unified";
 
-	h->dir = cg_join(h->mount, m->path);
-	if (h->dir == NULL)
-		return hull_error_errno(err, "asprintf");
 	if (h == m->unified)
 		on_dir = cg_v2_enable_controllers;
 	else if (hier_has(h, "cpuset"))
 		on_dir = cpuset_inherit;
 	if (cg_mkdir_path(h->mount, m->path, &h->created, on_dir, NULL, err) < 0)
-		return hull_error_prefix(err, "in the %s hierarchy",
-					 h->name[0] ? h->name : "unified");
+		return hull_error_prefix(err, "in the %s hierarchy", name);
+	/* A group that was there before is not Hull's: join it only if it is
+	 * empty (as runc does), and never empty or remove it later. */
+	if (h->created == 0 && cg_check_unused(h->dir, err) < 0)
+		return hull_error_prefix(err, "in the %s hierarchy", name);
 	return 0;
 }
 
-static int v1_destroy(struct cgroup_manager *m, struct hull_error *err);
+static int plan_group(struct cgroup_manager *m, struct cgroup_hier *h,
+		      struct hull_error *err)
+{
+	h->dir = cg_join(h->mount, m->path);
+	if (h->dir == NULL)
+		return hull_error_errno(err, "asprintf");
+	h->created = cg_missing_tail(h->mount, m->path);
+	return 0;
+}
 
-static int v1_create(struct cgroup_manager *m, struct hull_error *err)
+static int v1_plan(struct cgroup_manager *m, struct hull_error *err)
 {
 	if (discover(m, err) < 0)
 		return -1;
 	for (size_t i = 0; i < m->nh; i++)
-		if (make_group(m, &m->h[i], err) < 0)
+		if (plan_group(m, &m->h[i], err) < 0)
+			return -1;
+	if (m->unified && plan_group(m, m->unified, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int v1_create(struct cgroup_manager *m, struct hull_error *err)
+{
+	size_t total = m->nh + (m->unified ? 1 : 0), i;
+
+	for (i = 0; i < total; i++)
+		if (make_group(m, i < m->nh ? &m->h[i] : m->unified, err) < 0)
 			goto fail;
-	if (m->unified && make_group(m, m->unified, err) < 0)
-		goto fail;
 	return 0;
 fail:
-	{
-		struct hull_error ignored = { 0 };
-
-		v1_destroy(m, &ignored);
-	}
+	/* The groups not reached yet were only planned, not made; the caller
+	 * destroys the ones that were. */
+	for (size_t k = i + 1; k < total; k++)
+		(k < m->nh ? &m->h[k] : m->unified)->created = 0;
 	return -1;
 }
 
@@ -658,26 +676,120 @@ static int v1_pids(struct cgroup_manager *m, pid_t **pids, size_t *n,
 	return cg_read_pids(dir, true, pids, n, err);
 }
 
+/* SIGKILL to what is in the groups Hull made, and only those: a group
+ * that existed before the container may hold someone else's processes. */
+static int kill_owned(struct cgroup_manager *m, struct hull_error *err)
+{
+	struct cgroup_hier *fz = hier(m, "freezer");
+	size_t total = m->nh + (m->unified ? 1 : 0);
+
+	/* v1 frozen tasks do not die until thawed: signal, then thaw. */
+	if (fz && fz->created > 0 && cg_exists(fz->dir, "") && v1_is_frozen(m)) {
+		autofree pid_t *pids = NULL;
+		size_t n = 0;
+
+		if (cg_read_pids(fz->dir, true, &pids, &n, err) < 0)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			kill(pids[i], SIGKILL);
+		if (cg_write(fz->dir, "freezer.state", "THAWED", err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < total; i++) {
+		const struct cgroup_hier *h = i < m->nh ? &m->h[i] : m->unified;
+
+		if (h->created > 0 && h->dir && cg_exists(h->dir, "") &&
+		    cg_signal_all(h->dir, true, SIGKILL, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int v1_destroy(struct cgroup_manager *m, struct hull_error *err)
 {
 	struct hull_error first = { 0 };
 
-	if (procs_dir(m) && cg_exists(procs_dir(m), "") && v1_kill_all(m, SIGKILL, err) < 0)
+	if (kill_owned(m, err) < 0)
 		return hull_error_prefix(err, "destroying cgroup %s", m->path);
 	/* Every hierarchy, even after a failure in one: leave as little as
 	 * possible, report the first problem. */
 	for (size_t i = 0; i < m->nh; i++)
-		if (m->h[i].dir)
-			cg_remove_created(m->h[i].dir, m->h[i].created > 0 ? m->h[i].created : 1,
-					  &first);
-	if (m->unified && m->unified->dir)
-		cg_remove_created(m->unified->dir,
-				  m->unified->created > 0 ? m->unified->created : 1, &first);
+		if (m->h[i].dir && m->h[i].created > 0)
+			cg_remove_created(m->h[i].dir, m->h[i].created, &first);
+	if (m->unified && m->unified->dir && m->unified->created > 0)
+		cg_remove_created(m->unified->dir, m->unified->created, &first);
 	if (first.set) {
 		hull_error_set(err, first.code, "%s", first.msg);
 		return hull_error_prefix(err, "destroying cgroup %s", m->path);
 	}
 	return 0;
+}
+
+static bool v1_owned(const struct cgroup_manager *m)
+{
+	static const char *const pref[] = { "freezer", "pids", "memory", "devices", NULL };
+
+	for (int i = 0; pref[i]; i++) {
+		struct cgroup_hier *h = hier(m, pref[i]);
+
+		if (h)
+			return h->created > 0;
+	}
+	return m->nh && m->h[0].created > 0;
+}
+
+/* The freezer cgroup pid is in, from /proc/<pid>/cgroup ("N:ctls:/path"). */
+static char *freezer_path_of(pid_t pid)
+{
+	char file[64], *line = NULL, *out = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)pid);
+	f = fopen(file, "re");
+	if (f == NULL)
+		return NULL;
+	while (out == NULL && getline(&line, &cap, f) > 0) {
+		char *ctls = strchr(line, ':'), *path;
+		struct cgroup_hier probe = { 0 };
+
+		if (ctls == NULL || (path = strchr(ctls + 1, ':')) == NULL)
+			continue;
+		*path++ = '\0';
+		path[strcspn(path, "\n")] = '\0';
+		probe.name = ctls + 1;
+		if (hier_has(&probe, "freezer"))
+			out = strdup(path);
+	}
+	free(line);
+	fclose(f);
+	return out;
+}
+
+static int v1_reclaim(struct cgroup_manager *m, pid_t pid, struct hull_error *err)
+{
+	struct cgroup_hier *fz = hier(m, "freezer");
+	autofree char *where = NULL, *foreign = NULL, *state = NULL;
+	struct hull_error ignored = { 0 };
+
+	/* Only into a freezer group Hull made: that one is ours to write. */
+	if (fz == NULL || fz->created <= 0 || !cg_exists(fz->dir, ""))
+		return 0;
+	where = freezer_path_of(pid);
+	if (where == NULL || strcmp(where, m->path) == 0)
+		return 0;
+	foreign = cg_join(fz->mount, where);
+	if (foreign == NULL || cg_read(foreign, "freezer.state", &state, &ignored) < 0)
+		return 0;
+	/* Reading the other group's state is all we do to it.  A frozen task
+	 * cannot exit, so pid still names the container's init here. */
+	if (strncmp(state, "FROZEN", 6) != 0 && strncmp(state, "FREEZING", 8) != 0)
+		return 0;
+	/* The freezer's attach thaws a task that joins a thawed group. */
+	if (cg_writef(err, fz->dir, "cgroup.procs", "%d", (int)pid) < 0)
+		return hull_error_prefix(err, "moving process %d out of the frozen cgroup %s",
+					 (int)pid, foreign);
+	return 1;
 }
 
 static int v1_stats(struct cgroup_manager *m, struct cgroup_stats *st,
@@ -826,6 +938,7 @@ static int v1_load(struct cgroup_manager *m, const json_node *saved,
 
 const struct cgroup_ops cgroup_v1_ops = {
 	.name = "cgroupfs-v1",
+	.plan = v1_plan,
 	.create = v1_create,
 	.validate = v1_validate,
 	.apply = v1_apply,
@@ -836,6 +949,8 @@ const struct cgroup_ops cgroup_v1_ops = {
 	.freeze = v1_freeze,
 	.is_frozen = v1_is_frozen,
 	.destroy = v1_destroy,
+	.owned = v1_owned,
+	.reclaim = v1_reclaim,
 	.stats = v1_stats,
 	.oom_fd = v1_oom_fd,
 	.mount_in_container = v1_mount,

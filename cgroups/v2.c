@@ -70,7 +70,7 @@ int cg_v2_enable_controllers(const char *parent, const char *dir, void *ctx,
 	return 0;
 }
 
-static int v2_create(struct cgroup_manager *m, struct hull_error *err)
+static int v2_plan(struct cgroup_manager *m, struct hull_error *err)
 {
 	autofree char *root_ctl = NULL;
 
@@ -79,8 +79,24 @@ static int v2_create(struct cgroup_manager *m, struct hull_error *err)
 		return hull_error_errno(err, "asprintf");
 	if (cg_read(m->root, "cgroup.controllers", &root_ctl, err) < 0)
 		return hull_error_prefix(err, "%s is not a cgroup2 hierarchy", m->root);
-	return cg_mkdir_path(m->root, m->path, &m->created, cg_v2_enable_controllers,
-			     root_ctl, err);
+	m->created = cg_missing_tail(m->root, m->path);
+	return 0;
+}
+
+static int v2_create(struct cgroup_manager *m, struct hull_error *err)
+{
+	autofree char *root_ctl = NULL;
+
+	if (cg_read(m->root, "cgroup.controllers", &root_ctl, err) < 0)
+		return hull_error_prefix(err, "%s is not a cgroup2 hierarchy", m->root);
+	if (cg_mkdir_path(m->root, m->path, &m->created, cg_v2_enable_controllers,
+			  root_ctl, err) < 0)
+		return -1;
+	/* A group that was there before is not Hull's: join it only if it is
+	 * empty (as runc does), and never empty or remove it later. */
+	if (m->created == 0 && cg_check_unused(m->dir, err) < 0)
+		return -1;
+	return 0;
 }
 
 /* Controllers the group can use: those enabled in its parent. */
@@ -509,13 +525,20 @@ static int v2_freeze(struct cgroup_manager *m, bool freeze, struct hull_error *e
 
 static int v2_destroy(struct cgroup_manager *m, struct hull_error *err)
 {
-	if (m->dir == NULL || (!cg_exists(m->dir, "") && !cgroup_fake_fs))
+	/* Only a group Hull made is emptied and removed: one that existed
+	 * before the container may hold someone else's processes. */
+	if (m->dir == NULL || m->created <= 0 || (!cg_exists(m->dir, "") && !cgroup_fake_fs))
 		return 0;
 	if (v2_kill_all(m, SIGKILL, err) < 0)
 		return hull_error_prefix(err, "destroying cgroup %s", m->dir);
-	if (cg_remove_created(m->dir, m->created > 0 ? m->created : 1, err) < 0)
+	if (cg_remove_created(m->dir, m->created, err) < 0)
 		return hull_error_prefix(err, "destroying cgroup %s", m->dir);
 	return 0;
+}
+
+static bool v2_owned(const struct cgroup_manager *m)
+{
+	return m->created > 0;
 }
 
 static int v2_stats(struct cgroup_manager *m, struct cgroup_stats *st,
@@ -582,6 +605,7 @@ static int v2_load(struct cgroup_manager *m, const json_node *saved,
 
 const struct cgroup_ops cgroup_v2_ops = {
 	.name = "cgroupfs-v2",
+	.plan = v2_plan,
 	.create = v2_create,
 	.validate = v2_validate,
 	.apply = v2_apply,
@@ -592,6 +616,7 @@ const struct cgroup_ops cgroup_v2_ops = {
 	.freeze = v2_freeze,
 	.is_frozen = v2_is_frozen,
 	.destroy = v2_destroy,
+	.owned = v2_owned,
 	.stats = v2_stats,
 	.oom_fd = v2_oom_fd,
 	.mount_in_container = v2_mount,

@@ -59,7 +59,18 @@ int cli_parse_create(const struct cli_global *g, const char *verb, int argc,
 				return cli_usage_error(g, verb, "unknown flag --detach") ? -1 : -1;
 			*detach = true;
 			break;
-		case 'k': case 'S': break;
+		case 'k':
+			/* runc has --keep on run only: a created container
+			 * stays until `delete` anyway. */
+			if (detach == NULL)
+				return cli_usage_error(g, verb,
+						       "--keep: only `run` takes it (a created container is kept until `delete`)") ? -1 : -1;
+			o->keep = true;
+			break;
+		case 'S':
+			/* --no-subreaper asks for what Hull always does: it
+			 * never makes itself a child subreaper. */
+			break;
 		case 'V': o->vm = true; break;
 		case 'k' + 256: o->vm = true; o->vm_kernel = optarg; break;
 		default:

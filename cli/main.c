@@ -28,7 +28,7 @@ static void usage(FILE *out)
 		"  --debug               verbose logging\n"
 		"  --systemd-cgroup      use the systemd cgroup driver (a transient scope per\n"
 		"                        container; cgroupsPath \"slice:prefix:name\")\n"
-		"  --rootless VALUE      accepted for runc compatibility\n"
+		"  --rootless auto|false accepted (what Hull does); true is refused\n"
 		"  --version, -v         print versions\n"
 		"  --help, -h            this help\n"
 		"\n");
@@ -80,8 +80,22 @@ int main(int argc, char **argv)
 			break;
 		case 'd': g.debug = true; break;
 		case 's': g.systemd_cgroup = true; break;
-		case 'R': g.rootless = strcmp(optarg, "true") == 0; break;
-		case 'C': break;
+		case 'R':
+			/* runc's --rootless true ignores cgroup permission
+			 * errors; Hull does not, so only the values that ask
+			 * for what it does are accepted. */
+			if (strcmp(optarg, "true") == 0) {
+				fprintf(stderr, "hull: --rootless true: ignoring cgroup permission errors is not supported\n");
+				return 1;
+			}
+			if (strcmp(optarg, "false") != 0 && strcmp(optarg, "auto") != 0) {
+				fprintf(stderr, "hull: --rootless: \"%s\" is not true, false or auto\n", optarg);
+				return 1;
+			}
+			break;
+		case 'C':
+			fprintf(stderr, "hull: --criu: Hull has no checkpoint/restore\n");
+			return 1;
 		case 'v':
 			cmd = find("version");
 			return cmd ? cmd->run(&g, 1, argv) : 0;

@@ -39,7 +39,9 @@ HULL_COMMAND(run_cmd) = {
 	"  --vm-kernel FILE        guest kernel for the microVM (implies --vm)\n"
 	"  --net MODE[:NETWORK]    none, host, nat[:NET], bridge:NET, routed:NET\n"
 	"  -p, --publish SPEC      [HOSTIP:]HOSTPORT[-END]:CTRPORT[-END][/tcp|udp] (nat)\n"
-	"  --keep, --no-subreaper  accepted for runc compatibility\n",
+	"  --keep                  keep the container after it exits (stopped), for\n"
+	"                          `state` and `delete` later; without it, run deletes it\n"
+	"  --no-subreaper          accepted: Hull never makes itself a subreaper\n",
 	.run = cmd_run,
 	.enters_container = true,
 };

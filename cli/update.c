@@ -203,6 +203,9 @@ static int cmd_update(struct cli_global *g, int argc, char **argv)
 		} else if (nflags < sizeof(flags) / sizeof(flags[0])) {
 			flags[nflags].opt = c;
 			flags[nflags++].arg = optarg;
+		} else {
+			return cli_usage_error(g, "update", "more than %zu flags",
+					       sizeof(flags) / sizeof(flags[0]));
 		}
 	}
 	id = cli_one_id(g, "update", argc, argv);

@@ -16,12 +16,14 @@
 #include "base/json.h"
 #include "runtime/state.h"
 
-static int load_with_cgroup(const char *root, const char *id, struct container **out,
-			    struct hull_error *err)
+/* lock: the command changes the container (update, pause, resume); ps and
+ * events only read, and never wait behind a writer. */
+static int load_with_cgroup(const char *root, const char *id, bool lock,
+			    struct container **out, struct hull_error *err)
 {
 	struct container *c = NULL;
 
-	if (container_load(root, id, &c, err) < 0)
+	if ((lock ? container_load(root, id, &c, err) : container_read(root, id, &c, err)) < 0)
 		return -1;
 	if (c->cgroup == NULL) {
 		container_free(c);
@@ -38,7 +40,7 @@ static int set_frozen(const char *root, const char *id, bool freeze,
 	enum container_status st;
 	int rc = -1;
 
-	if (load_with_cgroup(root, id, &c, err) < 0)
+	if (load_with_cgroup(root, id, true, &c, err) < 0)
 		return -1;
 	st = container_status(c);
 	if (freeze && st == STATUS_PAUSED)
@@ -90,7 +92,7 @@ int hull_update(const char *root, const char *id, const struct spec_resources *r
 	struct container *c = NULL;
 	int rc = -1;
 
-	if (load_with_cgroup(root, id, &c, err) < 0)
+	if (load_with_cgroup(root, id, true, &c, err) < 0)
 		return -1;
 	if (container_status(c) == STATUS_STOPPED)
 		hull_error_set(err, EINVAL, "container \"%s\" is stopped", id);
@@ -107,7 +109,7 @@ int hull_ps_pids(const char *root, const char *id, pid_t **pids, size_t *n,
 	struct container *c = NULL;
 	int rc;
 
-	if (load_with_cgroup(root, id, &c, err) < 0)
+	if (load_with_cgroup(root, id, false, &c, err) < 0)
 		return -1;
 	rc = cgroup_pids(c->cgroup, pids, n, err);
 	container_free(c);
@@ -171,7 +173,7 @@ int hull_events(const char *root, const char *id, const struct hull_events_opts 
 	uint64_t start, ooms = 0;
 	int rc = 0;
 
-	if (load_with_cgroup(root, id, &c, err) < 0)
+	if (load_with_cgroup(root, id, false, &c, err) < 0)
 		return -1;
 	if (container_status(c) == STATUS_STOPPED) {
 		container_free(c);

@@ -30,6 +30,7 @@
 #include "runtime/seccomp.h"
 #include "oci/spec.h"
 #include "runtime/state.h"
+#include "runtime/testpoint.h"
 
 static char *now_rfc3339(void)
 {
@@ -131,7 +132,7 @@ struct create_ctx {
 	struct runtime_net net;     /* built-in networking (runtime/net.c) */
 };
 
-static void create_undo(struct create_ctx *x)
+static void create_undo(struct create_ctx *x, struct hull_error *err)
 {
 	struct hull_error ignored = { 0 };
 
@@ -140,8 +141,15 @@ static void create_undo(struct create_ctx *x)
 		waitpid(x->l.pid, NULL, 0);
 	}
 	runtime_net_undo(&x->net);
-	if (x->l.cgroup)
-		cgroup_destroy(x->l.cgroup, &ignored);
+	/* A group that cannot be removed now keeps its state record, so that
+	 * `delete --force` can finish the job instead of leaking the group. */
+	if (x->l.cgroup && cgroup_destroy(x->l.cgroup, &ignored) < 0) {
+		if (x->c)
+			container_save(x->c, &ignored);
+		hull_error_prefix(err, "its cgroup could not be removed (%s; `delete --force` retries)",
+				  ignored.msg);
+		return;
+	}
 	if (x->c)
 		container_remove_dir(x->c, &ignored);
 }
@@ -210,6 +218,7 @@ static int setup_state(const struct create_opts *o, struct create_ctx *x,
 		return -1;
 	c = x->c;
 	x->l.c = c;
+	hull_test_point("state-dir");
 	c->systemd_cgroup = o->systemd_cgroup;
 	free(c->backend);
 	if ((c->backend = strdup(x->backend->name)) == NULL)
@@ -300,10 +309,19 @@ static int setup_cgroup(const struct create_opts *o, struct create_ctx *x,
 		devs[cfg.n_extra_devices++] = x->backend->host_devices[i];
 	cfg.extra_devices = devs;
 
-	if (cgroup_manager_create(&cfg, &x->l.cgroup, err) < 0)
+	/* Plan, save, then make: a runtime killed while it makes the groups
+	 * (or before it could save them) would otherwise leave groups that no
+	 * state names and no `delete` removes. */
+	if (cgroup_manager_plan(&cfg, &x->l.cgroup, err) < 0)
 		return -1;
 	x->c->cgroup = x->l.cgroup;
-	/* Save now: if we die during spawn, delete --force finds the group. */
+	if (container_save(x->c, err) < 0)
+		return -1;
+	hull_test_point("cgroup-planned");
+	if (cgroup_manager_realize(x->l.cgroup, err) < 0)
+		return -1;
+	hull_test_point("cgroup-made");
+	/* Save again: the record now says which groups Hull really made. */
 	return container_save(x->c, err);
 }
 
@@ -324,8 +342,12 @@ int hull_create(const struct create_opts *o, struct created *out,
 		return -1;
 	if (pick_backend(o, &x, err) < 0 || prepare(o, &x, err) < 0)
 		goto out;
-	if (setup_state(o, &x, bundle, err) < 0 || setup_cgroup(o, &x, err) < 0)
+	if (setup_state(o, &x, bundle, err) < 0)
 		goto undo;
+	hull_test_point("state-saved");
+	if (setup_cgroup(o, &x, err) < 0)
+		goto undo;
+	hull_test_point("cgroup-saved");
 	/* Networking: address, /etc files and their mounts before the clone. */
 	if (runtime_net_prepare(o, x.spec, x.c, strcmp(x.backend->name, "vm") == 0, &x.net, err) < 0)
 		goto undo;
@@ -334,10 +356,12 @@ int hull_create(const struct create_opts *o, struct created *out,
 		x.spawned = false;
 		goto undo;
 	}
+	hull_test_point("spawned");
 	x.c->pid = x.l.pid;
 	x.c->pid_start = proc_start_time(x.l.pid);
 	if (container_save(x.c, err) < 0)
 		goto undo;
+	hull_test_point("pid-saved");
 	/* ...and the veth into the child's netns while it waits for start
 	 * (after the pid is saved: a Hull killed in there leaves a
 	 * container that `delete --force` can find and stop). */
@@ -360,7 +384,7 @@ int hull_create(const struct create_opts *o, struct created *out,
 undo:
 	if (x.l.pty_master >= 0)
 		close(x.l.pty_master);
-	create_undo(&x);
+	create_undo(&x, err);
 out:
 	x.l.cgroup = NULL; /* owned by the container */
 	runtime_net_release(&x.net);

@@ -24,6 +24,24 @@ const char *hooks_kind_name(enum spec_hook_kind k)
 	return names[k];
 }
 
+/* Kills the hook's process group (it leads it: setsid in the child) and
+ * checks that it is gone.  The group id cannot be reused while a member
+ * lives, so signalling -pid reaches only what the hook started. */
+static bool kill_group(pid_t pid, int *status)
+{
+	kill(-pid, SIGKILL);
+	waitpid(pid, status, 0);
+	/* Members reparented away may take a moment to be reaped; a zombie
+	 * still answers kill(0), so this also waits for its reaper. */
+	for (int i = 0; i < 500; i++) {
+		if (kill(-pid, 0) < 0 && errno == ESRCH)
+			return true;
+		kill(-pid, SIGKILL);
+		usleep(10000);
+	}
+	return false;
+}
+
 static int wait_hook(pid_t pid, int timeout_s, int *status)
 {
 	autoclose int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -35,11 +53,8 @@ static int wait_hook(pid_t pid, int timeout_s, int *status)
 		do
 			r = poll(&pfd, 1, timeout_s * 1000);
 		while (r < 0 && errno == EINTR);
-		if (r == 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, status, 0);
-			return 1; /* timed out */
-		}
+		if (r == 0)
+			return kill_group(pid, status) ? 1 : 2; /* timed out */
 	}
 	while (waitpid(pid, status, 0) < 0)
 		if (errno != EINTR)
@@ -66,6 +81,19 @@ static int run_one(const struct spec_hook *hook, const char *where,
 		return hull_error_errno(err, "%s: fork", where);
 	}
 	if (pid == 0) {
+		struct sigaction dfl = { .sa_handler = SIG_DFL };
+		sigset_t none;
+
+		/* A hook starts like any program, whatever Hull was doing (`run`
+		 * blocks every signal for its signalfd): default dispositions,
+		 * nothing blocked; and in a session of its own, so that its
+		 * timeout can kill everything it started. */
+		for (int sig = 1; sig < NSIG; sig++)
+			sigaction(sig, &dfl, NULL);   /* EINVAL for KILL/STOP: fine */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (setsid() < 0)
+			_exit(127);
 		if (dup2(pipefd[0], 0) < 0)
 			_exit(127);
 		execve(hook->path, hook->args ? hook->args : default_argv,
@@ -90,6 +118,10 @@ static int run_one(const struct spec_hook *hook, const char *where,
 		return hull_error_errno(err, "%s (%s): wait", where, hook->path);
 	if (r == 1)
 		return hull_error_set(err, ETIMEDOUT, "%s (%s): timed out after %d s",
+				      where, hook->path, hook->timeout);
+	if (r == 2)
+		return hull_error_set(err, ETIMEDOUT,
+				      "%s (%s): timed out after %d s, and processes of its group survive SIGKILL",
 				      where, hook->path, hook->timeout);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;

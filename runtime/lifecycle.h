@@ -20,6 +20,7 @@ struct create_opts {
 	bool no_new_keyring;
 	bool systemd_cgroup;
 	int preserve_fds;
+	bool keep;                  /* run --keep: no delete after the exit */
 	bool vm;                    /* --vm: the microVM backend */
 	const char *vm_kernel;      /* --vm-kernel: guest kernel (implies vm) */
 	/* set by hull_run: the pty master comes back instead of going to a

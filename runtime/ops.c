@@ -138,6 +138,9 @@ int hull_start_notify(const char *root, const char *id, int *keep_relay,
 		}
 	}
 	unlinkat(c->dir_fd, HULL_EXEC_FIFO, 0);
+	/* The container runs: what follows (poststart hooks, waiting for
+	 * READY=1, which may never come) must not keep kill and delete out. */
+	container_unlock(c);
 	/* poststart runs in the runtime's namespaces once the process runs;
 	 * a failing one is logged, not fatal (the spec says so). */
 	if (load_spec_copy(c, &spec, err) == 0) {
@@ -213,24 +216,58 @@ out:
 	return rc;
 }
 
-/* Kills the container's processes and waits until the init is gone. */
+/* Where pid sits in the freezer hierarchy, for an error message. */
+static void describe_freezer(pid_t pid, char *buf, size_t size)
+{
+	char file[64], line[512];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)pid);
+	f = fopen(file, "re");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, ":freezer:")) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(buf, size, " (its freezer cgroup is %s: if that group is frozen and not "
+				 "Hull's, its owner must thaw it)", strstr(line, ":freezer:") + 9);
+			break;
+		}
+	fclose(f);
+}
+
+/* Kills the container's processes and waits until the init is gone.
+ * Only a cgroup Hull made is emptied wholesale; the init itself is killed
+ * through a pidfd (no pid reuse), and success means it is really gone. */
 static int stop_all(struct container *c, struct hull_error *err)
 {
 	autoclose int pidfd = open_container_pidfd(c);
 
 	if (c->cgroup) {
-		if (cgroup_is_frozen(c->cgroup))
-			cgroup_freeze(c->cgroup, false, err);
+		/* Someone may have moved the init into a frozen v1 freezer,
+		 * where SIGKILL does not reach: bring it home (that thaws it). */
+		if (pidfd >= 0)
+			cgroup_reclaim(c->cgroup, c->pid, err);
 		hull_error_clear(err);
-		cgroup_kill_all(c->cgroup, SIGKILL, err);
-		hull_error_clear(err);
+		if (cgroup_owned(c->cgroup)) {
+			if (cgroup_is_frozen(c->cgroup))
+				cgroup_freeze(c->cgroup, false, err);
+			hull_error_clear(err);
+			cgroup_kill_all(c->cgroup, SIGKILL, err);
+			hull_error_clear(err);
+		}
 	}
 	if (pidfd >= 0) {
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-		if (wait_pidfd(pidfd, 10000) <= 0)
+		if (wait_pidfd(pidfd, 10000) <= 0) {
+			char where[600];
+
+			describe_freezer(c->pid, where, sizeof(where));
 			return hull_error_set(err, ETIMEDOUT,
-					      "container \"%s\": process %d did not die after SIGKILL",
-					      c->id, c->pid);
+					      "container \"%s\": process %d did not die after SIGKILL%s",
+					      c->id, c->pid, where);
+		}
 		/* Reap it if it is our child (run); harmless otherwise. */
 		waitpid(c->pid, NULL, WNOHANG);
 	}
@@ -294,7 +331,7 @@ int hull_state(const char *root, const char *id, char **json,
 {
 	struct container *c = NULL;
 
-	if (container_load(root, id, &c, err) < 0)
+	if (container_read(root, id, &c, err) < 0)
 		return -1;
 	*json = container_state_json(c, true);
 	container_free(c);
@@ -325,7 +362,7 @@ int hull_list(const char *root, struct list_entry **entries, size_t *n,
 		enum container_status st;
 
 		/* A container deleted meanwhile is simply not listed. */
-		if (container_load(root, ids[i], &c, &lerr) < 0)
+		if (container_read(root, ids[i], &c, &lerr) < 0)
 			continue;
 		st = container_status(c);
 		v[k].id = strdup(c->id);

@@ -201,7 +201,8 @@ int hull_run(const struct create_opts *o, bool detach, int *status,
 		close(cr.pidfd);
 	if (cr.pty_master >= 0)
 		close(cr.pty_master);
-	if (hull_delete(o->root, o->id, true, err) < 0)
+	/* --keep (runc's): the stopped container stays for state/delete. */
+	if (!o->keep && hull_delete(o->root, o->id, true, err) < 0)
 		return -1;
 	return 0;
 fail:

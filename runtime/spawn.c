@@ -29,6 +29,7 @@
 #include "runtime/launch.h"
 #include "runtime/seccomp.h"
 #include "runtime/sync.h"
+#include "runtime/testpoint.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -450,6 +451,7 @@ int container_spawn(struct launch *l, struct hull_error *err)
 	}
 	l->pid = pid;
 	l->pidfd = pidfd;
+	hull_test_point("cloned");
 	/* Not cloned into the cgroup: move it there before it runs (it
 	 * waits for SYNC_GO). */
 	if (!placed && l->cgroup && cgroup_enter(l->cgroup, pid, err) < 0)

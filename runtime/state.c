@@ -61,7 +61,7 @@ static struct container *container_alloc(const char *root, const char *id)
 	return c;
 }
 
-static int lock_dir(struct container *c, struct hull_error *err)
+static int open_dir(struct container *c, struct hull_error *err)
 {
 	c->dir_fd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->dir_fd < 0) {
@@ -69,11 +69,48 @@ static int lock_dir(struct container *c, struct hull_error *err)
 			return hull_error_set(err, ENOENT, "container \"%s\" does not exist", c->id);
 		return hull_error_errno(err, "open %s", c->dir);
 	}
-	/* Serialize commands on one container; the lock dies with the fd
-	 * (and so with the process), so a killed runtime never wedges it. */
-	if (flock(c->dir_fd, LOCK_EX) < 0)
-		return hull_error_errno(err, "lock %s", c->dir);
 	return 0;
+}
+
+/* Does c->dir still name the directory c->dir_fd holds?  `delete` removes
+ * the directory (and a new container of the same id may make another)
+ * while a command waits for the lock on the old one. */
+static bool dir_is_current(const struct container *c)
+{
+	struct stat held, now;
+
+	if (fstat(c->dir_fd, &held) < 0 || held.st_nlink == 0)
+		return false;
+	return stat(c->dir, &now) == 0 && now.st_dev == held.st_dev &&
+	       now.st_ino == held.st_ino;
+}
+
+static int lock_dir(struct container *c, struct hull_error *err)
+{
+	/* A few rounds: each lost race means the directory was replaced by
+	 * another container of the same id, which is rare. */
+	for (int round = 0; round < 8; round++) {
+		if (open_dir(c, err) < 0)
+			return -1;
+		/* Serialize commands on one container; the lock dies with the
+		 * fd (and so with the process), so a killed runtime never
+		 * wedges it.  Readers (state, list, ps, events) take no lock:
+		 * state.json is replaced atomically. */
+		if (flock(c->dir_fd, LOCK_EX) < 0)
+			return hull_error_errno(err, "lock %s", c->dir);
+		if (dir_is_current(c))
+			return 0;
+		close(c->dir_fd);
+		c->dir_fd = -1;
+	}
+	return hull_error_set(err, EBUSY, "container \"%s\": its state directory keeps being replaced",
+			      c->id);
+}
+
+void container_unlock(struct container *c)
+{
+	if (c->dir_fd >= 0)
+		flock(c->dir_fd, LOCK_UN);
 }
 
 int container_new(const char *root, const char *id, struct container **out,
@@ -139,8 +176,8 @@ static int load_fields(struct container *c, const json_node *doc,
 	return 0;
 }
 
-int container_load(const char *root, const char *id, struct container **out,
-		   struct hull_error *err)
+static int load(const char *root, const char *id, bool lock, struct container **out,
+		struct hull_error *err)
 {
 	struct container *c;
 	autofree char *path = NULL;
@@ -151,7 +188,7 @@ int container_load(const char *root, const char *id, struct container **out,
 	c = container_alloc(root, id);
 	if (c == NULL)
 		return hull_error_errno(err, "alloc");
-	if (lock_dir(c, err) < 0)
+	if ((lock ? lock_dir(c, err) : open_dir(c, err)) < 0)
 		goto fail;
 	if (asprintf(&path, "%s/%s", c->dir, STATE_FILE) < 0) {
 		hull_error_errno(err, "asprintf");
@@ -159,7 +196,13 @@ int container_load(const char *root, const char *id, struct container **out,
 	}
 	if (json_parse_file(path, &doc, err) < 0) {
 		/* A runtime killed mid-create leaves a directory with no state
-		 * yet; still hand it out so `delete --force` can clean it. */
+		 * yet; still hand it out so `delete --force` can clean it.  (A
+		 * reader racing a delete sees the same, or "does not exist".) */
+		if (err->code == ENOENT && !lock && access(c->dir, F_OK) < 0) {
+			hull_error_clear(err);
+			hull_error_set(err, ENOENT, "container \"%s\" does not exist", id);
+			goto fail;
+		}
 		if (err->code == ENOENT) {
 			hull_error_clear(err);
 			c->backend = strdup("linux");
@@ -205,6 +248,18 @@ fail:
 	json_free(doc);
 	container_free(c);
 	return -1;
+}
+
+int container_load(const char *root, const char *id, struct container **out,
+		   struct hull_error *err)
+{
+	return load(root, id, true, out, err);
+}
+
+int container_read(const char *root, const char *id, struct container **out,
+		   struct hull_error *err)
+{
+	return load(root, id, false, out, err);
 }
 
 static void gen_annotations(json_gen *g, char **keys, char **values, size_t n)

@@ -1,6 +1,8 @@
 /* Container state on disk: <root>/<id>/state.json, written atomically
  * (temp file + rename), and a per-container lock (flock on the container
- * directory) that serializes commands on one container.
+ * directory) that serializes the commands that change one container.
+ * Readers take no lock, and no writer holds it while it waits on the
+ * container's process.
  *
  * The status is never stored as truth: container_status() derives it from
  * the real process (its start time in /proc/<pid>/stat must match the one
@@ -50,9 +52,19 @@ int state_validate_id(const char *id, struct hull_error *err);
  * and takes its lock. */
 int container_new(const char *root, const char *id, struct container **out,
 		  struct hull_error *err);
-/* Opens and locks <root>/<id> and reads its state.json. */
+/* Opens and locks <root>/<id> and reads its state.json: for commands that
+ * change the container.  After the lock is taken it re-checks that the
+ * directory is still the container's (delete may have removed it while
+ * this one waited). */
 int container_load(const char *root, const char *id, struct container **out,
 		   struct hull_error *err);
+/* The same without the lock, for commands that only read (state, list, ps,
+ * events): they never wait behind a writer, which may itself be waiting
+ * on the container (start waiting for READY=1). */
+int container_read(const char *root, const char *id, struct container **out,
+		   struct hull_error *err);
+/* Drops the lock early (the fd stays open for container_status). */
+void container_unlock(struct container *c);
 int container_save(struct container *c, struct hull_error *err);
 /* Removes <root>/<id> entirely. */
 int container_remove_dir(struct container *c, struct hull_error *err);

@@ -50,3 +50,17 @@ wait_memory_above() {
 	echo "memory usage stayed at $(memory_usage)" >&2
 	return 1
 }
+
+# cgroup_dirs_for ID: the group of container ID under $TEST_CGROUP_PARENT in
+# every hierarchy (v1 controllers, name=systemd and the hybrid unified
+# one), or the one group on a pure v2 host.
+cgroup_dirs_for() {
+	local m
+	if cg_is_v2; then
+		echo "/sys/fs/cgroup${TEST_CGROUP_PARENT}/$1"
+		return
+	fi
+	for m in $(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/self/mounts | grep '^/sys/fs/cgroup/'); do
+		echo "$m${TEST_CGROUP_PARENT}/$1"
+	done
+}

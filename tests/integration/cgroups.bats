@@ -13,6 +13,8 @@ setup() {
 
 teardown() {
 	teardown_bundle
+	cg_foreign_cleanup
+	if [ -n "${other:-}" ]; then kill -9 "$other" 2>/dev/null || true; fi
 	check_no_leftovers
 }
 
@@ -175,4 +177,98 @@ teardown() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *'..'* ]]
 	[ ! -d /sys/fs/cgroup/memory/escape ] && [ ! -d /sys/fs/cgroup/escape ]
+}
+
+# A cgroup of the test's own (not Hull's) in the v1 freezer hierarchy;
+# removed by cg_foreign_cleanup.
+cg_foreign_freezer() {
+	FOREIGN="/sys/fs/cgroup/freezer/hull-test-$CID"
+	mkdir "$FOREIGN"
+}
+
+cg_foreign_cleanup() {
+	local p
+	[ -n "${FOREIGN:-}" ] && [ -d "$FOREIGN" ] || return 0
+	echo THAWED >"$FOREIGN/freezer.state" 2>/dev/null || true
+	for p in $(cat "$FOREIGN/cgroup.procs" 2>/dev/null); do
+		kill -9 "$p" 2>/dev/null || true
+		echo "$p" >/sys/fs/cgroup/freezer/cgroup.procs 2>/dev/null || true
+	done
+	rmdir "$FOREIGN" 2>/dev/null || true
+}
+
+@test "delete --force kills an init that someone moved into a frozen v1 freezer, and leaves that freezer alone" {
+	requires cgroup_v1
+	[ -d /sys/fs/cgroup/freezer ] || skip "needs the v1 freezer hierarchy"
+	set_args /bin/sleep 1000
+	hull_detached run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(hull state "$CID" | jq .pid)
+	cg_foreign_freezer
+	echo "$pid" >"$FOREIGN/cgroup.procs"
+	echo FROZEN >"$FOREIGN/freezer.state"
+	for i in $(seq 1 50); do
+		grep -qx FROZEN "$FOREIGN/freezer.state" && break
+		sleep 0.1
+	done
+	run_hull delete --force "$CID"
+	echo "$output"
+	# Success must mean the process is gone (a zombie awaiting its reaper
+	# is gone for this purpose).
+	[ "$status" -eq 0 ]
+	st=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null || echo gone)
+	[ "$st" = gone ] || [ "$st" = Z ]
+	[ ! -d "$HULL_ROOT/$CID" ]
+	# The test's own freezer group is still there, still frozen.
+	[ -d "$FOREIGN" ]
+	grep -qx FROZEN "$FOREIGN/freezer.state"
+	cg_foreign_cleanup
+}
+
+# bats test_tags=vm
+@test "a cgroupsPath that holds another container's processes is refused, and the other survives" {
+	set_args /bin/sleep 1000
+	hull_detached run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(hull state "$CID" | jq .pid)
+	# A second container with the same cgroupsPath.
+	hull_detached run --detach --bundle "$BUNDLE" "$CID-2"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$TEST_CGROUP_PARENT/$CID"*"process"* ]]
+	[ ! -d "$HULL_ROOT/$CID-2" ]
+	# The first one still runs, its group is intact.
+	[ "$(hull state "$CID" | jq -r .status)" = running ]
+	kill -0 "$pid"
+	[ -d "$(cg_dir memory)" ]
+	grep -qx "$pid" "$(cg_dir memory)/cgroup.procs"
+	hull delete --force "$CID"
+}
+
+# bats test_tags=vm
+@test "delete neither kills nor removes a cgroup that Hull did not make" {
+	# The test makes the container's group itself (in every hierarchy),
+	# and puts a process of its own in it once the container runs.
+	local d
+	for d in $(cgroup_dirs_for "$CID"); do mkdir -p "$d"; done
+	if [ -f "$(cg_dir cpuset)/cpuset.cpus" ] && ! cg_is_v2; then
+		cat "$(dirname "$(cg_dir cpuset)")/cpuset.cpus" >"$(cg_dir cpuset)/cpuset.cpus"
+		cat "$(dirname "$(cg_dir cpuset)")/cpuset.mems" >"$(cg_dir cpuset)/cpuset.mems"
+	fi
+	set_args /bin/sleep 1000
+	hull_detached run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(hull state "$CID" | jq .pid)
+	sleep 1000 &
+	other=$!
+	for d in $(cgroup_dirs_for "$CID"); do echo "$other" >"$d/cgroup.procs"; done
+	hull delete --force "$CID"
+	# The container's process is gone, the other one is not.
+	st=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null || echo gone)
+	[ "$st" = gone ] || [ "$st" = Z ]
+	kill -0 "$other"
+	for d in $(cgroup_dirs_for "$CID"); do [ -d "$d" ]; done
+	kill -9 "$other"
+	wait "$other" || true
+	for d in $(cgroup_dirs_for "$CID"); do rmdir "$d"; done
 }

@@ -160,3 +160,36 @@ no_container_processes() {
 	[ "$status" -eq 0 ]
 	grep -q '^poststop ' "$HOOKDIR/log"
 }
+
+@test "hooks start with no blocked or ignored signal, in a session of their own, also under hull run" {
+	# The hooks are the reporting binaries themselves (a shell in between
+	# could reset the mask); their stdout is Hull's.
+	update_config '.hooks.createRuntime = [
+		{"path": "/bin/grep", "args": ["grep", "-E", "^Sig(Blk|Ign):", "/proc/self/status"]},
+		{"path": "/usr/bin/cut", "args": ["cut", "-d", " ", "-f", "1,5,6", "--output-delimiter=:", "/proc/self/stat"]}]'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -qx "SigBlk:[[:space:]]*0000000000000000"
+	echo "$output" | grep -qx "SigIgn:[[:space:]]*0000000000000000"
+	# pid = process group = session.
+	ids=$(echo "$output" | grep -x "[0-9]*:[0-9]*:[0-9]*")
+	IFS=: read -r pid pgrp sid <<<"$ids"
+	[ -n "$pid" ] && [ "$pid" = "$pgrp" ] && [ "$pid" = "$sid" ]
+}
+
+@test "a hook's timeout kills its whole process group" {
+	update_config '.hooks.createRuntime = [{"path": "/bin/sh", "timeout": 1, "args": ["sh", "-c",
+		"sleep 1000 >/dev/null 2>&1 & echo $! >'"$HOOKDIR"'/bg; wait"]}]'
+	run_hull create --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"timed out"* ]]
+	bg=$(cat "$HOOKDIR/bg")
+	# Gone, or a zombie waiting for its reaper: not running.
+	st=$(awk '{ print $3 }' "/proc/$bg/stat" 2>/dev/null || echo gone)
+	if [ "$st" != gone ] && [ "$st" != Z ]; then
+		kill -9 "$bg"
+		echo "the hook's child $bg survived the timeout ($st)" >&2
+		return 1
+	fi
+}

@@ -9,6 +9,10 @@ setup() {
 }
 
 teardown() {
+	# Background commands a test left waiting (they may hold the lock).
+	local p
+	for p in ${bg_pids:-}; do kill -9 "$p" 2>/dev/null || true; done
+	for p in ${gates:-}; do timeout 2 sh -c "echo >$p" 2>/dev/null || true; done
 	teardown_bundle
 	check_no_leftovers
 }
@@ -146,4 +150,148 @@ teardown() {
 	[ "$(jq -r .level "$BATS_TEST_TMPDIR/log.json")" = error ]
 	[[ "$(jq -r .msg "$BATS_TEST_TMPDIR/log.json")" == *'"nosuch" does not exist'* ]]
 	jq -e .time "$BATS_TEST_TMPDIR/log.json" >/dev/null
+}
+
+# hull_bounded ARGS: hull with a bound, so a command that would hang
+# behind a lock fails the test instead of hanging it.
+hull_bounded() {
+	run timeout 20 "$HULL_BIN" --root "$HULL_ROOT" "$@"
+}
+
+@test "state, list, ps, kill and delete do not wait behind a start that waits for READY=1" {
+	set_args /bin/sleep 1000
+	# No listener is needed: the container never sends READY=1.
+	export NOTIFY_SOCKET="$BATS_TEST_TMPDIR/notify.sock"
+	hull_detached create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	"$HULL_BIN" --root "$HULL_ROOT" start "$CID" </dev/null >"$BATS_TEST_TMPDIR/start.out" 2>&1 3>&- &
+	start_pid=$!
+	bg_pids=$start_pid
+	unset NOTIFY_SOCKET
+	# start removes the exec fifo once the process runs.
+	for i in $(seq 1 100); do
+		[ -e "$HULL_ROOT/$CID/exec.fifo" ] || break
+		sleep 0.1
+	done
+	[ ! -e "$HULL_ROOT/$CID/exec.fifo" ]
+	kill -0 "$start_pid"
+	hull_bounded state "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r .status)" = running ]
+	hull_bounded list
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$CID"* ]]
+	hull_bounded ps "$CID"
+	[ "$status" -eq 0 ]
+	hull_bounded kill "$CID" KILL
+	[ "$status" -eq 0 ]
+	hull_bounded delete --force "$CID"
+	[ "$status" -eq 0 ]
+	# start gives up once the container is gone, with an error.
+	run wait "$start_pid"
+	[ "$status" -ne 0 ]
+}
+
+# lock_holder DIR GATE: holds the container lock on DIR until GATE is
+# written to; returns once the lock is held.
+lock_holder() {
+	mkfifo "$2"
+	gates="${gates:-} $2"
+	flock "$1" cat "$2" >/dev/null 3>&- &
+	bg_pids="${bg_pids:-} $!"
+	for i in $(seq 1 100); do
+		flock -n "$1" true || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "a command that waited for the lock of a removed container does not act on its successor" {
+	set_args /bin/sleep 1000
+	# An old directory for the id, locked by someone.
+	mkdir -p "$HULL_ROOT/$CID"
+	lock_holder "$HULL_ROOT/$CID" "$BATS_TEST_TMPDIR/gate1"
+	"$HULL_BIN" --root "$HULL_ROOT" delete --force "$CID" </dev/null >"$BATS_TEST_TMPDIR/delete.out" 2>&1 3>&- &
+	del_pid=$!
+	bg_pids="$bg_pids $del_pid"
+	# delete waits for the lock, with the old directory open.
+	for i in $(seq 1 100); do
+		ls -l "/proc/$del_pid/fd" 2>/dev/null | grep -q " $HULL_ROOT/$CID\$" && break
+		sleep 0.05
+	done
+	ls -l "/proc/$del_pid/fd" | grep -q " $HULL_ROOT/$CID\$"
+	# Meanwhile the directory goes away and a new container takes the id,
+	# whose lock someone else holds.
+	mv "$HULL_ROOT/$CID" "$BATS_TEST_TMPDIR/old-dir"
+	hull_detached create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	lock_holder "$HULL_ROOT/$CID" "$BATS_TEST_TMPDIR/gate2"
+	echo >"$BATS_TEST_TMPDIR/gate1"
+	# delete must now wait for the new container's lock, not delete it
+	# under its holder's feet.
+	for i in $(seq 1 30); do
+		kill -0 "$del_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$del_pid"
+	[ "$(hull state "$CID" | jq -r .status)" = created ]
+	echo >"$BATS_TEST_TMPDIR/gate2"
+	wait "$del_pid"
+	run_hull state "$CID"
+	[ "$status" -ne 0 ]
+	rmdir "$BATS_TEST_TMPDIR/old-dir"
+}
+
+@test "--pid-file follows no symlink, neither at its name nor at a temporary name" {
+	requires python3
+	set_args /bin/sleep 1000
+	victim="$BATS_TEST_TMPDIR/victim"
+	echo precious >"$victim"
+	piddir="$BATS_TEST_TMPDIR/pids"
+	mkdir "$piddir"
+	ln -s "$victim" "$piddir/pid"
+	# Every temporary name a predictable scheme could use next, made by
+	# one process so that making them does not use up the pids.
+	python3 -c '
+import os, sys
+last = int(open("/proc/sys/kernel/ns_last_pid").read())
+top = int(open("/proc/sys/kernel/pid_max").read())
+for i in range(3000):
+    n = last + i
+    if n >= top:
+        n = n - top + 300
+    os.symlink(sys.argv[1], "%s/.pid.tmp.%d" % (sys.argv[2], n))
+' "$victim" "$piddir"
+	hull_detached create --pid-file "$piddir/pid" --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$victim")" = precious ]
+	[ ! -L "$piddir/pid" ]
+	[ "$(cat "$piddir/pid")" = "$(hull state "$CID" | jq .pid)" ]
+	hull delete --force "$CID"
+}
+
+@test "run --keep keeps the stopped container; create --keep is refused" {
+	set_args /bin/sh -c 'exit 3'
+	run_hull run --keep --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 3 ]
+	[ "$(hull state "$CID" | jq -r .status)" = stopped ]
+	hull delete "$CID"
+	run_hull create --keep --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--keep"* ]]
+	[ ! -d "$HULL_ROOT/$CID" ]
+}
+
+@test "flags that Hull cannot honour are refused, not ignored" {
+	run "$HULL_BIN" --root "$HULL_ROOT" --criu /usr/sbin/criu list
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--criu"* ]]
+	run "$HULL_BIN" --root "$HULL_ROOT" --rootless true list
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--rootless true"* ]]
+	# What Hull does anyway is fine.
+	run "$HULL_BIN" --root "$HULL_ROOT" --rootless auto list
+	[ "$status" -eq 0 ]
+	run "$HULL_BIN" --root "$HULL_ROOT" --rootless false list
+	[ "$status" -eq 0 ]
 }
