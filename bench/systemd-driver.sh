@@ -33,9 +33,11 @@ one() {
 		cp "$W/b/c.json" "$W/b/config.json"
 		t0=$(date +%s%N)
 		# shellcheck disable=SC2086
-		"$rt" --root "$W/root-$name" $flags create --bundle "$W/b" "sdb-$i" </dev/null >/dev/null
+		"$rt" --root "$W/root-$name" $flags create --bundle "$W/b" "sdb-$i" \
+			</dev/null >/dev/null 2>"$W/err" || { echo "$name: create failed: $(tail -2 "$W/err")" >&2; return 1; }
 		# shellcheck disable=SC2086
-		"$rt" --root "$W/root-$name" $flags delete --force "sdb-$i" >/dev/null
+		"$rt" --root "$W/root-$name" $flags delete --force "sdb-$i" \
+			>/dev/null 2>"$W/err" || { echo "$name: delete failed: $(tail -2 "$W/err")" >&2; return 1; }
 		t1=$(date +%s%N)
 		ms "$t0" "$t1" >>"$W/$name.us"
 	done
@@ -44,27 +46,24 @@ one() {
 stat_of() {  # file -> "median p90" in ms
 	sort -n "$1" | awk '{ a[NR] = $1 } END {
 		m = a[int((NR + 1) / 2)]; p = a[int(NR * 0.9 + 0.5)]
-		printf "%.2f %.2f", m / 1000, p / 1000 }'
+		printf "%.2f %.2f\n", m / 1000, p / 1000 }'
 }
 
-one cgroupfs "$HULL" "" /hull-sdbench/c
-one systemd "$HULL" --systemd-cgroup system.slice:hullbench:s
-have_runc=0
-if command -v runc >/dev/null; then
-	one runc-systemd runc --systemd-cgroup system.slice:runcbench:r
-	have_runc=1
-else
-	echo "runc not on PATH: its systemd driver is left out" >&2
-fi
-read -r cm cp < <(stat_of "$W/cgroupfs.us")
-read -r sm sp < <(stat_of "$W/systemd.us")
 printf "create+delete, %d runs each (ms)   median    p90\n" "$N"
+one cgroupfs "$HULL" "" /hull-sdbench/c
+read -r cm cp < <(stat_of "$W/cgroupfs.us")
 printf "hull cgroupfs                       %7.2f %7.2f\n" "$cm" "$cp"
+one systemd "$HULL" --systemd-cgroup system.slice:hullbench:s
+read -r sm sp < <(stat_of "$W/systemd.us")
 printf "hull systemd                        %7.2f %7.2f   (%+.2f ms, x%.2f)\n" "$sm" "$sp" \
 	"$(awk -v a="$sm" -v b="$cm" 'BEGIN { print a - b }')" \
 	"$(awk -v a="$sm" -v b="$cm" 'BEGIN { print a / b }')"
-if [ "$have_runc" = 1 ]; then
-	read -r rm rp < <(stat_of "$W/runc-systemd.us")
-	printf "runc systemd                        %7.2f %7.2f   (hull/runc x%.2f)\n" "$rm" "$rp" \
-		"$(awk -v a="$sm" -v b="$rm" 'BEGIN { print a / b }')"
+if command -v runc >/dev/null; then
+	if one runc-systemd runc --systemd-cgroup system.slice:runcbench:r; then
+		read -r rm rp < <(stat_of "$W/runc-systemd.us")
+		printf "runc systemd                        %7.2f %7.2f   (hull systemd / runc systemd x%.2f)\n" \
+			"$rm" "$rp" "$(awk -v a="$sm" -v b="$rm" 'BEGIN { print a / b }')"
+	fi
+else
+	echo "runc not on PATH: its systemd driver is left out" >&2
 fi

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "base/error.h"
@@ -49,6 +50,9 @@ static void logmsg(int prio, const char *fmt, ...)
 		dprintf(fd, "<%d>hull-generator: %s\n", prio, msg);
 		close(fd);
 	}
+	/* On daemon-reload journald is up: its syslog socket as well (a
+	 * no-op at early boot, when /dev/log does not exist yet). */
+	syslog(prio, "%s", msg);
 }
 
 /* The hull next to this generator (a build tree, or a symlink to one),
@@ -160,6 +164,7 @@ int main(int argc, char **argv)
 		for (; default_dirs[nd]; nd++)
 			dirs[nd] = default_dirs[nd];
 	}
+	openlog("hull-generator", LOG_NDELAY, LOG_DAEMON);
 	find_hull(hull, sizeof(hull));
 	for (size_t d = 0; d < nd; d++) {
 		struct dirent **ents = NULL;
