@@ -18,8 +18,8 @@
 #include "base/cleanup.h"
 #include "base/fsutil.h"
 
-static int write_map(pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n,
-		     struct hull_error *err)
+int idmap_write_map(pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n,
+		    struct hull_error *err)
 {
 	char path[64], buf[4096];
 	size_t off = 0;
@@ -29,7 +29,7 @@ static int write_map(pid_t pid, const char *file, const struct spec_id_mapping *
 				 m[i].container_id, m[i].host_id, m[i].size);
 
 		if (w < 0 || (size_t)w >= sizeof(buf) - off)
-			return hull_error_set(err, E2BIG, "too many mappings");
+			return hull_error_set(err, E2BIG, "%s: too many mappings", file);
 		off += (size_t)w;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
@@ -64,8 +64,8 @@ static int userns_fd(const struct spec_id_mapping *uids, size_t n_uids,
 		close(pipefd[1]);
 		return hull_error_errno(err, "clone(CLONE_NEWUSER)");
 	}
-	if (write_map(pid, "uid_map", uids, n_uids, err) < 0 ||
-	    write_map(pid, "gid_map", gids, n_gids, err) < 0) {
+	if (idmap_write_map(pid, "uid_map", uids, n_uids, err) < 0 ||
+	    idmap_write_map(pid, "gid_map", gids, n_gids, err) < 0) {
 		hull_error_prefix(err, "writing the mapping");
 	} else {
 		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);

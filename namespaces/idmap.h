@@ -8,6 +8,8 @@
 #ifndef HULL_IDMAP_H
 #define HULL_IDMAP_H
 
+#include <sys/types.h>
+
 #include "base/error.h"
 #include "oci/spec.h"
 
@@ -16,5 +18,9 @@
 int idmap_mounts_prepare(const struct spec *s, const char *bundle, int **fds_out,
 			 struct hull_error *err);
 void idmap_mounts_free(int *fds, size_t n);
+/* Writes /proc/PID/FILE (uid_map or gid_map) from the mappings, in one
+ * write as the kernel requires. */
+int idmap_write_map(pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n,
+		    struct hull_error *err);
 
 #endif

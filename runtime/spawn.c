@@ -81,24 +81,12 @@ old_clone:
 	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, NULL, NULL, 0);
 }
 
+/* The container's own id mappings, named as config.json names them. */
 static int write_id_map(pid_t pid, const char *file,
 			const struct spec_id_mapping *m, size_t n,
 			struct hull_error *err)
 {
-	char path[64], buf[4096];
-	size_t off = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		int w = snprintf(buf + off, sizeof(buf) - off, "%u %u %u\n",
-				 m[i].container_id, m[i].host_id, m[i].size);
-
-		if (w < 0 || (size_t)w >= sizeof(buf) - off)
-			return hull_error_set(err, E2BIG, "linux.%s: too many mappings",
-					      strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
-		off += (size_t)w;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
-	if (fs_write_file(path, buf, off, err) < 0)
+	if (idmap_write_map(pid, file, m, n, err) < 0)
 		return hull_error_prefix(err, "linux.%s",
 					 strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
 	return 0;
