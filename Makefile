@@ -148,3 +148,16 @@ fuzz-spec: tests/fuzz/fuzz_spec.c
 	@mkdir -p build-fuzz
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) $(PKG_CFLAGS) \
 		-o build-fuzz/fuzz_spec $< $(FUZZ_SRCS) $(PKG_LIBS)
+
+# images: libFuzzer target for manifests, configs, auth headers, references
+# and layer tars (`make fuzz-images`; CI runs it for a bounded time with
+# `make fuzz-images-run`).
+FUZZ_IMAGES_SRCS := $(wildcard images/*.c) $(wildcard base/*.c) $(wildcard oci/*.c) \
+	$(wildcard cgroups/resources*.c cgroups/path.c cgroups/devices.c cgroups/fs.c)
+fuzz-images: tests/fuzz/fuzz_images.c
+	@mkdir -p build-fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) $(PKG_CFLAGS) \
+		-o build-fuzz/fuzz_images $< $(FUZZ_IMAGES_SRCS) $(PKG_LIBS) -ldl
+fuzz-images-run: fuzz-images
+	build-fuzz/fuzz_images -max_total_time=$${FUZZ_SECONDS:-60} -rss_limit_mb=2048 tests/fuzz/corpus-images
+.PHONY: fuzz-images fuzz-images-run

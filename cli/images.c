@@ -8,6 +8,7 @@
 #include "base/json.h"
 #include "cli/images_common.h"
 #include "images/bundle.h"
+#include "images/layout.h"
 #include "images/store.h"
 
 /* Parses the shared flags; returns the index of the first positional or -1. */
@@ -247,4 +248,105 @@ HULL_COMMAND(bundle_cmd) = {
 	"of the image's layers with whiteouts applied.  Pulls the image if needed.\n"
 	"\n" IMAGE_FLAGS_USAGE,
 	.run = cmd_bundle,
+};
+
+static int cmd_load(struct cli_global *g, int argc, char **argv)
+{
+	static const struct option opts[] = { IMAGE_FLAG_OPTIONS, { "name", required_argument, NULL, 'n' },
+					      { NULL, 0, NULL, 0 } };
+	struct image_flags f;
+	struct image_store s;
+	struct platform p;
+	struct hull_error err = { 0 };
+	const char *name = NULL;
+	char **names = NULL;
+	int c;
+
+	image_flags_init(&f);
+	while ((c = getopt_long_only(argc, argv, "+q", opts, NULL)) != -1) {
+		bool bad = false;
+
+		if (c == 'n')
+			name = optarg;
+		else if (!image_flag(&f, c, optarg, &bad) || bad)
+			return cli_usage_error(g, "load", "invalid flag or value");
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(g, "load", "expected one source (an OCI layout or a docker-archive)");
+	if (f.platform ? platform_parse(f.platform, &p, &err) < 0 : (platform_host(&p), 0))
+		return cli_fail(g, &err);
+	if (store_open(store_default_root(f.store), &s, &err) < 0 ||
+	    images_load(&s, argv[optind], name, &p, &names, &err) < 0) {
+		strv_free(names);
+		return cli_fail(g, &err);
+	}
+	for (size_t i = 0; names && names[i]; i++)
+		printf("%s\n", names[i]);
+	strv_free(names);
+	store_close(&s);
+	return 0;
+}
+
+HULL_COMMAND(load_cmd) = {
+	.name = "load",
+	.summary = "load images from an OCI layout or a docker-archive tarball",
+	.usage =
+	"Usage: hull load [--store DIR] [--name NAME] [--platform P] SRC\n"
+	"\n"
+	"SRC is an OCI image layout (a directory, or a tar of one) or a\n"
+	"docker-archive tarball (`docker save`, skopeo's docker-archive:).  Blobs\n"
+	"are verified against their digests and layers against their diff_ids.\n"
+	"Names come from the layout's ref.name annotations (a bare tag becomes\n"
+	"localhost/DIR:TAG) or the archive's RepoTags; --name sets the one image's.\n",
+	.run = cmd_load,
+};
+
+static int cmd_save(struct cli_global *g, int argc, char **argv)
+{
+	static const struct option opts[] = { IMAGE_FLAG_OPTIONS, { "format", required_argument, NULL, 'f' },
+					      { NULL, 0, NULL, 0 } };
+	struct image_flags f;
+	struct image_store s;
+	struct image_record r;
+	struct hull_error err = { 0 };
+	bool docker = false;
+	int c;
+
+	image_flags_init(&f);
+	while ((c = getopt_long_only(argc, argv, "+q", opts, NULL)) != -1) {
+		bool bad = false;
+
+		if (c == 'f' && strcmp(optarg, "oci") == 0)
+			docker = false;
+		else if (c == 'f' && strcmp(optarg, "docker-archive") == 0)
+			docker = true;
+		else if (c == 'f')
+			return cli_usage_error(g, "save", "--format: \"%s\" is not oci or docker-archive", optarg);
+		else if (!image_flag(&f, c, optarg, &bad) || bad)
+			return cli_usage_error(g, "save", "invalid flag or value");
+	}
+	if (argc - optind != 2)
+		return cli_usage_error(g, "save", "expected IMAGE DEST");
+	if (store_open(store_default_root(f.store), &s, &err) < 0 ||
+	    store_find_image(&s, argv[optind], &r, &err) < 0)
+		return cli_fail(g, &err);
+	if (images_save(&s, &r, argv[optind + 1], docker, &err) < 0) {
+		image_record_free(&r);
+		return cli_fail(g, &err);
+	}
+	image_record_free(&r);
+	store_close(&s);
+	return 0;
+}
+
+HULL_COMMAND(save_cmd) = {
+	.name = "save",
+	.summary = "write an image as an OCI layout or a docker-archive tarball",
+	.usage =
+	"Usage: hull save [--store DIR] [--format oci|docker-archive] IMAGE DEST\n"
+	"\n"
+	"oci (default): DEST is a directory (new or empty) holding an OCI image\n"
+	"layout with the image under its name; docker-archive: DEST is a new tar\n"
+	"file that `docker load` and skopeo's docker-archive: read.\n",
+	.run = cmd_save,
 };

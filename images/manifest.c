@@ -15,6 +15,7 @@ static void descriptor_free(struct descriptor *d)
 	free(d->os);
 	free(d->arch);
 	free(d->variant);
+	free(d->ref_name);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -49,6 +50,15 @@ static int descriptor_parse(const json_node *o, const char *path, bool platform,
 		return json_path_error(err, path, "size", "missing");
 	if (!platform)
 		return 0;
+	{
+		const json_node *ann = NULL;
+		char sub[256];
+
+		json_path_join(sub, sizeof(sub), path, "annotations");
+		if (json_get_object(o, "annotations", path, &ann, err) < 0 ||
+		    (ann && json_get_string(ann, "org.opencontainers.image.ref.name", sub, &d->ref_name, err) < 0))
+			return -1;
+	}
 	if ((r = json_get_object(o, "platform", path, &pl, err)) < 0)
 		return -1;
 	if (r == 0)

@@ -33,6 +33,7 @@ struct descriptor {
 	uint64_t size;
 	/* index entries only */
 	char *os, *arch, *variant;
+	char *ref_name;     /* annotations["org.opencontainers.image.ref.name"] */
 };
 
 struct platform {

@@ -173,6 +173,10 @@ static int open_parent(int rootfd, char comps[][256], int n, struct hull_error *
 					   RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 		}
 		close(fd);
+		if (next < 0 && (errno == ENOENT || errno == ENOTDIR || errno == EXDEV))
+			return hull_error_set(err, errno,
+					      "\"%s\" is not a directory in the layer (a symlink that leads out of it or to nothing is not followed)",
+					      comps[i]);
 		if (next < 0)
 			return hull_error_errno(err, "opening %s in the layer", comps[i]);
 		fd = next;
@@ -406,7 +410,7 @@ int layer_unpack(int fd, int rootfd, const struct unpack_opts *o,
 	if (c == NULL)
 		return hull_error_errno(err, "calloc");
 	c->fd = fd;
-	c->max = o->max_bytes ? o->max_bytes : o->compressed_size * 256 + (1ULL << 30);
+	c->max = o->max_bytes ? o->max_bytes : o->compressed_size * 256 + (100ULL << 20);
 	SHA256Init(&c->sha);
 	c->outer = sym_archive_read_new();
 	inner = sym_archive_read_new();
@@ -420,11 +424,17 @@ int layer_unpack(int fd, int rootfd, const struct unpack_opts *o,
 	sym_archive_read_support_format_empty(inner);
 	if (sym_archive_read_open(c->outer, c, NULL, read_fd, NULL) != ARCHIVE_OK ||
 	    sym_archive_read_next_header(c->outer, &e) != ARCHIVE_OK) {
-		hull_error_set(err, EINVAL, "layer: %s", sym_archive_error_string(c->outer));
+		const char *why = sym_archive_error_string(c->outer);
+
+		hull_error_set(err, EINVAL, "layer: %s", why ? why : "unreadable stream");
 		goto out;
 	}
 	if (sym_archive_read_open(inner, c, NULL, read_inner, NULL) != ARCHIVE_OK) {
-		hull_error_set(err, EINVAL, "layer: %s", sym_archive_error_string(inner));
+		const char *why = sym_archive_error_string(c->outer);
+
+		if (why == NULL)
+			why = sym_archive_error_string(inner);
+		hull_error_set(err, EINVAL, "layer: truncated or corrupt stream (%s)", why ? why : "no tar data");
 		goto out;
 	}
 	while ((r = sym_archive_read_next_header(inner, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
@@ -436,8 +446,15 @@ int layer_unpack(int fd, int rootfd, const struct unpack_opts *o,
 		if (c->too_big)
 			hull_error_set(err, EFBIG, "layer: more than %llu bytes once decompressed (a decompression bomb?)",
 				       (unsigned long long)c->max);
-		else
-			hull_error_set(err, EIO, "layer: %s (truncated or corrupt)", sym_archive_error_string(inner));
+		else {
+			/* the inner reader only sees that its input ended; the
+			 * decompressor knows why */
+			const char *why = sym_archive_error_string(c->outer);
+
+			if (why == NULL)
+				why = sym_archive_error_string(inner);
+			hull_error_set(err, EIO, "layer: truncated or corrupt stream (%s)", why ? why : "unexpected end");
+		}
 		goto out;
 	}
 	/* The diff_id covers the whole tar stream, padding after the end
@@ -471,6 +488,60 @@ out:
 		sym_archive_read_free(inner);
 	if (c->outer)
 		sym_archive_read_free(c->outer);
+	free(c);
+	return rc;
+}
+
+int layer_decompress(int in_fd, int out_fd, uint64_t *len, struct hull_error *err)
+{
+	struct archive_entry *e;
+	struct chain *c;
+	int rc = -1;
+
+	*len = 0;
+	if (dlib_load(&archive_lib, archive_syms, DLIB_COUNT(archive_syms), err) < 0)
+		return -1;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return hull_error_errno(err, "calloc");
+	c->fd = in_fd;
+	c->outer = sym_archive_read_new();
+	if (c->outer == NULL) {
+		free(c);
+		return hull_error_set(err, ENOMEM, "archive_read_new");
+	}
+	sym_archive_read_support_filter_all(c->outer);
+	sym_archive_read_support_format_raw(c->outer);
+	if (sym_archive_read_open(c->outer, c, NULL, read_fd, NULL) != ARCHIVE_OK ||
+	    sym_archive_read_next_header(c->outer, &e) != ARCHIVE_OK) {
+		hull_error_set(err, EINVAL, "layer: %s", sym_archive_error_string(c->outer));
+		goto out;
+	}
+	for (;;) {
+		la_ssize_t n = sym_archive_read_data(c->outer, outbuf, sizeof(outbuf));
+
+		if (n == 0)
+			break;
+		if (n < 0) {
+			hull_error_set(err, EIO, "layer: %s", sym_archive_error_string(c->outer));
+			goto out;
+		}
+		for (la_ssize_t off = 0; off < n; ) {
+			ssize_t w = write(out_fd, outbuf + off, (size_t)(n - off));
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				hull_error_errno(err, "write");
+				goto out;
+			}
+			off += w;
+		}
+		*len += (uint64_t)n;
+	}
+	rc = 0;
+out:
+	sym_archive_read_free(c->outer);
 	free(c);
 	return rc;
 }

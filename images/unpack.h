@@ -43,7 +43,7 @@ struct unpack_stats {
 
 struct unpack_opts {
 	const char *diff_id;       /* expected "sha256:..." of the tar, or NULL */
-	uint64_t max_bytes;        /* 0: 256 x compressed size + 1 GiB */
+	uint64_t max_bytes;        /* 0: 256 x compressed size + 100 MiB */
 	uint64_t compressed_size;  /* for the default bound */
 };
 
@@ -58,5 +58,9 @@ int layer_unpack(int fd, int rootfd, const struct unpack_opts *o,
  * or -1 with an error for absolute names, "..", or too long ones. */
 int unpack_split_name(const char *name, char comps[][256], int max,
 		      struct hull_error *err);
+
+/* Decompresses a layer blob (gzip, zstd or plain) from in_fd to out_fd;
+ * *len gets the uncompressed size.  For `hull save` to docker-archive. */
+int layer_decompress(int in_fd, int out_fd, uint64_t *len, struct hull_error *err);
 
 #endif

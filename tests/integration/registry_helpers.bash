@@ -13,7 +13,7 @@ free_port() {
 start_registry() {
 	local name="$1" kind="${2:-none}" port dir
 	port=$(free_port)
-	dir="$BATS_TEST_TMPDIR/reg-$name"
+	dir="${REG_TMP:-$BATS_TEST_TMPDIR}/reg-$name"
 	mkdir -p "$dir/data"
 	{
 		echo "version: 0.1"
@@ -26,24 +26,22 @@ start_registry() {
 		esac
 	} >"$dir/config.yml"
 	/usr/bin/docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
-	echo $! >>"$BATS_TEST_TMPDIR/pids"
+	echo $! >>"${REG_TMP:-$BATS_TEST_TMPDIR}/pids"
 	local i
 	for i in $(seq 1 100); do
 		curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break
 		sleep 0.1
 	done
-	eval "REG_${name}_PORT=$port"
-	eval "REG_${name}_LOG=$dir/log"
+	export "REG_${name}_PORT=$port" "REG_${name}_LOG=$dir/log"
 }
 
 stop_registries() {
-	local p
-	[ -f "$BATS_TEST_TMPDIR/pids" ] || return 0
+	local p f="${REG_TMP:-$BATS_TEST_TMPDIR}/pids"
+	[ -f "$f" ] || return 0
 	while read -r p; do
 		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done <"$BATS_TEST_TMPDIR/pids"
-	rm -f "$BATS_TEST_TMPDIR/pids"
+	done <"$f"
+	rm -f "$f"
 }
 
 # push LAYOUT REF DEST [skopeo flags]: oci layout -> registry (all platforms)
