@@ -48,7 +48,8 @@ HULL_COMMAND(run_cmd) = {
 	"  --keep, --no-subreaper  accepted for runc compatibility\n"
 	"  --image REF             run an image (pulled if needed) instead of a bundle:\n"
 	"                          its root is an overlay in the image store; with\n"
-	"                          --store, --platform, --tls-verify as for `hull pull`\n",
+	"                          --store, --platform, --tls-verify as for `hull pull`\n"
+	"  --copy                  with --image: copy the layers instead of an overlay\n",
 	.run = cmd_run,
 	.enters_container = true,
 };

@@ -57,7 +57,7 @@ int cli_run_image(struct cli_global *g, int argc, char **argv)
 	const char *image = NULL;
 	char **rest = calloc((size_t)argc + 1, sizeof(char *));
 	char bundle[4096], *state = NULL;
-	bool detach = false, copied = false;
+	bool detach = false, copied = false, force_copy = false;
 	int n = 0, status = 0;
 
 	if (rest == NULL)
@@ -68,6 +68,10 @@ int cli_run_image(struct cli_global *g, int argc, char **argv)
 		int k = i > 0 ? image_arg(argv[i], &name) : 0;
 		bool bad = false;
 
+		if (k == 0 && i > 0 && (strcmp(argv[i], "--copy") == 0 || strcmp(argv[i], "-copy") == 0)) {
+			force_copy = true;
+			continue;
+		}
 		if (k == 0) {
 			rest[n++] = argv[i];
 			continue;
@@ -115,7 +119,7 @@ int cli_run_image(struct cli_global *g, int argc, char **argv)
 			goto fail;
 		}
 	}
-	if (images_container_create(&s, &r, o.id, bundle, sizeof(bundle), &copied, &err) < 0) {
+	if (images_container_create(&s, &r, o.id, force_copy, bundle, sizeof(bundle), &copied, &err) < 0) {
 		image_record_free(&r);
 		store_close(&s);
 		goto fail;

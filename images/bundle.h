@@ -29,10 +29,11 @@ int images_make_bundle(struct image_store *s, const struct image_record *r,
 		       const char *dir, struct hull_error *err);
 
 /* A container's bundle in the store (containers/ID), its rootfs an
- * overlay of the layers (or a copy where overlayfs fails: *copied). */
+ * overlay of the layers, or a copy where overlayfs fails or with
+ * force_copy (*copied says which). */
 int images_container_create(struct image_store *s, const struct image_record *r,
-			    const char *id, char *bundle, size_t size, bool *copied,
-			    struct hull_error *err);
+			    const char *id, bool force_copy, char *bundle, size_t size,
+			    bool *copied, struct hull_error *err);
 /* Undoes images_container_create for a bundle it made (unmount, remove);
  * returns 0 and does nothing for any other bundle, so the runtime may call
  * it for every container it deletes. */

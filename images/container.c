@@ -146,8 +146,8 @@ static int overlay_mount(struct image_store *s, const struct image_record *r, co
 }
 
 int images_container_create(struct image_store *s, const struct image_record *r,
-			    const char *id, char *bundle, size_t size, bool *copied,
-			    struct hull_error *err)
+			    const char *id, bool force_copy, char *bundle, size_t size,
+			    bool *copied, struct hull_error *err)
 {
 	char dir[4096], p[4200], rec[4200];
 	struct hull_error ignored = { 0 };
@@ -185,7 +185,7 @@ int images_container_create(struct image_store *s, const struct image_record *r,
 			goto fail;
 		}
 	}
-	if (overlay_mount(s, r, dir, err) < 0) {
+	if (force_copy || overlay_mount(s, r, dir, err) < 0) {
 		/* overlayfs unavailable (e.g. the store is itself on an
 		 * overlay, or no overlay module): copy instead */
 		snprintf(p, sizeof(p), "%s/rootfs", dir);

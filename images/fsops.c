@@ -183,9 +183,13 @@ static int apply_entry(struct apply_ctx *x, int sdir, int ddir, const char *leaf
 		dfd = openat(ddir, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sfd < 0 || dfd < 0)
 			return hull_error_errno(err, "%s: open", path);
-		if (fgetxattr(sfd, "trusted.overlay.opaque", opq, sizeof(opq)) == 1 && opq[0] == 'y' &&
-		    remove_children(dfd, s.st_dev) < 0 && errno != EXDEV)
-			return hull_error_errno(err, "%s: emptying the opaque directory", path);
+		if (fgetxattr(sfd, "trusted.overlay.opaque", opq, sizeof(opq)) == 1 && opq[0] == 'y') {
+			struct stat ds;
+
+			/* what lower layers put here disappears */
+			if (fstat(dfd, &ds) < 0 || remove_children(dfd, ds.st_dev) < 0)
+				return hull_error_errno(err, "%s: emptying the opaque directory", path);
+		}
 		if (apply_dir(x, sfd, dfd, path, err) < 0)
 			return -1;
 		return copy_meta(sfd, dfd, &s, path, err);

@@ -257,7 +257,8 @@ static int write_data(struct archive *in, int fd, int64_t size, const char *name
 		}
 	}
 	if (r != ARCHIVE_EOF)
-		return hull_error_set(err, EIO, "%s: %s", name, sym_archive_error_string(in));
+		return hull_error_set(err, EIO, "%s: %s", name,
+				      sym_archive_error_string(in) ?: "truncated or corrupt stream");
 	/* sparse files end in a hole */
 	if (ftruncate(fd, size) < 0)
 		return hull_error_errno(err, "%s: truncate", name);
@@ -439,8 +440,15 @@ int layer_unpack(int fd, int rootfd, const struct unpack_opts *o,
 	}
 	while ((r = sym_archive_read_next_header(inner, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		st->entries++;
-		if (unpack_entry(inner, e, rootfd, st, err) < 0)
+		if (unpack_entry(inner, e, rootfd, st, err) < 0) {
+			if (c->too_big) {
+				/* the bound, not the entry it cut short, is the news */
+				hull_error_clear(err);
+				hull_error_set(err, EFBIG, "layer: more than %llu bytes once decompressed (a decompression bomb?)",
+					       (unsigned long long)c->max);
+			}
 			goto out;
+		}
 	}
 	if (r != ARCHIVE_EOF) {
 		if (c->too_big)
@@ -514,7 +522,7 @@ int layer_decompress(int in_fd, int out_fd, uint64_t *len, struct hull_error *er
 	sym_archive_read_support_format_raw(c->outer);
 	if (sym_archive_read_open(c->outer, c, NULL, read_fd, NULL) != ARCHIVE_OK ||
 	    sym_archive_read_next_header(c->outer, &e) != ARCHIVE_OK) {
-		hull_error_set(err, EINVAL, "layer: %s", sym_archive_error_string(c->outer));
+		hull_error_set(err, EINVAL, "layer: %s", sym_archive_error_string(c->outer) ?: "unreadable stream");
 		goto out;
 	}
 	for (;;) {
@@ -523,7 +531,7 @@ int layer_decompress(int in_fd, int out_fd, uint64_t *len, struct hull_error *er
 		if (n == 0)
 			break;
 		if (n < 0) {
-			hull_error_set(err, EIO, "layer: %s", sym_archive_error_string(c->outer));
+			hull_error_set(err, EIO, "layer: %s", sym_archive_error_string(c->outer) ?: "corrupt stream");
 			goto out;
 		}
 		for (la_ssize_t off = 0; off < n; ) {

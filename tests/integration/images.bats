@@ -99,6 +99,15 @@ ipull() { "$HULL_BIN" pull --store "$STORE" "$@"; }
 	diff -u "$BATS_TEST_TMPDIR/umoci.list" "$BATS_TEST_TMPDIR/overlay.list"
 	"$HULL_BIN" --root "$HULL_ROOT" delete --force "$CID"
 	[ ! -e "$STORE/containers/$CID" ]
+	# the copy fallback (where overlayfs is unavailable) gives the same tree
+	hull_detached run -d --copy --image "$REG/hull-test/multi:1" --store "$STORE" "$CID"
+	[ "$status" -eq 0 ]
+	run grep -c " $STORE/containers/$CID/rootfs " /proc/self/mountinfo
+	[ "$output" = 0 ]
+	list_tree "$STORE/containers/$CID/rootfs" >"$BATS_TEST_TMPDIR/copyfb.list"
+	diff -u "$BATS_TEST_TMPDIR/umoci.list" "$BATS_TEST_TMPDIR/copyfb.list"
+	"$HULL_BIN" --root "$HULL_ROOT" delete --force "$CID"
+	[ ! -e "$STORE/containers/$CID" ]
 	# a zstd layer gives the same tree
 	run ipull "$REG/hull-test/multi-zstd:1"
 	[ "$status" -eq 0 ]
@@ -325,4 +334,70 @@ ipull() { "$HULL_BIN" pull --store "$STORE" "$@"; }
 	run python3 -c 'import os, sys; print(",".join(os.listxattr(sys.argv[1])))' "$STORE"/layers/*/d
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
+}
+
+@test "images: bearer tokens: a token per repository scope from the registry's token service" {
+	python3 -c 'import cryptography' 2>/dev/null || skip "needs python3-cryptography for the token service"
+	local t="$BATS_TEST_TMPDIR"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$t/key.pem" -out "$t/cert.pem" -days 1 \
+		-subj /CN=hull-test-token 2>/dev/null
+	python3 "$IMG_DIR/tokenserver.py" "$t/tport" "$t/cert.pem" "$t/key.pem" tokuser:tokpass "$t/scopes" &
+	echo $! >>"$t/pids"
+	for i in $(seq 50); do [ -s "$t/tport" ] && break; sleep 0.1; done
+	REG_TMP="$t" start_registry tok token "http://127.0.0.1:$(cat "$t/tport")/token" "$t/cert.pem"
+	local treg="127.0.0.1:$REG_tok_PORT"
+	push "$LAYOUT" bb "$treg/hull-test/bb:1" --dest-creds tokuser:tokpass
+	: >"$t/scopes"
+	run env REGISTRY_AUTH_FILE=/nonexistent HOME="$t" "$HULL_BIN" pull --store "$STORE" "$treg/hull-test/bb:1"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"getting a token: 401"* ]]
+	printf '{"auths":{"%s":{"auth":"%s"}}}' "$treg" "$(printf tokuser:tokpass | base64)" >"$t/auth.json"
+	run env REGISTRY_AUTH_FILE="$t/auth.json" "$HULL_BIN" pull --store "$STORE" "$treg/hull-test/bb:1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx "repository:hull-test/bb:pull" "$t/scopes"
+	run "$HULL_BIN" images --store "$STORE" -q
+	[ "$output" = "$treg/hull-test/bb:1" ]
+}
+
+@test "images: load and save: OCI layouts and docker-archives, checked with umoci and skopeo" {
+	local t="$BATS_TEST_TMPDIR"
+	umoci unpack --image "$LAYOUT:multi" "$t/u" >/dev/null
+	list_tree "$t/u/rootfs" >"$t/umoci.list"
+	# an OCI layout with one image under a bare tag
+	skopeo copy -q "oci:$LAYOUT:multi" "oci:$t/one:v1"
+	run "$HULL_BIN" load --store "$STORE" "$t/one"
+	[ "$status" -eq 0 ]
+	[ "$output" = "localhost/one:v1" ]
+	# a docker-archive, as skopeo writes it
+	skopeo copy -q "oci:$LAYOUT:multi" "docker-archive:$t/m.tar:example.org/hull/multi:2"
+	run "$HULL_BIN" load --store "$STORE" "$t/m.tar"
+	[ "$status" -eq 0 ]
+	[ "$output" = "example.org/hull/multi:2" ]
+	"$HULL_BIN" bundle --store "$STORE" example.org/hull/multi:2 "$t/b"
+	list_tree "$t/b/rootfs" >"$t/loaded.list"
+	diff -u "$t/umoci.list" "$t/loaded.list"
+	# save as an OCI layout: umoci unpacks it to the same tree
+	run "$HULL_BIN" save --store "$STORE" localhost/one:v1 "$t/saved"
+	[ "$status" -eq 0 ]
+	umoci unpack --image "$t/saved:localhost/one:v1" "$t/u2" >/dev/null
+	list_tree "$t/u2/rootfs" >"$t/saved.list"
+	diff -u "$t/umoci.list" "$t/saved.list"
+	# save as a docker-archive: skopeo reads it back
+	run "$HULL_BIN" save --store "$STORE" --format docker-archive example.org/hull/multi:2 "$t/out.tar"
+	[ "$status" -eq 0 ]
+	skopeo copy -q "docker-archive:$t/out.tar" "oci:$t/back:x"
+	umoci unpack --image "$t/back:x" "$t/u3" >/dev/null
+	list_tree "$t/u3/rootfs" >"$t/back.list"
+	diff -u "$t/umoci.list" "$t/back.list"
+	# a corrupted blob in a layout is refused, and nothing is loaded
+	rm -rf "$STORE"
+	cp -a "$t/one" "$t/bad"
+	local l
+	l=$(ls -S "$t/bad/blobs/sha256" | head -1)
+	printf 'X' | dd of="$t/bad/blobs/sha256/$l" bs=1 seek=100 conv=notrunc status=none
+	run "$HULL_BIN" load --store "$STORE" "$t/bad"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"digest mismatch"* ]]
+	[ -z "$(ls "$STORE/images")" ]
 }
