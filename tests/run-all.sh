@@ -49,6 +49,17 @@ if [ "$unit_rc" -ne 0 ] && ! grep -qE '^not ok ' "$logdir/unit"; then
 	failed=$((failed + 1))
 fi
 
+# images: begin (the image parsers' fuzz target, for a bounded time)
+stage "fuzz: images (manifests, configs, auth, layer tars), ${FUZZ_SECONDS:-60}s"
+if make -s fuzz-images-run FUZZ_SECONDS="${FUZZ_SECONDS:-60}" >"$logdir/fuzz.log" 2>&1; then
+	echo "ok - fuzz-images found nothing in ${FUZZ_SECONDS:-60}s" | tee "$logdir/fuzz"
+else
+	tail -20 "$logdir/fuzz.log"
+	echo "not ok - fuzz-images (see the crash above)" | tee "$logdir/fuzz"
+fi
+count_tap "$logdir/fuzz"
+# images: end
+
 stage "integration tests (this host)"
 bats --tap tests/integration/*.bats 2>&1 | tee "$logdir/integration"
 count_tap "$logdir/integration"
