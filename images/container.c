@@ -213,6 +213,21 @@ int images_container_remove(const char *bundle, struct hull_error *err)
 	snprintf(p, sizeof(p), "%s/" CONTAINER_MARKER, bundle);
 	if (lstat(p, &st) < 0 || !S_ISREG(st.st_mode))
 		return 0;   /* not a bundle made from an image */
+	{
+		/* Only a directory STORE/containers/ID whose marker names
+		 * STORE is ours to unmount and remove: a marker copied into
+		 * some other bundle does not make Hull delete that bundle. */
+		autofree char *store = NULL;
+		char want[4200];
+		const char *base = strrchr(bundle, '/');
+		struct hull_error ignored = { 0 };
+
+		if (base == NULL || fs_read_file(p, &store, NULL, &ignored) < 0)
+			return 0;
+		snprintf(want, sizeof(want), "%s/containers%s", store, base);
+		if (strcmp(want, bundle) != 0)
+			return 0;
+	}
 	snprintf(p, sizeof(p), "%s/rootfs", bundle);
 	if (umount2(p, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 		return hull_error_errno(err, "unmounting %s", p);

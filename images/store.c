@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,12 +44,23 @@ int store_open(const char *root, struct image_store *s, struct hull_error *err)
 	 * only root may reach them. */
 	if (fs_mkdir_p(root, 0700, err) < 0)
 		return hull_error_prefix(err, "image store");
+	/* canonical, so containers' bundle paths (realpath'd by create)
+	 * match what the store recorded */
+	{
+		char real[PATH_MAX];
+
+		if (realpath(root, real) == NULL)
+			return hull_error_errno(err, "image store %s", root);
+		if (strlen(real) > 1024)
+			return hull_error_set(err, ENAMETOOLONG, "image store \"%s\": path too long", real);
+		memcpy(s->root, real, strlen(real) + 1);
+	}
 	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", root, sub[i]);
+		snprintf(p, sizeof(p), "%s/%s", s->root, sub[i]);
 		if (mkdir(p, 0700) < 0 && errno != EEXIST)
 			return hull_error_errno(err, "image store: mkdir %s", p);
 	}
-	snprintf(p, sizeof(p), "%s/lock", root);
+	snprintf(p, sizeof(p), "%s/lock", s->root);
 	s->lock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (s->lock_fd < 0)
 		return hull_error_errno(err, "image store: open %s", p);
