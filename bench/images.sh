@@ -42,7 +42,8 @@ trap cleanup EXIT
 now() { date +%s.%N; }
 # CPU seconds (user + sys) of the waited-for children so far: on a busy
 # machine wall time is mostly I/O wait, so both are printed.
-cpu() { times | tail -1 | awk '{ split($1, a, "m"); split($2, b, "m"); print a[1] * 60 + a[2] + b[1] * 60 + b[2] }'; }
+# (`times` must run in this shell, not in a $(...) subshell)
+mark() { times >"$W/times"; CPU_MARK=$(tail -1 "$W/times" | awk '{ split($1, a, "m"); split($2, b, "m"); print a[1] * 60 + a[2] + b[1] * 60 + b[2] }'); }
 secs() { echo "$2 - $1" | bc; }
 ratio() { echo "scale=2; $1 / $2" | bc; }
 
@@ -86,29 +87,29 @@ BIGSIZE=$(du -sb big | cut -f1)
 echo "# 1. pull + first run of a $((BIGSIZE / 1048576)) MiB image"
 sync
 t0=$(now)
-c0=$(cpu)
+mark; c0=$CPU_MARK
 "$HULL" pull -q --store "$W/store" "$REG/bench/big:1" >/dev/null
 "$HULL" --root "$W/state" run --image "$REG/bench/big:1" --store "$W/store" first </dev/null >/dev/null
 t1=$(now)
 T_HULL=$(secs "$t0" "$t1")
-C_HULL=$(echo "$(cpu) - $c0" | bc)
+mark; C_HULL=$(echo "$CPU_MARK - $c0" | bc)
 t0=$(now)
-c0=$(cpu)
+mark; c0=$CPU_MARK
 skopeo copy -q --src-tls-verify=false "docker://$REG/bench/big:1" "oci:$W/skopeo:big"
 umoci unpack --image "$W/skopeo:big" "$W/umoci-bundle" >/dev/null
 t1=$(now)
 T_UMOCI=$(secs "$t0" "$t1")
-C_UMOCI=$(echo "$(cpu) - $c0" | bc)
+mark; C_UMOCI=$(echo "$CPU_MARK - $c0" | bc)
 P="podman --root $W/podman --runroot $W/podman-run --storage-driver overlay --cgroup-manager cgroupfs --events-backend file"
-# (--ulimit host: podman's default rlimits are above this host's hard limits)
+# (--ulimit: podman's default rlimits are above this host's hard limits)
 T_PODMAN=n/a
 t0=$(now)
-c0=$(cpu)
+mark; c0=$CPU_MARK
 if $P pull -q --tls-verify=false "$REG/bench/big:1" >/dev/null 2>"$W/podman.err" &&
-   $P run --rm --network none --ulimit host "$REG/bench/big:1" >/dev/null 2>>"$W/podman.err"; then
+   $P run --rm --network none --ulimit "nofile=$(ulimit -Sn):$(ulimit -Hn)" --ulimit "nproc=$(ulimit -Su):$(ulimit -Hu)" "$REG/bench/big:1" >/dev/null 2>>"$W/podman.err"; then
 	t1=$(now)
 	T_PODMAN=$(secs "$t0" "$t1")
-	C_PODMAN=$(echo "$(cpu) - $c0" | bc)
+	mark; C_PODMAN=$(echo "$CPU_MARK - $c0" | bc)
 else
 	echo "podman failed: $(tail -1 "$W/podman.err")"
 fi
@@ -121,17 +122,17 @@ echo "ratio (skopeo+umoci)/hull: wall $(ratio "$T_UMOCI" "$T_HULL")x, cpu $(rati
 
 echo "# 2. unpack of $FILES small files"
 t0=$(now)
-c0=$(cpu)
+mark; c0=$CPU_MARK
 "$HULL" pull -q --store "$W/store" "$REG/bench/small:1" >/dev/null
 t1=$(now)
 T_HS=$(secs "$t0" "$t1")
-C_HS=$(echo "$(cpu) - $c0" | bc)
+mark; C_HS=$(echo "$CPU_MARK - $c0" | bc)
 t0=$(now)
-c0=$(cpu)
+mark; c0=$CPU_MARK
 umoci unpack --image "$W/layout:small" "$W/umoci-small" >/dev/null
 t1=$(now)
 T_US=$(secs "$t0" "$t1")
-C_US=$(echo "$(cpu) - $c0" | bc)
+mark; C_US=$(echo "$CPU_MARK - $c0" | bc)
 printf '%-34s %8.2f s wall %7.2f s cpu %8.0f files/s\n' "hull pull (download + unpack)" "$T_HS" "$C_HS" "$(echo "$FILES / $T_HS" | bc)"
 printf '%-34s %8.2f s wall %7.2f s cpu %8.0f files/s\n' "umoci unpack (local)" "$T_US" "$C_US" "$(echo "$FILES / $T_US" | bc)"
 echo "ratio umoci/hull: wall $(ratio "$T_US" "$T_HS")x, cpu $(ratio "$C_US" "$C_HS")x"

@@ -401,3 +401,12 @@ ipull() { "$HULL_BIN" pull --store "$STORE" "$@"; }
 	[[ "$output" == *"digest mismatch"* ]]
 	[ -z "$(ls "$STORE/images")" ]
 }
+
+@test "images: delete leaves a plain bundle alone, even one holding a copied store marker" {
+	setup_bundle
+	echo "$STORE" >"$BUNDLE/.hull-image-container"
+	run "$HULL_BIN" --root "$HULL_ROOT" run -b "$BUNDLE" "$CID" </dev/null
+	[ "$status" -eq 0 ]
+	[ -d "$BUNDLE/rootfs/bin" ]
+	[ -f "$BUNDLE/config.json" ]
+}
