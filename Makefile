@@ -159,5 +159,8 @@ fuzz-images: tests/fuzz/fuzz_images.c
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) $(PKG_CFLAGS) \
 		-o build-fuzz/fuzz_images $< $(FUZZ_IMAGES_SRCS) $(PKG_LIBS) -ldl
 fuzz-images-run: fuzz-images
-	build-fuzz/fuzz_images -max_total_time=$${FUZZ_SECONDS:-60} -rss_limit_mb=2048 tests/fuzz/corpus-images
+	@# new inputs go to build-fuzz/corpus-images; the seeds stay as they are
+	@mkdir -p build-fuzz/corpus-images
+	build-fuzz/fuzz_images -max_total_time=$${FUZZ_SECONDS:-60} -rss_limit_mb=2048 \
+		build-fuzz/corpus-images tests/fuzz/corpus-images
 .PHONY: fuzz-images fuzz-images-run

@@ -3,8 +3,8 @@
  *   0 manifest/index   1 image config   2 WWW-Authenticate   3 auth.json
  *   4 image reference  5 a layer (tar, gzip or zstd) unpacked into a fresh
  *     directory, which must afterwards hold everything it wrote.
- * `make fuzz-images`, then build-fuzz/fuzz_images -max_total_time=60
- * tests/fuzz/corpus-images. */
+ * `make fuzz-images-run` (FUZZ_SECONDS, default 60) runs it from the
+ * seeds in tests/fuzz/corpus-images, writing new inputs to build-fuzz/. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
