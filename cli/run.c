@@ -3,6 +3,10 @@
 #include "cli/cli.h"
 #include "runtime/lifecycle.h"
 
+/* images: `run --image REF` (cli/run_image.c) */
+bool cli_run_wants_image(int argc, char **argv);
+int cli_run_image(struct cli_global *g, int argc, char **argv);
+
 static int cmd_run(struct cli_global *g, int argc, char **argv)
 {
 	struct create_opts o;
@@ -10,6 +14,10 @@ static int cmd_run(struct cli_global *g, int argc, char **argv)
 	bool detach = false;
 	int status = 0;
 
+	/* images: begin */
+	if (cli_run_wants_image(argc, argv))
+		return cli_run_image(g, argc, argv);
+	/* images: end */
 	if (cli_parse_create(g, "run", argc, argv, &o, &detach) < 0)
 		return 1;
 	if (hull_run(&o, detach, &status, &err) < 0)
@@ -41,7 +49,11 @@ HULL_COMMAND(run_cmd) = {
 	"  -p, --publish SPEC      [HOSTIP:]HOSTPORT[-END]:CTRPORT[-END][/tcp|udp] (nat)\n"
 	"  --keep                  keep the container after it exits (stopped), for\n"
 	"                          `state` and `delete` later; without it, run deletes it\n"
-	"  --no-subreaper          accepted: Hull never makes itself a subreaper\n",
+	"  --no-subreaper          accepted: Hull never makes itself a subreaper\n"
+	"  --image REF             run an image (pulled if needed) instead of a bundle:\n"
+	"                          its root is an overlay in the image store; with\n"
+	"                          --store, --platform, --tls-verify as for `hull pull`\n"
+	"  --copy                  with --image: copy the layers instead of an overlay\n",
 	.run = cmd_run,
 	.enters_container = true,
 };

@@ -14,6 +14,7 @@
 #include "cgroups/cgroup.h"
 #include "runtime/backend.h"
 #include "base/cleanup.h"
+#include "images/bundle.h"
 #include "runtime/hooks.h"
 #include "runtime/lifecycle.h"
 #include "runtime/net.h"
@@ -320,6 +321,9 @@ int hull_delete(const char *root, const char *id, bool force,
 	}
 	hull_error_clear(err);
 	rc = container_remove_dir(c, err);
+	/* images: a root Hull made from an image goes with its container */
+	if (rc == 0)
+		rc = images_container_remove(c->bundle, err);
 out:
 	spec_free(spec);
 	container_free(c);

@@ -17,7 +17,7 @@ test_pkgs=(
 	qemu-system-x86 debootstrap debian-archive-keyring e2fsprogs
 	linux-image-cloud-amd64
 	# networking, images, LSM and fuzz suites
-	nftables iperf3 skopeo umoci docker-registry apache2-utils apparmor apparmor-utils clang
+	nftables iperf3 skopeo umoci docker-registry apache2-utils zstd apparmor apparmor-utils clang
 	# Hull's guest kernel (make vm-kernel) for the microVM tests
 	linux-source-6.1 flex bison bc libelf-dev libssl-dev lz4 xz-utils
 )

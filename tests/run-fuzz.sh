@@ -3,7 +3,7 @@
 # over its seed corpus; prints one TAP line per target.  A crash, leak or
 # sanitizer report is a failure, and the input that caused it is printed.
 #
-# Seeds: tests/fuzz/corpus/ for fuzz_spec, tests/fuzz/corpus_NAME/ for
+# Seeds: tests/fuzz/corpus/ for fuzz_spec, tests/fuzz/corpus-NAME/ for
 # fuzz_NAME (optional).  Environment: HULL_FUZZ_SECONDS (default 45).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ n=0 rc=0
 for b in "${targets[@]}"; do
 	n=$((n + 1))
 	name=${b#build-fuzz/fuzz_}
-	seeds=tests/fuzz/corpus_$name
+	seeds=tests/fuzz/corpus-$name
 	[ "$name" = spec ] && seeds=tests/fuzz/corpus
 	work=$(mktemp -d /tmp/hull-fuzz.XXXXXX)
 	[ -d "$seeds" ] && cp -r "$seeds"/. "$work"/

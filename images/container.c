@@ -1,0 +1,235 @@
+/* Bundles from images: `hull bundle` (a copy) and containers' overlay
+ * roots in the store; see bundle.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "base/fsutil.h"
+#include "images/bundle.h"
+#include "images/fsops.h"
+#include "images/ref.h"
+
+#define CONTAINER_MARKER ".hull-image-container"
+
+/* A small file of the image, read inside its root (symlinks cannot lead
+ * out); NULL when absent. */
+static char *read_in_root(int rootfd, const char *path)
+{
+	autoclose int fd = ufs_openat2(rootfd, path, O_RDONLY | O_CLOEXEC,
+				       RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	char *buf;
+	ssize_t n;
+
+	if (fd < 0 || (buf = malloc(1 << 20)) == NULL)
+		return NULL;
+	n = read(fd, buf, (1 << 20) - 1);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static int write_config(struct image_store *s, const struct image_record *r, const char *dir,
+			const char *rootfs, struct hull_error *err)
+{
+	autofree char *text = NULL;
+	autofree char *json = NULL;
+	autofree char *passwd = NULL;
+	autofree char *group = NULL;
+	autoclose int rfd = -1;
+	autoclose int dfd = -1;
+	struct image_config cfg;
+	size_t len;
+	uint32_t uid, gid;
+	int rc;
+
+	if (store_get_blob(s, r->config, &text, &len, err) < 0 ||
+	    image_config_parse(text, len, &cfg, err) < 0)
+		return hull_error_prefix(err, "image %s", r->name);
+	rfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rfd >= 0) {
+		passwd = read_in_root(rfd, "/etc/passwd");
+		group = read_in_root(rfd, "/etc/group");
+	}
+	rc = image_user_resolve(cfg.user, passwd, group, &uid, &gid, err);
+	if (rc == 0)
+		rc = image_bundle_config(&cfg, uid, gid, "rootfs", &json, err);
+	image_config_free(&cfg);
+	if (rc < 0)
+		return hull_error_prefix(err, "image %s", r->name);
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return hull_error_errno(err, "open %s", dir);
+	return fs_write_atomic(dfd, "config.json", json, strlen(json), 0644, err);
+}
+
+/* Copies the layers, bottom first, onto the directory path. */
+static int copy_layers(struct image_store *s, const struct image_record *r, const char *path,
+		       struct hull_error *err)
+{
+	autoclose int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0)
+		return hull_error_errno(err, "open %s", path);
+	for (size_t i = 0; i < r->n_layers; i++) {
+		char lp[4096];
+		autoclose int lfd = -1;
+
+		store_layer_path(s, r->layers[i].diff_id, lp, sizeof(lp));
+		lfd = open(lp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (lfd < 0)
+			return hull_error_errno(err, "layer %s (hull pull the image again)", r->layers[i].diff_id);
+		if (ufs_apply_layer(lfd, dfd, err) < 0)
+			return hull_error_prefix(err, "copying layer %zu", i + 1);
+	}
+	return 0;
+}
+
+int images_make_bundle(struct image_store *s, const struct image_record *r,
+		       const char *dir, struct hull_error *err)
+{
+	char rootfs[4096];
+	struct stat st;
+
+	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
+	if (fs_mkdir_p(dir, 0755, err) < 0)
+		return -1;
+	if (lstat(rootfs, &st) == 0)
+		return hull_error_set(err, EEXIST, "%s already exists: hull bundle wants a new directory", rootfs);
+	if (mkdir(rootfs, 0755) < 0)
+		return hull_error_errno(err, "mkdir %s", rootfs);
+	if (copy_layers(s, r, rootfs, err) < 0 || write_config(s, r, dir, rootfs, err) < 0) {
+		struct hull_error ignored = { 0 };
+
+		fs_remove_tree(rootfs, &ignored);
+		return -1;
+	}
+	return 0;
+}
+
+/* lowerdir=L_top:...:L_bottom (overlayfs lists the top layer first). */
+static int overlay_mount(struct image_store *s, const struct image_record *r, const char *dir,
+			 struct hull_error *err)
+{
+	size_t cap = 256 + r->n_layers * 4200;
+	autofree char *opts = malloc(cap + 2 * 4200);
+	char mnt[4200];
+	size_t off;
+
+	if (opts == NULL)
+		return hull_error_errno(err, "malloc");
+	off = (size_t)snprintf(opts, cap, "lowerdir=");
+	for (size_t i = r->n_layers; i-- > 0; ) {
+		char lp[4096];
+
+		store_layer_path(s, r->layers[i].diff_id, lp, sizeof(lp));
+		off += (size_t)snprintf(opts + off, cap - off, "%s%s", lp, i ? ":" : "");
+	}
+	snprintf(opts + off, cap + 2 * 4200 - off, ",upperdir=%s/upper,workdir=%s/work", dir, dir);
+	/* The kernel takes one page of options: deep images with long store
+	 * paths do not fit, and fall back to the copy. */
+	if (strlen(opts) >= 4096) {
+		errno = E2BIG;
+		return -1;
+	}
+	snprintf(mnt, sizeof(mnt), "%s/rootfs", dir);
+	return mount("overlay", mnt, "overlay", MS_NODEV, opts);
+}
+
+int images_container_create(struct image_store *s, const struct image_record *r,
+			    const char *id, bool force_copy, char *bundle, size_t size,
+			    bool *copied, struct hull_error *err)
+{
+	char dir[4096], p[4200], rec[4200];
+	struct hull_error ignored = { 0 };
+	autoclose int dfd = -1;
+
+	*copied = false;
+	if (strchr(id, '/') || strcmp(id, ".") == 0 || strcmp(id, "..") == 0 || strlen(id) > 1024)
+		return hull_error_set(err, EINVAL, "container id \"%s\": not usable as a name", id);
+	snprintf(dir, sizeof(dir), "%s/containers/%s", s->root, id);
+	if (mkdir(dir, 0700) < 0)
+		return errno == EEXIST
+			? hull_error_set(err, EEXIST, "container \"%s\" already has a root in the image store %s", id, s->root)
+			: hull_error_errno(err, "mkdir %s", dir);
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		hull_error_errno(err, "open %s", dir);
+		goto fail;
+	}
+	/* The marker first: whatever fails after it, images_container_remove
+	 * recognizes the directory as ours and can undo it. */
+	if (fs_write_atomic(dfd, CONTAINER_MARKER, s->root, strlen(s->root), 0600, err) < 0)
+		goto fail;
+	snprintf(rec, sizeof(rec), "%s/image", dir);
+	if (mkdir(rec, 0700) < 0 || store_write_record(rec, "record", r, err) < 0) {
+		hull_error_errno(err, "recording the image of %s", id);
+		goto fail;
+	}
+	/* the container's root directory: 0755 like any root */
+	for (int i = 0; i < 3; i++) {
+		static const char *const sub[] = { "upper", "work", "rootfs" };
+
+		snprintf(p, sizeof(p), "%s/%s", dir, sub[i]);
+		if (mkdir(p, 0755) < 0) {
+			hull_error_errno(err, "mkdir %s", p);
+			goto fail;
+		}
+	}
+	if (force_copy || overlay_mount(s, r, dir, err) < 0) {
+		/* overlayfs unavailable (e.g. the store is itself on an
+		 * overlay, or no overlay module): copy instead */
+		snprintf(p, sizeof(p), "%s/rootfs", dir);
+		if (copy_layers(s, r, p, err) < 0)
+			goto fail;
+		*copied = true;
+	}
+	snprintf(p, sizeof(p), "%s/rootfs", dir);
+	if (write_config(s, r, dir, p, err) < 0)
+		goto fail;
+	snprintf(bundle, size, "%s", dir);
+	return 0;
+fail:
+	images_container_remove(dir, &ignored);
+	return -1;
+}
+
+int images_container_remove(const char *bundle, struct hull_error *err)
+{
+	char p[4200];
+	struct stat st;
+
+	if (bundle == NULL)
+		return 0;
+	snprintf(p, sizeof(p), "%s/" CONTAINER_MARKER, bundle);
+	if (lstat(p, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;   /* not a bundle made from an image */
+	{
+		/* Only a directory STORE/containers/ID whose marker names
+		 * STORE is ours to unmount and remove: a marker copied into
+		 * some other bundle does not make Hull delete that bundle. */
+		autofree char *store = NULL;
+		char want[4200];
+		const char *base = strrchr(bundle, '/');
+		struct hull_error ignored = { 0 };
+
+		if (base == NULL || fs_read_file(p, &store, NULL, &ignored) < 0)
+			return 0;
+		snprintf(want, sizeof(want), "%s/containers%s", store, base);
+		if (strcmp(want, bundle) != 0)
+			return 0;
+	}
+	snprintf(p, sizeof(p), "%s/rootfs", bundle);
+	if (umount2(p, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return hull_error_errno(err, "unmounting %s", p);
+	return fs_remove_tree(bundle, err);
+}

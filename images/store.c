@@ -1,0 +1,502 @@
+/* The image store; see store.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sha2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "base/fsutil.h"
+#include "base/json.h"
+#include "images/fsops.h"
+#include "images/ref.h"
+#include "images/store.h"
+
+const char *store_default_root(const char *flag)
+{
+	const char *env = getenv("HULL_STORE");
+
+	if (flag && *flag)
+		return flag;
+	return env && *env ? env : IMAGE_STORE_DEFAULT;
+}
+
+int store_open(const char *root, struct image_store *s, struct hull_error *err)
+{
+	static const char *const sub[] = { "blobs", "blobs/sha256", "blobs/partial", "layers",
+					   "images", "containers" };
+	char p[4096];
+
+	memset(s, 0, sizeof(*s));
+	s->lock_fd = -1;
+	if (root[0] != '/')
+		return hull_error_set(err, EINVAL, "image store \"%s\": must be an absolute path", root);
+	if (strlen(root) > 1024)
+		return hull_error_set(err, ENAMETOOLONG, "image store \"%s\": path too long", root);
+	snprintf(s->root, sizeof(s->root), "%s", root);
+	/* 0700: layers keep their setuid files and device-free trees, and
+	 * only root may reach them. */
+	if (fs_mkdir_p(root, 0700, err) < 0)
+		return hull_error_prefix(err, "image store");
+	/* canonical, so containers' bundle paths (realpath'd by create)
+	 * match what the store recorded */
+	{
+		char real[PATH_MAX];
+
+		if (realpath(root, real) == NULL)
+			return hull_error_errno(err, "image store %s", root);
+		if (strlen(real) > 1024)
+			return hull_error_set(err, ENAMETOOLONG, "image store \"%s\": path too long", real);
+		memcpy(s->root, real, strlen(real) + 1);
+	}
+	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", s->root, sub[i]);
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+			return hull_error_errno(err, "image store: mkdir %s", p);
+	}
+	snprintf(p, sizeof(p), "%s/lock", s->root);
+	s->lock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (s->lock_fd < 0)
+		return hull_error_errno(err, "image store: open %s", p);
+	if (flock(s->lock_fd, LOCK_EX) < 0)
+		return hull_error_errno(err, "image store: lock %s", p);
+	return 0;
+}
+
+void store_close(struct image_store *s)
+{
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	s->lock_fd = -1;
+}
+
+void store_blob_path(const struct image_store *s, const char *digest, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/blobs/sha256/%s", s->root, digest + 7);
+}
+
+void store_partial_path(const struct image_store *s, const char *digest, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/blobs/partial/%s", s->root, digest + 7);
+}
+
+void store_layer_path(const struct image_store *s, const char *diff_id, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/layers/%s", s->root, diff_id + 7);
+}
+
+static void hex_digest(const void *data, size_t len, char out[72])
+{
+	uint8_t md[SHA256_DIGEST_LENGTH];
+	SHA2_CTX c;
+
+	SHA256Init(&c);
+	SHA256Update(&c, data, len);
+	SHA256Final(md, &c);
+	strcpy(out, "sha256:");
+	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+}
+
+int store_put_blob(struct image_store *s, const char *digest, const char *data,
+		   size_t len, struct hull_error *err)
+{
+	char got[72], dir[4096];
+	autoclose int dfd = -1;
+
+	if (!image_digest_valid(digest))
+		return hull_error_set(err, EINVAL, "blob digest \"%s\" is not a sha256 digest", digest);
+	hex_digest(data, len, got);
+	if (strcmp(got, digest) != 0)
+		return hull_error_set(err, EINVAL, "blob %s: digest mismatch (the bytes hash to %s)", digest, got);
+	snprintf(dir, sizeof(dir), "%s/blobs/sha256", s->root);
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return hull_error_errno(err, "open %s", dir);
+	return fs_write_atomic(dfd, digest + 7, data, len, 0600, err);
+}
+
+int store_get_blob(struct image_store *s, const char *digest, char **data,
+		   size_t *len, struct hull_error *err)
+{
+	char p[4096];
+
+	if (!image_digest_valid(digest))
+		return hull_error_set(err, EINVAL, "blob digest \"%s\" is not a sha256 digest", digest);
+	store_blob_path(s, digest, p, sizeof(p));
+	return fs_read_file(p, data, len, err);
+}
+
+void image_record_free(struct image_record *r)
+{
+	free(r->name);
+	free(r->manifest);
+	free(r->config);
+	free(r->platform);
+	free(r->pulled);
+	for (size_t i = 0; i < r->n_layers; i++) {
+		free(r->layers[i].digest);
+		free(r->layers[i].diff_id);
+	}
+	free(r->layers);
+	memset(r, 0, sizeof(*r));
+}
+
+void image_records_free(struct image_record *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		image_record_free(&r[i]);
+	free(r);
+}
+
+static char *record_json(const struct image_record *r)
+{
+	json_gen *g = json_gen_new(true);
+	char *text;
+
+	if (g == NULL)
+		return NULL;
+	json_gen_object_open(g);
+	json_gen_kv_string(g, "name", r->name);
+	json_gen_kv_string(g, "manifest", r->manifest);
+	json_gen_kv_string(g, "config", r->config);
+	json_gen_kv_string(g, "platform", r->platform ? r->platform : "");
+	json_gen_kv_string(g, "pulled", r->pulled ? r->pulled : "");
+	json_gen_key(g, "layers");
+	json_gen_array_open(g);
+	for (size_t i = 0; i < r->n_layers; i++) {
+		json_gen_object_open(g);
+		json_gen_kv_string(g, "digest", r->layers[i].digest);
+		json_gen_kv_string(g, "diffId", r->layers[i].diff_id);
+		json_gen_key(g, "size");
+		json_gen_uint(g, r->layers[i].size);
+		json_gen_object_close(g);
+	}
+	json_gen_array_close(g);
+	json_gen_object_close(g);
+	text = json_gen_finish(g, NULL);
+	json_gen_free(g);
+	return text;
+}
+
+/* Records are written by Hull, but read defensively all the same. */
+int store_record_parse(const char *text, struct image_record *r, struct hull_error *err)
+{
+	json_node *doc = NULL;
+	const json_node *layers = NULL;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (json_parse(text, &doc, err) < 0)
+		return -1;
+	if (json_type_of(doc) != JSON_OBJECT ||
+	    json_get_string(doc, "name", "", &r->name, err) < 0 ||
+	    json_get_string(doc, "manifest", "", &r->manifest, err) < 0 ||
+	    json_get_string(doc, "config", "", &r->config, err) < 0 ||
+	    json_get_string(doc, "platform", "", &r->platform, err) < 0 ||
+	    json_get_string(doc, "pulled", "", &r->pulled, err) < 0 ||
+	    json_get_array(doc, "layers", "", &layers, err) < 0)
+		goto out;
+	if (r->name == NULL || !image_digest_valid(r->manifest) || !image_digest_valid(r->config) || layers == NULL) {
+		hull_error_set(err, EINVAL, "image record: incomplete");
+		goto out;
+	}
+	r->layers = calloc(json_array_len(layers) + 1, sizeof(*r->layers));
+	if (r->layers == NULL)
+		goto out;
+	for (size_t i = 0; i < json_array_len(layers); i++) {
+		const json_node *l = json_array_get(layers, i);
+		struct image_layer_rec *x = &r->layers[i];
+
+		r->n_layers++;
+		if (json_type_of(l) != JSON_OBJECT ||
+		    json_get_string(l, "digest", "layers", &x->digest, err) < 0 ||
+		    json_get_string(l, "diffId", "layers", &x->diff_id, err) < 0 ||
+		    json_get_uint64(l, "size", "layers", UINT64_MAX, &x->size, err) < 0)
+			goto out;
+		if (!image_digest_valid(x->digest) || !image_digest_valid(x->diff_id)) {
+			hull_error_set(err, EINVAL, "image record: layer %zu: bad digest", i);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		image_record_free(r);
+	json_free(doc);
+	return rc;
+}
+
+int store_write_record(const char *dir, const char *file, const struct image_record *r,
+		       struct hull_error *err)
+{
+	autofree char *text = record_json(r);
+	autoclose int dfd = -1;
+
+	if (text == NULL)
+		return hull_error_set(err, ENOMEM, "image record");
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return hull_error_errno(err, "open %s", dir);
+	return fs_write_atomic(dfd, file, text, strlen(text), 0600, err);
+}
+
+int store_save_image(struct image_store *s, const struct image_record *r,
+		     struct hull_error *err)
+{
+	char key[72], dir[4096];
+
+	hex_digest(r->name, strlen(r->name), key);
+	snprintf(dir, sizeof(dir), "%s/images", s->root);
+	return store_write_record(dir, key + 7, r, err);
+}
+
+int store_read_records(const char *dir, struct image_record **out, size_t *n,
+		       struct hull_error *err)
+{
+	autoclosedir DIR *d = opendir(dir);
+	struct dirent *de;
+	struct image_record *v = NULL;
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (d == NULL)
+		return hull_error_errno(err, "opendir %s", dir);
+	while ((de = readdir(d)) != NULL) {
+		autofree char *text = NULL;
+		char p[4096];
+		struct hull_error rerr = { 0 };
+		struct image_record r, *nv;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		/* a record being replaced or unreadable is skipped, not fatal */
+		if (fs_read_file(p, &text, NULL, &rerr) < 0 || store_record_parse(text, &r, &rerr) < 0)
+			continue;
+		nv = realloc(v, (k + 1) * sizeof(*v));
+		if (nv == NULL) {
+			image_record_free(&r);
+			image_records_free(v, k);
+			return hull_error_errno(err, "realloc");
+		}
+		v = nv;
+		v[k++] = r;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+int store_list_images(struct image_store *s, struct image_record **out, size_t *n,
+		      struct hull_error *err)
+{
+	char dir[4096];
+
+	snprintf(dir, sizeof(dir), "%s/images", s->root);
+	return store_read_records(dir, out, n, err);
+}
+
+static bool record_matches(const struct image_record *r, const char *what, const char *norm)
+{
+	size_t wl = strlen(what);
+
+	if (norm && strcmp(r->name, norm) == 0)
+		return true;
+	if (strcmp(r->manifest, what) == 0 || strcmp(r->config, what) == 0)
+		return true;
+	/* an id prefix, as `docker images` shows them */
+	if (wl >= 12 && wl <= 64 && strspn(what, "0123456789abcdef") == wl && strncmp(r->config + 7, what, wl) == 0)
+		return true;
+	return false;
+}
+
+static char *normalize(const char *what)
+{
+	struct image_ref ref;
+	struct hull_error ignored = { 0 };
+	char *s;
+
+	if (strncmp(what, "sha256:", 7) == 0 || image_ref_parse(what, &ref, &ignored) < 0)
+		return NULL;
+	s = image_ref_format(&ref);
+	image_ref_free(&ref);
+	return s;
+}
+
+int store_find_image(struct image_store *s, const char *what, struct image_record *out,
+		     struct hull_error *err)
+{
+	struct image_record *v = NULL;
+	size_t n = 0;
+	autofree char *norm = normalize(what);
+	int found = -1;
+
+	if (store_list_images(s, &v, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && found < 0; i++)
+		if (record_matches(&v[i], what, norm))
+			found = (int)i;
+	if (found >= 0) {
+		*out = v[found];
+		memset(&v[found], 0, sizeof(v[found]));
+	}
+	image_records_free(v, n);
+	if (found < 0)
+		return hull_error_set(err, ENOENT, "image \"%s\" is not in the store %s (hull pull it first)",
+				      what, s->root);
+	return 0;
+}
+
+int store_remove_image(struct image_store *s, const char *what, size_t *removed,
+		       struct hull_error *err)
+{
+	struct image_record *v = NULL;
+	size_t n = 0;
+	autofree char *norm = normalize(what);
+
+	*removed = 0;
+	if (store_list_images(s, &v, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char key[72], p[4096];
+
+		if (!record_matches(&v[i], what, norm))
+			continue;
+		hex_digest(v[i].name, strlen(v[i].name), key);
+		snprintf(p, sizeof(p), "%s/images/%s", s->root, key + 7);
+		if (unlink(p) < 0 && errno != ENOENT) {
+			image_records_free(v, n);
+			return hull_error_errno(err, "removing %s", p);
+		}
+		(*removed)++;
+	}
+	image_records_free(v, n);
+	if (*removed == 0)
+		return hull_error_set(err, ENOENT, "image \"%s\" is not in the store %s", what, s->root);
+	return 0;
+}
+
+/* --- gc --- */
+
+struct keep {
+	char **v;
+	size_t n;
+};
+
+static void keep_add(struct keep *k, const char *hex)
+{
+	char **nv = realloc(k->v, (k->n + 1) * sizeof(char *));
+
+	if (nv == NULL)
+		return;
+	k->v = nv;
+	k->v[k->n] = strdup(hex);
+	if (k->v[k->n])
+		k->n++;
+}
+
+static bool keep_has(const struct keep *k, const char *hex)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (strcmp(k->v[i], hex) == 0)
+			return true;
+	return false;
+}
+
+static void keep_record(struct keep *blobs, struct keep *layers, const struct image_record *r,
+			struct image_store *s)
+{
+	keep_add(blobs, r->manifest + 7);
+	keep_add(blobs, r->config + 7);
+	for (size_t i = 0; i < r->n_layers; i++) {
+		keep_add(blobs, r->layers[i].digest + 7);
+		keep_add(layers, r->layers[i].diff_id + 7);
+	}
+}
+
+static int sweep(const char *dir, const struct keep *k, size_t *count, uint64_t *bytes,
+		 struct hull_error *err)
+{
+	autoclosedir DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (d == NULL)
+		return hull_error_errno(err, "opendir %s", dir);
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (k && keep_has(k, de->d_name))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			*bytes += (uint64_t)st.st_size;
+		if (ufs_remove_at(dirfd(d), de->d_name) < 0)
+			return hull_error_errno(err, "removing %s/%s", dir, de->d_name);
+		(*count)++;
+	}
+	return 0;
+}
+
+int store_gc(struct image_store *s, struct gc_stats *st, struct hull_error *err)
+{
+	struct keep blobs = { 0 }, layers = { 0 };
+	struct image_record *v = NULL;
+	size_t n = 0;
+	char dir[4096];
+	autoclosedir DIR *cd = NULL;
+	struct dirent *de;
+	int rc = -1;
+
+	memset(st, 0, sizeof(*st));
+	if (store_list_images(s, &v, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		keep_record(&blobs, &layers, &v[i], s);
+	image_records_free(v, n);
+	/* containers made from images keep their layers (and blobs, so the
+	 * image can be saved again) until they are deleted */
+	snprintf(dir, sizeof(dir), "%s/containers", s->root);
+	cd = opendir(dir);
+	while (cd && (de = readdir(cd)) != NULL) {
+		char cdir[4400];
+		struct image_record *cv = NULL;
+		size_t cn = 0;
+		struct hull_error ignored = { 0 };
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(cdir, sizeof(cdir), "%s/%s/image", dir, de->d_name);
+		if (store_read_records(cdir, &cv, &cn, &ignored) == 0) {
+			for (size_t i = 0; i < cn; i++)
+				keep_record(&blobs, &layers, &cv[i], s);
+			image_records_free(cv, cn);
+		}
+	}
+	snprintf(dir, sizeof(dir), "%s/blobs/sha256", s->root);
+	if (sweep(dir, &blobs, &st->blobs, &st->bytes, err) < 0)
+		goto out;
+	snprintf(dir, sizeof(dir), "%s/layers", s->root);
+	if (sweep(dir, &layers, &st->layers, &st->bytes, err) < 0)
+		goto out;
+	snprintf(dir, sizeof(dir), "%s/blobs/partial", s->root);
+	if (sweep(dir, NULL, &st->partials, &st->bytes, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	for (size_t i = 0; i < blobs.n; i++)
+		free(blobs.v[i]);
+	for (size_t i = 0; i < layers.n; i++)
+		free(layers.v[i]);
+	free(blobs.v);
+	free(layers.v);
+	return rc;
+}

@@ -1,0 +1,89 @@
+/* The image store: a directory (default /var/lib/hull, 0700) holding
+ *   blobs/sha256/<hex>     verified blobs (manifests, configs, layers)
+ *   blobs/partial/<hex>    downloads in progress (resumed by the next pull)
+ *   layers/<hex>/          each layer unpacked once, in overlayfs format,
+ *                          named by its diff_id
+ *   images/<hex of name>   one JSON record per image name
+ *   containers/<id>/       a container's bundle: config.json, rootfs (an
+ *                          overlay mount, or a copy), upper/, work/
+ *   lock                   flock: pulls, container setup and gc serialize
+ * Nothing here calls the runtime; the runtime hands back a bundle path. */
+#ifndef HULL_IMAGES_STORE_H
+#define HULL_IMAGES_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+
+#define IMAGE_STORE_DEFAULT "/var/lib/hull"
+
+struct image_store {
+	char root[2048];
+	int lock_fd;
+};
+
+struct image_layer_rec {
+	char *digest;        /* compressed blob */
+	char *diff_id;
+	uint64_t size;
+};
+
+struct image_record {
+	char *name;          /* "registry/repo:tag" */
+	char *manifest;      /* digest of the platform manifest */
+	char *config;        /* digest of the config (the image id) */
+	char *platform;
+	char *pulled;        /* RFC 3339 */
+	struct image_layer_rec *layers;
+	size_t n_layers;
+};
+
+/* Creates the layout if needed and takes the store lock (exclusive). */
+int store_open(const char *root, struct image_store *s, struct hull_error *err);
+void store_close(struct image_store *s);
+/* root: --store, else $HULL_STORE, else the default. */
+const char *store_default_root(const char *flag);
+
+void store_blob_path(const struct image_store *s, const char *digest, char *buf, size_t size);
+void store_partial_path(const struct image_store *s, const char *digest, char *buf, size_t size);
+void store_layer_path(const struct image_store *s, const char *diff_id, char *buf, size_t size);
+
+/* Writes data as blob digest after checking that it hashes to it. */
+int store_put_blob(struct image_store *s, const char *digest, const char *data,
+		   size_t len, struct hull_error *err);
+int store_get_blob(struct image_store *s, const char *digest, char **data,
+		   size_t *len, struct hull_error *err);
+
+int store_save_image(struct image_store *s, const struct image_record *r,
+		     struct hull_error *err);
+int store_list_images(struct image_store *s, struct image_record **out, size_t *n,
+		      struct hull_error *err);
+/* By name ("busybox" is normalized like a pull would), by config digest
+ * (full or a prefix of 12+ hex digits), or by manifest digest.  Returns 0
+ * and fills *out, or -1 with ENOENT. */
+int store_find_image(struct image_store *s, const char *what, struct image_record *out,
+		     struct hull_error *err);
+/* Removes the records that match what (as store_find_image); *removed
+ * counts them. */
+int store_remove_image(struct image_store *s, const char *what, size_t *removed,
+		       struct hull_error *err);
+void image_record_free(struct image_record *r);
+void image_records_free(struct image_record *r, size_t n);
+
+struct gc_stats {
+	size_t blobs, layers, partials;
+	uint64_t bytes;
+};
+/* Removes blobs, layers and partial downloads that no image record and no
+ * container of the store uses. */
+int store_gc(struct image_store *s, struct gc_stats *st, struct hull_error *err);
+
+/* Record files (also used for a container's image under containers/ID/image/). */
+int store_record_parse(const char *text, struct image_record *r, struct hull_error *err);
+int store_write_record(const char *dir, const char *file, const struct image_record *r,
+		       struct hull_error *err);
+int store_read_records(const char *dir, struct image_record **out, size_t *n,
+		       struct hull_error *err);
+
+#endif

@@ -1,0 +1,412 @@
+#!/usr/bin/env bats
+# Images: pulling from a real registry (Debian's docker-registry on
+# 127.0.0.1, images pushed with skopeo from trees the test builds), the
+# unpacked tree against umoci's, auth, platforms, resume, errors, a corpus
+# of malicious layers, and containers run from images.
+
+load helpers
+load registry_helpers
+
+setup_file() {
+	command -v docker-registry >/dev/null || skip "needs docker-registry (apt-get install docker-registry)"
+	command -v skopeo >/dev/null || skip "needs skopeo (apt-get install skopeo)"
+	make_rootfs_template
+	export REG_TMP="$BATS_FILE_TMPDIR"
+	export LAYOUT="$BATS_FILE_TMPDIR/layout"
+	export OUTSIDE="$BATS_FILE_TMPDIR/outside"
+	mkdir -p "$OUTSIDE"
+	"$IMG_DIR/build-test-images.sh" "$LAYOUT" "$BATS_FILE_TMPDIR/work" "$OUTSIDE"
+	start_registry plain
+	export REG="127.0.0.1:$REG_plain_PORT"
+	local r
+	for r in bb app multi multi-zstd mp evil-dotdot evil-absolute evil-symlink-dir evil-symlink-dotdot \
+		evil-dot-symlink evil-hardlink-abs evil-hardlink-dotdot evil-hardlink-symlink evil-device \
+		evil-overlay-xattr evil-truncated evil-bomb evil-whiteout-dotdot; do
+		push "$LAYOUT" "$r" "$REG/hull-test/$r:1"
+	done
+}
+
+teardown_file() {
+	REG_TMP="$BATS_FILE_TMPDIR" stop_registries
+}
+
+setup() {
+	requires root
+	HULL_ROOT="$BATS_TEST_TMPDIR/state"
+	STORE="$BATS_TEST_TMPDIR/store"
+	CID="t$$-${BATS_TEST_NUMBER:-0}"
+	export HULL_ROOT STORE CID
+}
+
+teardown() {
+	teardown_bundle
+	REG_TMP="$BATS_TEST_TMPDIR" stop_registries
+	local m
+	# nothing of this test's store may stay mounted
+	for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$STORE/" || true); do
+		umount -l "$m"
+		echo "leftover mount $m" >&2
+		return 1
+	done
+	check_no_leftovers
+}
+
+ipull() { "$HULL_BIN" pull --store "$STORE" "$@"; }
+
+@test "images: pull busybox, list it, inspect it; the tree equals umoci unpack's" {
+	run ipull "$REG/hull-test/bb:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Pulled $REG/hull-test/bb:1"* ]]
+	[[ "$output" == *"unpacked"* ]]
+	run "$HULL_BIN" images --store "$STORE"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$REG/hull-test/bb:1"*"linux/amd64"* ]]
+	run "$HULL_BIN" image inspect --store "$STORE" "$REG/hull-test/bb:1"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r '.config.config.Cmd[0]')" = /bin/checker ]
+	[ "$(echo "$output" | jq -r '.layers | length')" = 1 ]
+	run "$HULL_BIN" bundle --store "$STORE" "$REG/hull-test/bb:1" "$BATS_TEST_TMPDIR/b"
+	[ "$status" -eq 0 ]
+	umoci unpack --image "$LAYOUT:bb" "$BATS_TEST_TMPDIR/u" >/dev/null
+	list_tree "$BATS_TEST_TMPDIR/b/rootfs" >"$BATS_TEST_TMPDIR/hull.list"
+	list_tree "$BATS_TEST_TMPDIR/u/rootfs" >"$BATS_TEST_TMPDIR/umoci.list"
+	diff -u "$BATS_TEST_TMPDIR/umoci.list" "$BATS_TEST_TMPDIR/hull.list"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/hull.list")" -gt 200 ]
+}
+
+@test "images: multi-layer image (whiteouts, opaque dir, hardlinks, symlinks, xattrs, setuid, owners) equals umoci's, as a copy and as an overlay" {
+	run ipull "$REG/hull-test/multi:1"
+	[ "$status" -eq 0 ]
+	umoci unpack --image "$LAYOUT:multi" "$BATS_TEST_TMPDIR/u" >/dev/null
+	list_tree "$BATS_TEST_TMPDIR/u/rootfs" >"$BATS_TEST_TMPDIR/umoci.list"
+	# the copy (hull bundle)
+	"$HULL_BIN" bundle --store "$STORE" "$REG/hull-test/multi:1" "$BATS_TEST_TMPDIR/b"
+	list_tree "$BATS_TEST_TMPDIR/b/rootfs" >"$BATS_TEST_TMPDIR/copy.list"
+	diff -u "$BATS_TEST_TMPDIR/umoci.list" "$BATS_TEST_TMPDIR/copy.list"
+	# what the test built really is in there
+	grep -q '^usr/local/suid f 6755 0:0 ' "$BATS_TEST_TMPDIR/copy.list"
+	grep -q '^owned f 600 1000:1001 ' "$BATS_TEST_TMPDIR/copy.list"
+	grep -q '^x f 644 0:0 user.hull.test=' "$BATS_TEST_TMPDIR/copy.list"
+	grep -q '^d/new ' "$BATS_TEST_TMPDIR/copy.list"
+	run grep -E '^(a/b/gone|a/del|d/old1|d/old2) ' "$BATS_TEST_TMPDIR/copy.list"
+	[ "$status" -eq 1 ]
+	[ "$(stat -c %i "$BATS_TEST_TMPDIR/b/rootfs/h1")" = "$(stat -c %i "$BATS_TEST_TMPDIR/b/rootfs/h2")" ]
+	# the overlay a container gets
+	hull_detached run -d --image "$REG/hull-test/multi:1" --store "$STORE" "$CID"
+	[ "$status" -eq 0 ]
+	grep -q " $STORE/containers/$CID/rootfs .* overlay " /proc/self/mountinfo
+	list_tree "$STORE/containers/$CID/rootfs" >"$BATS_TEST_TMPDIR/overlay.list"
+	diff -u "$BATS_TEST_TMPDIR/umoci.list" "$BATS_TEST_TMPDIR/overlay.list"
+	"$HULL_BIN" --root "$HULL_ROOT" delete --force "$CID"
+	[ ! -e "$STORE/containers/$CID" ]
+	# the copy fallback (where overlayfs is unavailable) gives the same tree
+	hull_detached run -d --copy --image "$REG/hull-test/multi:1" --store "$STORE" "$CID"
+	[ "$status" -eq 0 ]
+	run grep -c " $STORE/containers/$CID/rootfs " /proc/self/mountinfo
+	[ "$output" = 0 ]
+	list_tree "$STORE/containers/$CID/rootfs" >"$BATS_TEST_TMPDIR/copyfb.list"
+	diff -u "$BATS_TEST_TMPDIR/umoci.list" "$BATS_TEST_TMPDIR/copyfb.list"
+	"$HULL_BIN" --root "$HULL_ROOT" delete --force "$CID"
+	[ ! -e "$STORE/containers/$CID" ]
+	# a zstd layer gives the same tree
+	run ipull "$REG/hull-test/multi-zstd:1"
+	[ "$status" -eq 0 ]
+	"$HULL_BIN" bundle --store "$STORE" "$REG/hull-test/multi-zstd:1" "$BATS_TEST_TMPDIR/bz"
+	list_tree "$BATS_TEST_TMPDIR/bz/rootfs" >"$BATS_TEST_TMPDIR/zstd.list"
+	diff -u "$BATS_TEST_TMPDIR/umoci.list" "$BATS_TEST_TMPDIR/zstd.list"
+}
+
+@test "images: run --image pulls and runs; the process sees the image's files, env, cwd and user" {
+	run "$HULL_BIN" --root "$HULL_ROOT" run --image "$REG/hull-test/app:1" --store "$STORE" "$CID" </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"uid=65534"* ]]
+	[[ "$output" == *"gid=65534"* ]]
+	[[ "$output" == *"cwd=/work"* ]]
+	[[ "$output" == *"FOO=from-image"* ]]
+	[[ "$output" == *"from-the-image"* ]]
+	# deleted after a foreground run: no mount, no root in the store
+	[ ! -e "$STORE/containers/$CID" ]
+	run "$HULL_BIN" images --store "$STORE" -q
+	[ "$output" = "$REG/hull-test/app:1" ]
+}
+
+@test "images: bundle's config.json carries Entrypoint, Cmd, Env, WorkingDir, User, ports, labels, stop signal" {
+	run "$HULL_BIN" bundle --store "$STORE" "$REG/hull-test/app:1" "$BATS_TEST_TMPDIR/b"
+	[ "$status" -eq 0 ]
+	local c="$BATS_TEST_TMPDIR/b/config.json"
+	[ "$(jq -c .process.args "$c")" = '["/bin/sh","-c","checker ids; checker cwd; checker env FOO; cat /etc/imagefile"]' ]
+	[ "$(jq -c .process.env "$c")" = '["FOO=from-image","PATH=/bin:/usr/bin"]' ]
+	[ "$(jq -r .process.cwd "$c")" = /work ]
+	[ "$(jq -c .process.user "$c")" = '{"uid":65534,"gid":65534}' ]
+	[ "$(jq -r '.annotations["org.example.test"]' "$c")" = yes ]
+	[ "$(jq -r '.annotations["org.opencontainers.image.exposedPorts"]' "$c")" = 8080/tcp ]
+	[ "$(jq -r '.annotations["org.opencontainers.image.stopSignal"]' "$c")" = SIGUSR1 ]
+	# and a plain `hull run -b` of it works
+	BUNDLE="$BATS_TEST_TMPDIR/b"
+	update_config '.linux.cgroupsPath = "'"$TEST_CGROUP_PARENT/$CID"'"'
+	run "$HULL_BIN" --root "$HULL_ROOT" run -b "$BUNDLE" "$CID" </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"uid=65534"*"cwd=/work"*"FOO=from-image"*"from-the-image"* ]]
+	unset BUNDLE
+}
+
+@test "images: containers from one image share its layers: nothing is copied per container" {
+	local i
+	for i in 1 2 3; do
+		hull_detached run -d --image "$REG/hull-test/multi:1" --store "$STORE" "$CID-$i"
+		[ "$status" -eq 0 ]
+	done
+	for i in 1 2 3; do
+		grep -q " $STORE/containers/$CID-$i/rootfs .* overlay " /proc/self/mountinfo
+		# the upper dir holds only what the container wrote (nothing yet)
+		[ -z "$(ls -A "$STORE/containers/$CID-$i/upper")" ]
+	done
+	[ "$(ls "$STORE/layers" | wc -l)" = 3 ]
+	# gc keeps what running containers use, even with the image removed
+	run "$HULL_BIN" rmi --store "$STORE" "$REG/hull-test/multi:1"
+	[ "$status" -eq 0 ]
+	[ "$(ls "$STORE/layers" | wc -l)" = 3 ]
+	for i in 1 2 3; do
+		"$HULL_BIN" --root "$HULL_ROOT" delete --force "$CID-$i"
+	done
+	run "$HULL_BIN" gc --store "$STORE"
+	[ "$status" -eq 0 ]
+	[ -z "$(ls "$STORE/layers")" ]
+	[ -z "$(ls "$STORE/blobs/sha256")" ]
+}
+
+@test "images: a failed create leaves no root in the store" {
+	run "$HULL_BIN" --root "$HULL_ROOT" run --image "$REG/hull-test/bb:1" --store "$STORE" --preserve-fds 200 "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--preserve-fds"* ]]
+	[ ! -e "$STORE/containers/$CID" ]
+	run grep -c " $STORE/" /proc/self/mountinfo
+	[ "$output" = 0 ]
+}
+
+@test "images: a multi-platform index: the host's platform, --platform arm64 (v8 implied), and a missing one" {
+	run ipull "$REG/hull-test/mp:1"
+	[ "$status" -eq 0 ]
+	"$HULL_BIN" bundle --store "$STORE" "$REG/hull-test/mp:1" "$BATS_TEST_TMPDIR/amd"
+	[ "$(cat "$BATS_TEST_TMPDIR/amd/rootfs/etc/arch")" = amd64 ]
+	run ipull --platform linux/arm64 "$REG/hull-test/mp:1"
+	[ "$status" -eq 0 ]
+	run "$HULL_BIN" image inspect --store "$STORE" "$REG/hull-test/mp:1"
+	[ "$(echo "$output" | jq -r .platform)" = linux/arm64/v8 ]
+	run ipull --platform linux/s390x "$REG/hull-test/mp:1"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"no image for platform linux/s390x"*"linux/amd64"*"linux/arm64/v8"* ]]
+	run ipull --platform linux "$REG/hull-test/mp:1"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--platform \"linux\": expected os/arch"* ]]
+}
+
+@test "images: htpasswd registry: no credentials, wrong ones, and auth.json" {
+	htpasswd -Bbn hulluser s3cret >"$BATS_TEST_TMPDIR/htpasswd"
+	REG_TMP="$BATS_TEST_TMPDIR" start_registry auth htpasswd "$BATS_TEST_TMPDIR/htpasswd"
+	local areg="127.0.0.1:$REG_auth_PORT"
+	push "$LAYOUT" bb "$areg/hull-test/bb:1" --dest-creds hulluser:s3cret
+	run env HOME="$BATS_TEST_TMPDIR" REGISTRY_AUTH_FILE=/nonexistent "$HULL_BIN" pull --store "$STORE" "$areg/hull-test/bb:1"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"needs credentials"* ]]
+	printf '{"auths":{"%s":{"auth":"%s"}}}' "$areg" "$(printf hulluser:wrong | base64)" >"$BATS_TEST_TMPDIR/bad.json"
+	run env REGISTRY_AUTH_FILE="$BATS_TEST_TMPDIR/bad.json" "$HULL_BIN" pull --store "$STORE" "$areg/hull-test/bb:1"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"401 unauthorized"*"refused the credentials"* ]]
+	printf '{"auths":{"%s":{"auth":"%s"}}}' "$areg" "$(printf hulluser:s3cret | base64)" >"$BATS_TEST_TMPDIR/auth.json"
+	run env REGISTRY_AUTH_FILE="$BATS_TEST_TMPDIR/auth.json" "$HULL_BIN" pull --store "$STORE" "$areg/hull-test/bb:1"
+	[ "$status" -eq 0 ]
+	# ~/.docker/config.json works too
+	mkdir -p "$BATS_TEST_TMPDIR/home/.docker"
+	cp "$BATS_TEST_TMPDIR/auth.json" "$BATS_TEST_TMPDIR/home/.docker/config.json"
+	rm -rf "$STORE"
+	run env HOME="$BATS_TEST_TMPDIR/home" REGISTRY_AUTH_FILE= "$HULL_BIN" pull --store "$STORE" "$areg/hull-test/bb:1"
+	[ "$status" -eq 0 ]
+}
+
+@test "images: clear errors for 404, 403, 429, a registry that is down, a bad reference" {
+	run ipull "$REG/hull-test/nosuch:1"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"404 not found"*"MANIFEST_UNKNOWN"* || "$output" == *"404 not found"*"NAME_UNKNOWN"* ]]
+	local code port
+	for code in 403 429; do
+		python3 "$IMG_DIR/fakereg.py" "$BATS_TEST_TMPDIR/port$code" "$code" &
+		echo $! >>"$BATS_TEST_TMPDIR/pids"
+		for i in $(seq 50); do [ -s "$BATS_TEST_TMPDIR/port$code" ] && break; sleep 0.1; done
+		port=$(cat "$BATS_TEST_TMPDIR/port$code")
+		run ipull "127.0.0.1:$port/x/y:1"
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"$code"* ]]
+	done
+	[[ "$output" == *"429 too many requests"*"try later"* ]]
+	port=$(free_port)
+	run ipull "127.0.0.1:$port/x/y:1"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"unreachable"* ]]
+	run ipull "$REG/Hull-Test/UPPER:1"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"invalid repository"* ]]
+	[ -z "$(ls "$STORE/images" 2>/dev/null)" ]
+}
+
+@test "images: a blob whose bytes do not match its digest stores nothing" {
+	REG_TMP="$BATS_TEST_TMPDIR" start_registry tamper
+	local treg="127.0.0.1:$REG_tamper_PORT"
+	push "$LAYOUT" bb "$treg/hull-test/bb:1"
+	# corrupt the layer blob in the registry's own storage
+	local layer f
+	layer=$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]=="bb") | .digest' "$LAYOUT/index.json")
+	layer=$(jq -r '.layers[0].digest' "$LAYOUT/blobs/sha256/${layer#sha256:}")
+	f=$(find "$BATS_TEST_TMPDIR/reg-tamper/data" -path "*/blobs/sha256/*/${layer#sha256:}/data")
+	[ -f "$f" ]
+	printf 'X' | dd of="$f" bs=1 seek=1000 conv=notrunc status=none
+	run ipull "$treg/hull-test/bb:1"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"digest mismatch"*"nothing was stored"* ]]
+	[ ! -e "$STORE/blobs/sha256/${layer#sha256:}" ]
+	[ ! -e "$STORE/blobs/partial/${layer#sha256:}" ]
+	[ -z "$(ls "$STORE/layers")" ]
+	[ -z "$(ls "$STORE/images")" ]
+}
+
+@test "images: an interrupted pull resumes: it downloads only the missing bytes" {
+	local layer size half
+	layer=$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]=="bb") | .digest' "$LAYOUT/index.json")
+	layer=$(jq -r '.layers[0].digest' "$LAYOUT/blobs/sha256/${layer#sha256:}")
+	size=$(stat -c %s "$LAYOUT/blobs/sha256/${layer#sha256:}")
+	half=$((size / 2))
+	# what an interrupted pull leaves: the first half in blobs/partial
+	mkdir -p "$STORE/blobs/partial"
+	head -c "$half" "$LAYOUT/blobs/sha256/${layer#sha256:}" >"$STORE/blobs/partial/${layer#sha256:}"
+	: >"$REG_plain_LOG.mark"
+	local before
+	before=$(wc -l <"$REG_plain_LOG")
+	run ipull "$REG/hull-test/bb:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"resuming at $half bytes"* ]]
+	[[ "$output" == *"verified ($((size - half)) bytes fetched)"* ]]
+	# the registry's access log: bytes it sent for that blob in this pull
+	local sent
+	sent=$(tail -n +"$((before + 1))" "$REG_plain_LOG" | grep "GET /v2/hull-test/bb/blobs/$layer" |
+		sed -n 's/.*" \(20[06]\) \([0-9]*\) .*/\2/p' | awk '{s+=$1} END {print s+0}')
+	echo "size=$size half=$half sent=$sent"
+	[ "$sent" -gt 0 ]
+	[ "$sent" -le $((size - half)) ]
+	[ -f "$STORE/blobs/sha256/${layer#sha256:}" ]
+}
+
+@test "images: malicious layers: each fails with a clear error, nothing is written outside the root" {
+	local name want
+	while read -r name want; do
+		run ipull "$REG/hull-test/evil-$name:1"
+		echo "$name: $output"
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"$want"* ]]
+		# no partial layer and no image left behind
+		[ -z "$(ls -A "$STORE/layers")" ]
+		[ -z "$(ls "$STORE/images")" ]
+	done <<-'EOF'
+	dotdot ".." component would escape
+	absolute absolute names are refused
+	symlink-dir esc/through-symlink
+	symlink-dotdot esc/through-dotdot
+	dot-symlink the layer root would be replaced
+	hardlink-abs absolute names are refused
+	hardlink-dotdot ".." component would escape
+	hardlink-symlink target not in this layer
+	truncated truncated or corrupt
+	bomb decompression bomb
+	whiteout-dotdot invalid whiteout
+	EOF
+	[ -z "$(ls -A "$OUTSIDE")" ]
+	[ ! -e /etc/passwd.hull ]
+}
+
+@test "images: device nodes are skipped and counted, trusted.* xattrs (forged overlay metadata) are not applied" {
+	run ipull "$REG/hull-test/evil-device:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"skipped 2 device nodes"* ]]
+	[ -z "$(find "$STORE/layers" -type b -o -type c)" ]
+	run ipull "$REG/hull-test/evil-overlay-xattr:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"skipped 2 xattrs"* ]]
+	run python3 -c 'import os, sys; print(",".join(os.listxattr(sys.argv[1])))' "$STORE"/layers/*/d
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "images: bearer tokens: a token per repository scope from the registry's token service" {
+	python3 -c 'import cryptography' 2>/dev/null || skip "needs python3-cryptography for the token service"
+	local t="$BATS_TEST_TMPDIR"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$t/key.pem" -out "$t/cert.pem" -days 1 \
+		-subj /CN=hull-test-token 2>/dev/null
+	python3 "$IMG_DIR/tokenserver.py" "$t/tport" "$t/cert.pem" "$t/key.pem" tokuser:tokpass "$t/scopes" &
+	echo $! >>"$t/pids"
+	for i in $(seq 50); do [ -s "$t/tport" ] && break; sleep 0.1; done
+	REG_TMP="$t" start_registry tok token "http://127.0.0.1:$(cat "$t/tport")/token" "$t/cert.pem"
+	local treg="127.0.0.1:$REG_tok_PORT"
+	push "$LAYOUT" bb "$treg/hull-test/bb:1" --dest-creds tokuser:tokpass
+	: >"$t/scopes"
+	run env REGISTRY_AUTH_FILE=/nonexistent HOME="$t" "$HULL_BIN" pull --store "$STORE" "$treg/hull-test/bb:1"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"getting a token: 401"* ]]
+	printf '{"auths":{"%s":{"auth":"%s"}}}' "$treg" "$(printf tokuser:tokpass | base64)" >"$t/auth.json"
+	run env REGISTRY_AUTH_FILE="$t/auth.json" "$HULL_BIN" pull --store "$STORE" "$treg/hull-test/bb:1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx "repository:hull-test/bb:pull" "$t/scopes"
+	run "$HULL_BIN" images --store "$STORE" -q
+	[ "$output" = "$treg/hull-test/bb:1" ]
+}
+
+@test "images: load and save: OCI layouts and docker-archives, checked with umoci and skopeo" {
+	local t="$BATS_TEST_TMPDIR"
+	umoci unpack --image "$LAYOUT:multi" "$t/u" >/dev/null
+	list_tree "$t/u/rootfs" >"$t/umoci.list"
+	# an OCI layout with one image under a bare tag
+	skopeo copy -q "oci:$LAYOUT:multi" "oci:$t/one:v1"
+	run "$HULL_BIN" load --store "$STORE" "$t/one"
+	[ "$status" -eq 0 ]
+	[ "$output" = "localhost/one:v1" ]
+	# a docker-archive, as skopeo writes it
+	skopeo copy -q "oci:$LAYOUT:multi" "docker-archive:$t/m.tar:example.org/hull/multi:2"
+	run "$HULL_BIN" load --store "$STORE" "$t/m.tar"
+	[ "$status" -eq 0 ]
+	[ "$output" = "example.org/hull/multi:2" ]
+	"$HULL_BIN" bundle --store "$STORE" example.org/hull/multi:2 "$t/b"
+	list_tree "$t/b/rootfs" >"$t/loaded.list"
+	diff -u "$t/umoci.list" "$t/loaded.list"
+	# save as an OCI layout: umoci unpacks it to the same tree
+	run "$HULL_BIN" save --store "$STORE" localhost/one:v1 "$t/saved"
+	[ "$status" -eq 0 ]
+	umoci unpack --image "$t/saved:localhost/one:v1" "$t/u2" >/dev/null
+	list_tree "$t/u2/rootfs" >"$t/saved.list"
+	diff -u "$t/umoci.list" "$t/saved.list"
+	# save as a docker-archive: skopeo reads it back
+	run "$HULL_BIN" save --store "$STORE" --format docker-archive example.org/hull/multi:2 "$t/out.tar"
+	[ "$status" -eq 0 ]
+	skopeo copy -q "docker-archive:$t/out.tar" "oci:$t/back:x"
+	umoci unpack --image "$t/back:x" "$t/u3" >/dev/null
+	list_tree "$t/u3/rootfs" >"$t/back.list"
+	diff -u "$t/umoci.list" "$t/back.list"
+	# a corrupted blob in a layout is refused, and nothing is loaded
+	rm -rf "$STORE"
+	cp -a "$t/one" "$t/bad"
+	local l
+	l=$(ls -S "$t/bad/blobs/sha256" | head -1)
+	printf 'X' | dd of="$t/bad/blobs/sha256/$l" bs=1 seek=100 conv=notrunc status=none
+	run "$HULL_BIN" load --store "$STORE" "$t/bad"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"digest mismatch"* ]]
+	[ -z "$(ls "$STORE/images")" ]
+}
+
+@test "images: delete leaves a plain bundle alone, even one holding a copied store marker" {
+	setup_bundle
+	echo "$STORE" >"$BUNDLE/.hull-image-container"
+	run "$HULL_BIN" --root "$HULL_ROOT" run -b "$BUNDLE" "$CID" </dev/null
+	[ "$status" -eq 0 ]
+	[ -d "$BUNDLE/rootfs/bin" ]
+	[ -f "$BUNDLE/config.json" ]
+}
