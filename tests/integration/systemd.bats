@@ -278,7 +278,8 @@ no_leftovers_of_unit() {
 	# The generator writes to the kernel log and to stderr, which systemd
 	# hands to the journal: either way it is in this boot's journal.
 	output="$(journalctl -b --no-pager 2>&1; echo "--- dmesg"; dmesg 2>&1)"
-	[[ "$output" == *"hull-generator: /etc/hull/containers/bad-$NAME.container:3: unknown key \"Colour\""* ]]
+	# journal: "hull-generator[PID]: FILE:3: ...", kmsg: "hull-generator: FILE:3: ..."
+	[[ "$output" == *"hull-generator"*": /etc/hull/containers/bad-$NAME.container:3: unknown key \"Colour\" in [Container]; skipping this unit"* ]]
 }
 
 # bats test_tags=vm
