@@ -1,5 +1,6 @@
 /* See notify.h. */
 #include "runtime/notify.h"
+#include "runtime/state.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -194,8 +195,11 @@ int notify_relay_wait_ready(struct notify_relay *r, int pidfd, pid_t pid,
 				return -1;
 			continue;
 		}
+		/* Without a pidfd, a zombie counts as exited: our own child
+		 * (run --detach) stays one until we reap it, and kill(pid, 0)
+		 * would call it alive forever. */
 		if ((pidfd >= 0 && (p[1].revents & POLLIN)) ||
-		    (pidfd < 0 && kill(pid, 0) < 0 && errno == ESRCH))
+		    (pidfd < 0 && proc_start_time(pid) == 0))
 			return hull_error_set(err, ESRCH,
 					      "container exited before notifying READY=1");
 	}

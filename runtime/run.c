@@ -132,6 +132,16 @@ static int supervise(pid_t pid, int pidfd, struct tty_proxy *t, int sfd, int rel
 					if (poll(&q, 1, 50) <= 0)
 						break;
 				}
+				/* ...and what it sent to NOTIFY_SOCKET: its last
+				 * datagrams may still be queued behind its exit. */
+				for (;;) {
+					struct pollfd q = { .fd = relay.fd, .events = POLLIN };
+					struct hull_error ignored = { 0 };
+
+					if (relay.fd < 0 || poll(&q, 1, 0) <= 0 || !(q.revents & POLLIN) ||
+					    notify_relay_pump(&relay, &ignored) < 0)
+						break;
+				}
 				return exit_code(status);
 			}
 		}
