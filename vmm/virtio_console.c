@@ -4,8 +4,8 @@
  * receive buffers while probing, before the port is set up, and throws away
  * whatever arrives in them then.  Without multiport there is no PORT_OPEN
  * message, so "ready" is the first of: the guest writing to the console
- * (the port exists by then), or Hull's agent writing to port 0x604 once it
- * has /dev/hvc0 open. */
+ * (the port exists by then), or Hull's agent saying so on the control
+ * console ('R', see vmm.c) or port 0x604 once it has /dev/hvc0 open. */
 #include "vmm/virtio_console.h"
 
 #include <errno.h>
@@ -34,6 +34,15 @@ static int console_write_seg(void *ctx, uint8_t *p, uint32_t n, uint64_t done)
 	return 0;
 }
 
+static int console_message_seg(void *ctx, uint8_t *p, uint32_t n, uint64_t done)
+{
+	struct virtio_console *c = ctx;
+
+	/* p..p+n is inside a checked, readable chain segment. */
+	c->on_output(c->output_opaque, p, n);
+	return 0;
+}
+
 static int console_tx(struct virtio_console *c, struct hull_error *err)
 {
 	struct virtio_mmio *t = &c->t;
@@ -43,7 +52,9 @@ static int console_tx(struct virtio_console *c, struct hull_error *err)
 
 	while ((r = virtq_pop(&t->q[TXQ], &t->vm->mem, ch, err)) == 1) {
 		c->in_open = true;
-		if (c->out_fd >= 0)
+		if (c->on_output)
+			virtq_chain_foreach(ch, false, 0, ch->readable, console_message_seg, c);
+		else if (c->out_fd >= 0)
 			virtq_chain_foreach(ch, false, 0, ch->readable, console_write_seg, &c->out_fd);
 		if (virtq_push(&t->q[TXQ], &t->vm->mem, ch->head, 0, err) < 0)
 			return -1;

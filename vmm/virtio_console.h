@@ -21,6 +21,11 @@ struct virtio_console {
 	void (*on_eof)(void *opaque, uint64_t total);
 	void *eof_opaque;
 	bool eof_reported;
+	/* When set, guest output goes here instead of out_fd (the control
+	 * console's guest -> host messages); called with the lock held.
+	 * p..p+n is a checked guest buffer: untrusted bytes. */
+	void (*on_output)(void *opaque, const uint8_t *p, uint32_t n);
+	void *output_opaque;
 };
 
 int virtio_console_init(struct virtio_console *c, struct vm *vm, unsigned int index,

@@ -39,8 +39,11 @@ struct machine {
 	unsigned int nblk;
 	struct virtio_console console;
 	bool console_on;
-	struct virtio_console control;  /* signals to the agent (hvc1) */
+	struct virtio_console control;  /* the agent's channel (hvc1) */
 	bool control_on;
+	bool signal_to_guest;
+	uint8_t msg[5];                 /* a guest -> host message being read */
+	size_t msg_len;
 	int control_pipe[2];            /* [1]: signal bytes in; [0]: the
 					   control console's input */
 	struct virtio_rng rng;
@@ -98,7 +101,7 @@ static void signal_event(void *opaque, int fd, uint32_t events)
 	/* The caller's signalfd: one read returns one whole siginfo. */
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return;
-	if (!m->control_on || si.ssi_signo == 0 || si.ssi_signo > 255) {
+	if (!m->signal_to_guest || si.ssi_signo == 0 || si.ssi_signo > 255) {
 		vm_request_stop(&m->vm, 128 + (int)si.ssi_signo);
 		return;
 	}
@@ -129,11 +132,39 @@ static void console_ready(void *opaque)
 {
 	struct machine *m = opaque;
 
-	/* The agent opens hvc1 before it writes the ready port, so both
-	 * consoles can take input from here on. */
+	/* The agent opens hvc1 before it says it is ready, so both consoles
+	 * can take input from here on. */
 	virtio_console_open_input(&m->console);
 	if (m->control_on)
 		virtio_console_open_input(&m->control);
+}
+
+/* Guest -> host messages on the control console, from Hull's agent:
+ *   'R'                 the agent has its consoles open: input may flow
+ *   'S' + LE u32        the process's exit status; the VM stops
+ * Every byte is guest-controlled: unknown bytes are ignored, a status is
+ * masked to 31 bits as on the control port.  Called with the control
+ * console's lock held (the stdio console's lock nests inside it). */
+static void control_message(void *opaque, const uint8_t *p, uint32_t n)
+{
+	struct machine *m = opaque;
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (m->msg_len == 0) {
+			if (p[i] == 'R')
+				virtio_console_open_input(&m->console);
+			else if (p[i] == 'S')
+				m->msg[m->msg_len++] = p[i];
+			continue;
+		}
+		m->msg[m->msg_len++] = p[i];
+		if (m->msg_len < sizeof(m->msg))
+			continue;
+		m->msg_len = 0;
+		vm_request_stop(&m->vm, (int)(((uint32_t)m->msg[1] | (uint32_t)m->msg[2] << 8 |
+					       (uint32_t)m->msg[3] << 16 | (uint32_t)m->msg[4] << 24) &
+					      0x7fffffff));
+	}
 }
 
 static int add_devices(struct machine *m, const struct vmm_config *cfg, struct hull_error *err)
@@ -160,14 +191,19 @@ static int add_devices(struct machine *m, const struct vmm_config *cfg, struct h
 		m->ndev++;
 	}
 	/* Right after the stdio console, so that the guest numbers it hvc1
-	 * (virtio devices probe in command-line order). */
-	if (cfg->console && cfg->signal_to_guest) {
+	 * (virtio devices probe in command-line order).  Always there with a
+	 * console: it is how the agent reports the exit status (the guest
+	 * kernel has no user-space port I/O). */
+	if (cfg->console) {
 		if (pipe2(m->control_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 			return hull_error_errno(err, "control channel pipe");
 		if (virtio_console_init(&m->control, &m->vm, m->ndev, m->control_pipe[0], -1,
 					bells, err) < 0)
 			return -1;
 		m->control_on = true;
+		m->signal_to_guest = cfg->signal_to_guest;
+		m->control.on_output = control_message;
+		m->control.output_opaque = m;
 		m->console.on_eof = stdin_eof;
 		m->console.eof_opaque = m;
 		virtio_mmio_cmdline(&m->control.t, m->cmdline, sizeof(m->cmdline));
@@ -339,6 +375,8 @@ static int machine_run(struct machine *m, const struct vmm_config *cfg,
 	 * flush the console's transmit queue once more. */
 	if (m->console_on)
 		virtio_mmio_kick(&m->console.t, 1);
+	if (m->control_on)
+		virtio_mmio_kick(&m->control.t, 1);
 	if (stats) {
 		stats->run_ns = now_ns() - t0;
 		stats->exits = atomic_load(&m->vm.exits);

@@ -2,15 +2,18 @@
  * libc.  It mounts the essentials, mounts the container's root disk and
  * switches into it, applies the process settings from its config file,
  * runs the process with stdio on the virtio console (/dev/hvc0), reports
- * the exit status to the monitor on I/O port 0x600 and powers off.
+ * the exit status to the monitor on the control channel and powers off.
  *
- * The control channel: when the monitor gives the guest a second virtio
- * console (/dev/hvc1), each byte 1..255 read from it is a signal number
+ * The control channel: the monitor gives the guest a second virtio
+ * console (/dev/hvc1).  Host -> guest, each byte 1..255 is a signal number
  * that the agent sends to the process, as `kill` would to a container's
  * init; byte 0 and a little-endian u64 N say that the container's stdin
  * ended after N bytes.  A console cannot carry end-of-file, so with a
  * control channel the process's stdin is a pipe that the agent feeds
- * from /dev/hvc0 and closes after N bytes.
+ * from /dev/hvc0 and closes after N bytes.  Guest -> host, 'R' says the
+ * consoles are open (input may flow) and 'S' + a little-endian u32 is the
+ * exit status (the VM stops).  No port I/O: the guest kernel has no
+ * iopl/ioperm, so the workload cannot reach the monitor's ports either.
  *
  * Config (default /hull/config in the initramfs; `hull.config=PATH` on the
  * kernel command line overrides), one setting per line, values
@@ -37,7 +40,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/io.h>
 #include <sys/ioctl.h>
 #include <poll.h>
 #include <signal.h>
@@ -50,8 +52,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define CONTROL_PORT 0x600
-#define CONSOLE_READY_PORT 0x604
 #define MAX_ARGS 256
 #define MAX_ENV 512
 #define MAX_RLIMITS 16
@@ -86,17 +86,38 @@ static void say(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* /dev/hvc1 for writing, opened on first use (power_off may come before
+ * main opened anything); -1 when the monitor gave us no control channel. */
+static int control_out = -2;
+
+static void control_send(const void *msg, size_t n)
+{
+	if (control_out == -2) {
+		struct termios t;
+
+		control_out = open("/dev/hvc1", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+		/* Bytes, not text: no "\n" -> "\r\n" on the way out. */
+		if (control_out >= 0 && tcgetattr(control_out, &t) == 0) {
+			cfmakeraw(&t);
+			tcsetattr(control_out, TCSANOW, &t);
+		}
+	}
+	if (control_out < 0 || write(control_out, msg, n) != (ssize_t)n)
+		return;
+	/* The virtio console's write returns once the monitor has taken the
+	 * buffer; tcdrain makes sure nothing is left in the tty layer. */
+	tcdrain(control_out);
+}
+
 static __attribute__((noreturn)) void power_off(int status)
 {
+	uint8_t msg[5] = { 'S', (uint8_t)status, (uint8_t)(status >> 8),
+			   (uint8_t)(status >> 16), (uint8_t)(status >> 24) };
+
 	sync();
-	/* Tell the monitor the status; this write stops the VM.  ioperm is
-	 * needed even as root; if it fails, the reboot below still stops the
-	 * VM (reboot=k), just without a status. */
-	if (ioperm(CONTROL_PORT, 4, 1) == 0)
-		outl((unsigned int)status, CONTROL_PORT);
-	else
-		say("cannot report exit status %d: ioperm: %s (kernel without "
-		    "CONFIG_X86_IOPL_IOPERM?)", status, strerror(errno));
+	/* Tell the monitor the status; this stops the VM.  Without a control
+	 * channel the reboot below still stops it (reboot=k), without one. */
+	control_send(msg, sizeof(msg));
 	reboot(RB_AUTOBOOT);
 	for (;;)
 		pause();
@@ -298,10 +319,7 @@ static void open_console(bool terminal)
 	if (fd > 2)
 		close(fd);
 	/* Now input can no longer be lost: tell the monitor to send it. */
-	if (ioperm(CONSOLE_READY_PORT, 1, 1) == 0) {
-		outb(1, CONSOLE_READY_PORT);
-		ioperm(CONSOLE_READY_PORT, 1, 0);
-	}
+	control_send("R", 1);
 }
 
 /* In the child: apply settings, then exec.  Order: rlimits and hostname
