@@ -1,4 +1,5 @@
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@ int cli_parse_create(const struct cli_global *g, const char *verb, int argc,
 		{ "no-subreaper", no_argument, NULL, 'S' },
 		{ "vm", no_argument, NULL, 'V' },
 		{ "vm-kernel", required_argument, NULL, 'k' + 256 },
+		{ "vm-no-jail", no_argument, NULL, 'J' + 256 },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -51,6 +53,14 @@ int cli_parse_create(const struct cli_global *g, const char *verb, int argc,
 		case 'k': case 'S': break;
 		case 'V': o->vm = true; break;
 		case 'k' + 256: o->vm = true; o->vm_kernel = optarg; break;
+		case 'J' + 256:
+			o->vm = o->vm_no_jail = true;
+			/* Loud on purpose: this turns off the VM's host-side wall. */
+			fprintf(stderr, "hull: WARNING: --vm-no-jail: the microVM monitor runs as root "
+				"with every capability, in the host's namespaces and root, without "
+				"seccomp; one bug in a device model is then host root. Debugging only.\n");
+			cli_log(g, "warning", "--vm-no-jail: the microVM monitor is not jailed");
+			break;
 		default:
 			return cli_usage_error(g, verb, "invalid flags") ? -1 : -1;
 		}
@@ -102,7 +112,9 @@ HULL_COMMAND(create_cmd) = {
 	"  --no-new-keyring        keep the caller's session keyring\n"
 	"  --preserve-fds N        pass fds 3 .. 3+N-1 to the process\n"
 	"  --vm                    run the container in a microVM sandbox\n"
-	"  --vm-kernel FILE        guest kernel for the microVM (implies --vm)\n",
+	"  --vm-kernel FILE        guest kernel for the microVM (implies --vm)\n"
+	"  --vm-no-jail            DEBUGGING ONLY: the microVM's monitor runs as root in\n"
+	"                          the host's namespaces, without seccomp (implies --vm)\n",
 	.run = cmd_create,
 	.enters_container = true,
 };

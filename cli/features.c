@@ -119,6 +119,13 @@ static int cmd_features(struct cli_global *g, int argc, char **argv)
 	json_gen_object_open(j);
 	json_gen_kv_string(j, "io.hull.version", HULL_VERSION);
 	json_gen_kv_string(j, "io.hull.vm", "set to \"true\" to run the container in a microVM");
+	/* vmjail: what VM mode refuses (runtime/backend_vm_check.c). */
+	json_gen_kv_string(j, "io.hull.vm.unsupported",
+			   "mounts (other than /proc /dev /dev/pts /dev/shm /dev/mqueue /sys "
+			   "/sys/fs/cgroup), linux.devices, user/time namespaces, uid/gid mappings, "
+			   "joining namespaces other than network, timeOffsets, personality, "
+			   "mountLabel, rootfsPropagation, seccomp notify/listenerPath, "
+			   "apparmorProfile, selinuxLabel, ioPriority, scheduler");
 	json_gen_object_close(j);
 	json_gen_object_close(j);
 	text = json_gen_finish(j, NULL);

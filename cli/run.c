@@ -14,6 +14,8 @@ static int cmd_run(struct cli_global *g, int argc, char **argv)
 		return 1;
 	if (hull_run(&o, detach, &status, &err) < 0)
 		return cli_fail(g, &err);
+	if (err.set)
+		cli_fail(g, &err);      /* ran, but ended in a way worth saying */
 	return status;
 }
 
@@ -37,6 +39,8 @@ HULL_COMMAND(run_cmd) = {
 	"  --preserve-fds N        pass fds 3 .. 3+N-1 to the process\n"
 	"  --vm                    run the container in a microVM sandbox\n"
 	"  --vm-kernel FILE        guest kernel for the microVM (implies --vm)\n"
+	"  --vm-no-jail            DEBUGGING ONLY: the microVM's monitor runs as root in\n"
+	"                          the host's namespaces, without seccomp (implies --vm)\n"
 	"  --keep, --no-subreaper  accepted for runc compatibility\n",
 	.run = cmd_run,
 	.enters_container = true,

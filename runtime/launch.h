@@ -31,6 +31,7 @@ struct launch {
 	bool tty_to_parent;         /* process.terminal without console socket */
 	const char *console_socket;
 	const char *vm_kernel;      /* vm backend: --vm-kernel, or NULL */
+	bool vm_no_jail;            /* vm backend: --vm-no-jail */
 
 	/* fds the child uses (all CLOEXEC in the parent): */
 	int sync_fd;                /* child's end of the sync socketpair */

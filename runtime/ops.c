@@ -14,6 +14,7 @@
 #include "cgroups/cgroup.h"
 #include "runtime/backend.h"
 #include "base/cleanup.h"
+#include "runtime/backend_vm.h"
 #include "runtime/hooks.h"
 #include "runtime/lifecycle.h"
 #include "runtime/notify.h"
@@ -82,6 +83,14 @@ int hull_start(const char *root, const char *id, struct hull_error *err)
 		hull_error_set(err, EINVAL, "cannot start container \"%s\": it is %s, not created",
 			       id, container_status_name(st));
 		goto out;
+	}
+	/* vm backend: startContainer runs here on the host, before the
+	 * monitor may boot the guest (runtime/backend_vm.h). */
+	if (c->backend && strcmp(c->backend, "vm") == 0) {
+		if (load_spec_copy(c, &spec, err) < 0 || vm_start_container_hooks(c, spec, err) < 0)
+			goto out;
+		spec_free(spec);
+		spec = NULL;
 	}
 	if (getenv("NOTIFY_SOCKET") && notify_relay_bind(&relay, c->dir, err) < 0)
 		goto out;

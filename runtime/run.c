@@ -179,6 +179,13 @@ int hull_run(const struct create_opts *o, bool detach, int *status,
 		return 0;
 	}
 	*status = supervise_process(cr.pid, cr.pidfd, cr.pty_master, &old);
+	/* The guest's own processes cannot die of SIGSYS on the host: only
+	 * the monitor's seccomp filter kills it that way.  Said here, as an
+	 * error the caller prints, while the status stays 128+SIGSYS. */
+	if (cr.vm && *status == 128 + SIGSYS)
+		hull_error_set(err, EPERM, "vm: the monitor was killed by SIGSYS: it made a system "
+			       "call outside its seccomp allow-list (a bug in Hull, or a guest "
+			       "that took the monitor over)");
 	if (cr.pidfd >= 0)
 		close(cr.pidfd);
 	if (cr.pty_master >= 0)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "vmm/jail.h"
 
 #define VMM_MAX_DISKS 4
 #define VMM_MAX_CPUS  16
@@ -54,6 +55,8 @@ struct vmm_config {
 				   action on the monitor).  A signal read from
 				   it goes to the guest when signal_to_guest,
 				   else stops the VM with status 128+N. */
+	struct vmm_jail jail;   /* jail.enabled: confine the monitor before
+				   the guest runs (vmm/jail.h) */
 	bool signal_to_guest;   /* signals go to the process through the
 				   control channel: a second virtio-console
 				   (/dev/hvc1, always there with `console`)

@@ -12,6 +12,8 @@
  *   checker read PATH | ls PATH | ioprio | sched | write-exe PID TEXT
  *   checker mkdir-mode PATH OCTAL (mkdir(2) with that mode argument)
  *   checker notify MSG (one datagram to $NOTIFY_SOCKET, as sd_notify)
+ *   checker ioport (iopl(3) and ioperm on Hull's VM control port: errno names)
+ *   checker winsize (stdin's terminal size, ROWSxCOLS)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -408,6 +411,17 @@ static int cmd_notify(const char *msg)
 	return 0;
 }
 
+/* vmjail: can the process reach x86 I/O ports directly? */
+static int cmd_ioport(void)
+{
+	long r = syscall(SYS_iopl, 3);
+
+	printf("iopl=%s\n", errname(r < 0 ? errno : 0));
+	r = syscall(SYS_ioperm, 0x600UL, 4UL, 1);
+	printf("ioperm=%s\n", errname(r < 0 ? errno : 0));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -453,6 +467,8 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "sched")) return cmd_sched();
 	if (!strcmp(c, "ioprio")) { long v = syscall(SYS_ioprio_get, 1, 0); printf("ioprio_class=%ld\nioprio_level=%ld\n", v < 0 ? -1 : v >> 13, v < 0 ? -1 : v & 0x1fff); return 0; }
 	if (!strcmp(c, "write-exe") && a && b) return cmd_write_exe(a, b);
+	if (!strcmp(c, "ioport")) return cmd_ioport();
+	if (!strcmp(c, "winsize")) { struct winsize ws; if (ioctl(0, TIOCGWINSZ, &ws) < 0) { printf("winsize=%s\n", errname(errno)); return 0; } printf("winsize=%ux%u\n", ws.ws_row, ws.ws_col); return 0; }
 	fprintf(stderr, "checker: unknown command \"%s\"\n", c);
 	return 2;
 }
