@@ -155,7 +155,7 @@ int hull_run(const struct create_opts *o, bool detach, int *status,
 {
 	struct create_opts co = *o;
 	struct created cr = { .pid = -1, .pidfd = -1, .pty_master = -1 };
-	struct hull_error derr = { 0 };
+	struct hull_error derr = { 0 }, note = { 0 };
 	sigset_t all, old;
 
 	/* In the foreground without a console socket, the terminal is ours to
@@ -183,7 +183,7 @@ int hull_run(const struct create_opts *o, bool detach, int *status,
 	 * the monitor's seccomp filter kills it that way.  Said here, as an
 	 * error the caller prints, while the status stays 128+SIGSYS. */
 	if (cr.vm && *status == 128 + SIGSYS)
-		hull_error_set(err, EPERM, "vm: the monitor was killed by SIGSYS: it made a system "
+		hull_error_set(&note, EPERM, "vm: the monitor was killed by SIGSYS: it made a system "
 			       "call outside its seccomp allow-list (a bug in Hull, or a guest "
 			       "that took the monitor over)");
 	if (cr.pidfd >= 0)
@@ -192,6 +192,8 @@ int hull_run(const struct create_opts *o, bool detach, int *status,
 		close(cr.pty_master);
 	if (hull_delete(o->root, o->id, true, err) < 0)
 		return -1;
+	if (note.set)
+		*err = note;
 	return 0;
 fail:
 	if (cr.pidfd >= 0)

@@ -519,3 +519,27 @@ monitor_field() {
 	echo "$output" | grep -qx "winsize=41x132"
 	hull delete "$CID"
 }
+
+# --- Bad input -----------------------------------------------------------------
+
+@test "vm bad input: a guest that never boots is stopped by delete --force, nothing left" {
+	requires_vm
+	requires python3
+	python3 "$REPO/tests/integration/vm_hang_kernel.py" "$BATS_TEST_TMPDIR/hang.elf"
+	set_args /bin/true
+	hull_detached run --vm --detach --vm-kernel "$BATS_TEST_TMPDIR/hang.elf" --bundle "$BUNDLE" "$CID"
+	cat "$BATS_TEST_TMPDIR/ctr.out"
+	[ "$status" -eq 0 ]
+	wait_for_status "$CID" running
+	pid=$(hull state "$CID" | jq -r .pid)
+	# A signal nobody in the guest takes leaves the VM spinning...
+	hull kill "$CID" TERM
+	[ "$(hull state "$CID" | jq -r .status)" = running ]
+	# ...delete --force ends it, within a bound, and leaves nothing.
+	run timeout 60 "$HULL_BIN" --root "$HULL_ROOT" delete --force "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ ! -e "$HULL_ROOT/$CID" ]
+	run kill -0 "$pid"
+	[ "$status" -ne 0 ]
+}
