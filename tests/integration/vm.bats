@@ -386,7 +386,8 @@ monitor_field() {
 	[[ "$output" == *"CapAmb=0000000000000020"* ]]
 	[[ "$output" == *"NoNewPrivs=1"* ]]
 	[[ "$output" == *"Seccomp=2"* ]]
-	[[ "$output" == *"umask=0023"* ]]
+	# umask 23 in JSON is decimal: 027.
+	[[ "$output" == *"umask=0027"* ]]
 	# The host-compiled filter answers inside the guest.
 	[[ "$output" == *"mkdir=EPERM"* ]]
 	[[ "$output" == *"iopl=ENOSYS"* ]]
@@ -408,15 +409,15 @@ monitor_field() {
 	run_hull run --vm --bundle "$BUNDLE" "$CID"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	# CAP_SYS_RAWIO (bit 17) is held, yet the guest kernel has no port I/O.
-	[[ "$output" == *"CapEff=000001ffffffffff"* ]]
-	[[ "$output" == *"iopl=ENOSYS"* ]]
-	[[ "$output" == *"ioperm=ENOSYS"* ]]
 	[[ "$output" == *"first_line=1"* ]]
 	# Masked: the file reads empty, the directory lists nothing.
 	[[ "$output" == *"file:"*"read=ok"*"bytes=0"*"dir:"*"entries=0"* ]]
 	[[ "$output" != *"secret"* ]]
 	[[ "$output" == *"write=EROFS"* ]]
+	# CAP_SYS_RAWIO (bit 17) is held, yet the guest kernel has no port I/O.
+	[[ "$output" == *"CapEff=000001ffffffffff"* ]]
+	[[ "$output" == *"iopl=ENOSYS"* ]]
+	[[ "$output" == *"ioperm=ENOSYS"* ]]
 }
 
 # --- The whole bundle: hooks on the host, the rest refused by name ---------

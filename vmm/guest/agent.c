@@ -67,6 +67,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -424,8 +425,29 @@ static void apply_sysctls(const struct agent_config *c)
 	}
 }
 
+/* The MS_* flags a mount has now, from statvfs. */
+static unsigned long mount_flags(const struct statvfs *v)
+{
+	unsigned long f = 0;
+
+	if (v->f_flag & ST_NOSUID)
+		f |= MS_NOSUID;
+	if (v->f_flag & ST_NODEV)
+		f |= MS_NODEV;
+	if (v->f_flag & ST_NOEXEC)
+		f |= MS_NOEXEC;
+	if (v->f_flag & ST_NOATIME)
+		f |= MS_NOATIME;
+	if (v->f_flag & ST_NODIRATIME)
+		f |= MS_NODIRATIME;
+	if (v->f_flag & ST_RELATIME)
+		f |= MS_RELATIME;
+	return f;
+}
+
 static void apply_paths(const struct agent_config *c)
 {
+	struct statvfs vfs;
 	struct stat st;
 
 	for (int i = 0; i < c->nmasked; i++) {
@@ -450,10 +472,12 @@ static void apply_paths(const struct agent_config *c)
 				continue;
 			fail("linux.readonlyPaths: %s", p);
 		}
-		/* A bind mount takes MS_RDONLY only on a remount of itself. */
-		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-		    mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV |
-			  MS_NOEXEC, NULL) < 0)
+		/* A bind mount takes MS_RDONLY only on a remount of itself, which
+		 * must repeat the flags it has (nodev on /dev would make its
+		 * devices unusable; a remount may not drop nosuid/nodev/noexec). */
+		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0 || statvfs(p, &vfs) < 0 ||
+		    mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | mount_flags(&vfs),
+			  NULL) < 0)
 			fail("linux.readonlyPaths: %s", p);
 	}
 }
