@@ -1,4 +1,5 @@
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,7 @@ int cli_parse_create(const struct cli_global *g, const char *verb, int argc,
 		/* built-in networking (runtime/net.h) */
 		{ "net", required_argument, NULL, 'n' + 256 },
 		{ "publish", required_argument, NULL, 'p' },
+		{ "vm-no-jail", no_argument, NULL, 'J' + 256 },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *ports[256];
@@ -73,6 +75,14 @@ int cli_parse_create(const struct cli_global *g, const char *verb, int argc,
 			break;
 		case 'V': o->vm = true; break;
 		case 'k' + 256: o->vm = true; o->vm_kernel = optarg; break;
+		case 'J' + 256:
+			o->vm = o->vm_no_jail = true;
+			/* Loud on purpose: this turns off the VM's host-side wall. */
+			fprintf(stderr, "hull: WARNING: --vm-no-jail: the microVM monitor runs as root "
+				"with every capability, in the host's namespaces and root, without "
+				"seccomp; one bug in a device model is then host root. Debugging only.\n");
+			cli_log(g, "warning", "--vm-no-jail: the microVM monitor is not jailed");
+			break;
 		default:
 			return cli_usage_error(g, verb, "invalid flags") ? -1 : -1;
 		}
@@ -126,7 +136,9 @@ HULL_COMMAND(create_cmd) = {
 	"  --vm                    run the container in a microVM sandbox\n"
 	"  --vm-kernel FILE        guest kernel for the microVM (implies --vm)\n"
 	"  --net MODE[:NETWORK]    none, host, nat[:NET], bridge:NET, routed:NET\n"
-	"  -p, --publish SPEC      [HOSTIP:]HOSTPORT[-END]:CTRPORT[-END][/tcp|udp] (nat)\n",
+	"  -p, --publish SPEC      [HOSTIP:]HOSTPORT[-END]:CTRPORT[-END][/tcp|udp] (nat)\n"
+	"  --vm-no-jail            DEBUGGING ONLY: the microVM's monitor runs as root in\n"
+	"                          the host's namespaces, without seccomp (implies --vm)\n",
 	.run = cmd_create,
 	.enters_container = true,
 };

@@ -143,6 +143,13 @@ static int cmd_features(struct cli_global *g, int argc, char **argv)
 	/* issue 11: which cgroup drivers this host can use right now */
 	json_gen_kv_string(j, "io.hull.cgroupDrivers",
 			   cgroup_systemd_available() ? "cgroupfs,systemd" : "cgroupfs");
+	/* vmjail: what VM mode refuses (runtime/backend_vm_check.c). */
+	json_gen_kv_string(j, "io.hull.vm.unsupported",
+			   "mounts (other than /proc /dev /dev/pts /dev/shm /dev/mqueue /sys "
+			   "/sys/fs/cgroup), linux.devices, user/time namespaces, uid/gid mappings, "
+			   "joining namespaces other than network, timeOffsets, personality, "
+			   "mountLabel, rootfsPropagation, seccomp notify/listenerPath, "
+			   "apparmorProfile, selinuxLabel, ioPriority, scheduler");
 	json_gen_object_close(j);
 	json_gen_object_close(j);
 	text = json_gen_finish(j, NULL);

@@ -22,6 +22,8 @@ static int cmd_run(struct cli_global *g, int argc, char **argv)
 		return 1;
 	if (hull_run(&o, detach, &status, &err) < 0)
 		return cli_fail(g, &err);
+	if (err.set)
+		cli_fail(g, &err);      /* ran, but ended in a way worth saying */
 	return status;
 }
 
@@ -53,7 +55,9 @@ HULL_COMMAND(run_cmd) = {
 	"  --image REF             run an image (pulled if needed) instead of a bundle:\n"
 	"                          its root is an overlay in the image store; with\n"
 	"                          --store, --platform, --tls-verify as for `hull pull`\n"
-	"  --copy                  with --image: copy the layers instead of an overlay\n",
+	"  --copy                  with --image: copy the layers instead of an overlay\n"
+	"  --vm-no-jail            DEBUGGING ONLY: the microVM's monitor runs as root in\n"
+	"                          the host's namespaces, without seccomp (implies --vm)\n",
 	.run = cmd_run,
 	.enters_container = true,
 };

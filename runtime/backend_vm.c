@@ -20,11 +20,14 @@
  * container. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,7 +35,11 @@
 #include "cgroups/resources.h"
 #include "runtime/backend.h"
 #include "base/cleanup.h"
+#include "base/fsutil.h"
+#include "runtime/backend_vm.h"
+#include "runtime/hooks.h"
 #include "runtime/launch.h"
+#include "runtime/seccomp.h"
 #include "vmm/guest_image.h"
 #include "vmm/vmm.h"
 
@@ -55,6 +62,52 @@ static int cfg_line(char *buf, const char *key, const char *value)
 	return 0;
 }
 
+/* What the guest applies to defend itself, as the Linux backend does on
+ * the host: capabilities (all five sets), no_new_privs, umask, sysctl,
+ * masked and readonly paths; the seccomp program goes in the initramfs
+ * beside the config (vm_spawn). */
+static int build_agent_security(const struct launch *l, char *buf)
+{
+	const struct spec_process *p = l->spec->process;
+	const struct spec *s = l->spec;
+	size_t used = strlen(buf);
+	int r = 0;
+
+	if (p->caps.set)
+		snprintf(buf + used, VM_CONFIG_MAX - used, "caps %llx %llx %llx %llx %llx\n",
+			 (unsigned long long)p->caps.bounding, (unsigned long long)p->caps.effective,
+			 (unsigned long long)p->caps.permitted,
+			 (unsigned long long)p->caps.inheritable,
+			 (unsigned long long)p->caps.ambient);
+	used = strlen(buf);
+	if (p->no_new_privileges)
+		snprintf(buf + used, VM_CONFIG_MAX - used, "nonewprivs\n");
+	used = strlen(buf);
+	if (p->user.has_umask)
+		snprintf(buf + used, VM_CONFIG_MAX - used, "umask %o\n", (unsigned int)p->user.umask);
+	used = strlen(buf);
+	if (l->seccomp)
+		snprintf(buf + used, VM_CONFIG_MAX - used, "seccomp %u\n", l->seccomp->flags);
+	for (size_t i = 0; r == 0 && i < s->linux.n_sysctl; i++) {
+		used = strlen(buf);
+		if (used + strlen(s->linux.sysctl_keys[i]) + 16 >= VM_CONFIG_MAX)
+			return -1;
+		/* "sysctl KEY VALUE": the key is escaped by cfg_line below. */
+		r = cfg_line(buf, "sysctl", s->linux.sysctl_keys[i]);
+		if (r == 0) {
+			buf[strlen(buf) - 1] = ' ';
+			if (vmm_agent_escape(buf, VM_CONFIG_MAX - 1, s->linux.sysctl_values[i]) < 0)
+				return -1;
+			strcat(buf, "\n");
+		}
+	}
+	for (size_t i = 0; r == 0 && i < s->linux.n_masked_paths; i++)
+		r = cfg_line(buf, "masked", s->linux.masked_paths[i]);
+	for (size_t i = 0; r == 0 && i < s->linux.n_readonly_paths; i++)
+		r = cfg_line(buf, "readonly", s->linux.readonly_paths[i]);
+	return r;
+}
+
 /* The agent config (format in vmm/guest/agent.c) from the spec. */
 static int build_agent_config(const struct launch *l, char *buf, struct hull_error *err)
 {
@@ -73,6 +126,8 @@ static int build_agent_config(const struct launch *l, char *buf, struct hull_err
 		r = cfg_line(buf, "cwd", p->cwd);
 	if (r == 0 && l->spec->hostname)
 		r = cfg_line(buf, "hostname", l->spec->hostname);
+	if (r == 0 && l->spec->domainname)
+		r = cfg_line(buf, "domainname", l->spec->domainname);
 	if (r == 0 && p->terminal)
 		strcat(buf, "terminal\n");
 	if (r == 0) {
@@ -87,6 +142,7 @@ static int build_agent_config(const struct launch *l, char *buf, struct hull_err
 		}
 		strcat(buf, "\n");
 	}
+	r = r == 0 ? build_agent_security(l, buf) : r;
 	for (size_t i = 0; r == 0 && i < p->n_rlimits; i++) {
 		size_t used = strlen(buf);
 
@@ -156,9 +212,35 @@ struct vm_child {
 	char disk[4096], initrd[4096], kernel[4096];
 	int disk_fd;            /* the cached read-only disk, or -1 */
 	int tty_fd;             /* process.terminal: the host pty's slave, or -1 */
-	int go_fd;              /* read end: parent placed us in the cgroup */
+	int netns_fd;           /* linux.namespaces network with a path, or -1 */
+	int go_fd;              /* read end: parent placed us in the cgroup and
+				   sends the jail's uid (a u32) */
 	int ready_fd;           /* write end: we are about to park on the fifo */
 };
+
+/* The jail's uid and gid: a dedicated id per VM, from a range no
+ * distribution hands out (above 2^30, below the 2^31 some tools treat as
+ * negative), plus the monitor's host pid, unique among live monitors.
+ * Two VMs then never share an id (no ptrace, no signals between them,
+ * separate RLIMIT_NPROC counts). */
+#define VM_JAIL_ID_BASE 0x48000000u
+
+/* The monitor's namespaces at clone time: a pid namespace can only be
+ * entered by a new process, so it is made here (the jail makes the mount,
+ * ipc and uts ones itself, vmm/jail.c).  The network namespace is the
+ * container's: a new one when linux.namespaces asks for one without a
+ * path, the given one (joined in the child) with a path, the host's when
+ * the config has none, as for a container. */
+static unsigned long vm_clone_flags(const struct spec *s, bool jail)
+{
+	unsigned long flags = 0;
+
+	if (jail)
+		flags |= CLONE_NEWPID;
+	if (s->linux.ns[NS_NET].enabled && s->linux.ns[NS_NET].path == NULL)
+		flags |= CLONE_NEWNET;
+	return flags;
+}
 
 /* The monitor never execs, so CLOEXEC does not protect it: close every fd
  * the runtime had open except stdio and `keep`.  Above all the state
@@ -185,16 +267,34 @@ static void close_other_fds(const int *keep, size_t n)
 static __attribute__((noreturn)) void vm_child_main(struct launch *l, struct vm_child *vc)
 {
 	struct hull_error err = { 0 };
-	char path[64], b;
+	char path[64];
 	sigset_t set;
 	int fifo, status = 0;
+	uint32_t jail_id;
 	const int keep[] = { vc->go_fd, vc->ready_fd, l->fifo_fd, l->proc_fd, vc->disk_fd,
-			     vc->tty_fd };
+			     vc->tty_fd, vc->netns_fd };
 
 	close_other_fds(keep, sizeof(keep) / sizeof(keep[0]));
-	if (read(vc->go_fd, &b, 1) != 1)
+	if (vc->netns_fd >= 0 && setns(vc->netns_fd, CLONE_NEWNET) < 0) {
+		dprintf(2, "hull: vm: joining the container's network namespace: %s\n",
+			strerror(errno));
+		_exit(127);
+	}
+	if (vc->netns_fd >= 0)
+		close(vc->netns_fd);
+	/* The console pty becomes the monitor's controlling terminal, so a
+	 * resize on its master (run's proxy, a --console-socket holder)
+	 * sends the monitor SIGWINCH, which it passes on to the guest's
+	 * console as a size change. */
+	if (vc->tty_fd >= 0 && (setsid() < 0 || ioctl(vc->tty_fd, TIOCSCTTY, 0) < 0)) {
+		dprintf(2, "hull: vm: console pty as controlling terminal: %s\n", strerror(errno));
+		_exit(127);
+	}
+	if (read(vc->go_fd, &jail_id, sizeof(jail_id)) != sizeof(jail_id))
 		_exit(127);
 	close(vc->go_fd);
+	vc->cfg.jail.uid = jail_id;
+	vc->cfg.jail.gid = jail_id;
 	/* Signals go through a signalfd to the monitor's event loop, which
 	 * forwards them to the process in the guest.  Blocked before we tell
 	 * the parent we are ready, so a `kill` right after `create` waits in
@@ -264,6 +364,50 @@ static int prepare_root_disk(struct launch *l, struct vm_child *vc, struct hull_
 	return 0;
 }
 
+/* The monitor exists and waits on the exec fifo: what container mode
+ * does at this point.  process.oomScoreAdj goes on the monitor (the host's
+ * OOM killer sees the whole VM as it); prestart, createRuntime and
+ * createContainer run on the host with the state "creating" and the
+ * monitor's pid, as the Linux backend runs them (createContainer there in
+ * the container's namespaces: the VM's are inside the guest). */
+static int vm_after_spawn(struct launch *l, pid_t pid, struct hull_error *err)
+{
+	const struct spec_process *p = l->spec->process;
+	autofree char *state = NULL;
+
+	if (p->has_oom_score_adj) {
+		char path[64], v[16];
+		int n = snprintf(v, sizeof(v), "%d", p->oom_score_adj);
+
+		snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
+		if (fs_write_file(path, v, (size_t)n, err) < 0)
+			return hull_error_prefix(err, "process.oomScoreAdj (on the VM monitor)");
+	}
+	l->c->pid = pid;
+	state = container_state_json_as(l->c, STATUS_CREATING);
+	if (state == NULL)
+		return hull_error_set(err, ENOMEM, "building state for hooks");
+	if (hooks_run(&l->spec->hooks, HOOK_PRESTART, state, err) < 0 ||
+	    hooks_run(&l->spec->hooks, HOOK_CREATE_RUNTIME, state, err) < 0 ||
+	    hooks_run(&l->spec->hooks, HOOK_CREATE_CONTAINER, state, err) < 0)
+		return -1;
+	return 0;
+}
+
+int vm_start_container_hooks(struct container *c, const struct spec *s, struct hull_error *err)
+{
+	autofree char *state = container_state_json_as(c, STATUS_CREATED);
+
+	if (state == NULL)
+		return hull_error_set(err, ENOMEM, "building state for hooks");
+	if (hooks_run(&s->hooks, HOOK_START_CONTAINER, state, err) < 0) {
+		if (c->pid > 0)
+			kill(c->pid, SIGKILL);
+		return -1;
+	}
+	return 0;
+}
+
 static int vm_spawn(struct launch *l, struct hull_error *err)
 {
 	const struct spec *s = l->spec;
@@ -271,17 +415,20 @@ static int vm_spawn(struct launch *l, struct hull_error *err)
 	struct vm_child vc;
 	int go[2] = { -1, -1 }, ready[2] = { -1, -1 }, master = -1;
 	pid_t pid;
+	uint32_t jail_id;
 	char b;
 
 	if (s->process == NULL || s->process->n_args == 0)
 		return hull_error_set(err, EINVAL, "vm: process.args is required");
+	if (vm_check_spec(s, err) < 0)
+		return hull_error_prefix(err, "vm");
 	/* Refuse before building images: a standard kernel cannot boot on PVM. */
 	if (vmm_host_is_pvm())
 		return hull_error_set(err, ENOTSUP, "vm: " VMM_PVM_MESSAGE);
 	if (access("/dev/kvm", R_OK | W_OK) < 0)
 		return hull_error_errno(err, "vm: /dev/kvm");
 	memset(&vc, 0, sizeof(vc));
-	vc.disk_fd = vc.tty_fd = -1;
+	vc.disk_fd = vc.tty_fd = vc.netns_fd = -1;
 	vmm_config_init(&vc.cfg);
 	if (vm_size(s, &vc.cfg, err) < 0)
 		return -1;
@@ -300,7 +447,11 @@ static int vm_spawn(struct launch *l, struct hull_error *err)
 		if (vmm_find_agent(agent, sizeof(agent), err) < 0)
 			return -1;
 		snprintf(vc.initrd, sizeof(vc.initrd), "%s/vm-initrd.cpio", l->c->dir);
-		if (vmm_initramfs_write(vc.initrd, agent, config, strlen(config), err) < 0)
+		if (vmm_initramfs_write_seccomp(vc.initrd, agent, config, strlen(config),
+						l->seccomp ? l->seccomp->fprog.filter : NULL,
+						l->seccomp ? l->seccomp->fprog.len *
+							     sizeof(struct sock_filter) : 0,
+						err) < 0)
 			return hull_error_prefix(err, "vm");
 	}
 	if (prepare_root_disk(l, &vc, err) < 0) {
@@ -312,6 +463,19 @@ static int vm_spawn(struct launch *l, struct hull_error *err)
 	vc.cfg.disks[0] = (struct vmm_disk){ .path = vc.disk, .read_only = s->root_readonly };
 	vc.cfg.ndisks = 1;
 	vc.cfg.cmdline = "quiet";
+	/* The jail's empty root is mounted over the state directory inside
+	 * the monitor's own mount namespace: the host never sees it. */
+	vc.cfg.jail.enabled = !l->vm_no_jail;
+	vc.cfg.jail.mount_point = l->c->dir;
+	vc.cfg.jail.forbidden_syscall_selftest = getenv("HULL_VM_DEBUG_FORBIDDEN_SYSCALL") != NULL;
+	if (s->linux.ns[NS_NET].enabled && s->linux.ns[NS_NET].path) {
+		vc.netns_fd = open(s->linux.ns[NS_NET].path, O_RDONLY | O_CLOEXEC);
+		if (vc.netns_fd < 0) {
+			hull_error_errno(err, "vm: linux.namespaces: network path %s",
+					 s->linux.ns[NS_NET].path);
+			goto fail;
+		}
+	}
 
 	/* process.terminal: the VM's console is a host pty whose master goes
 	 * where a container's would (run's proxy or --console-socket); the
@@ -325,9 +489,11 @@ static int vm_spawn(struct launch *l, struct hull_error *err)
 		hull_error_errno(err, "vm: pipe");
 		goto fail;
 	}
-	pid = fork();
+	/* fork()-like: no new stack, the child returns 0 here. */
+	pid = (pid_t)syscall(SYS_clone, SIGCHLD | vm_clone_flags(s, vc.cfg.jail.enabled), NULL,
+			     NULL, NULL, 0);
 	if (pid < 0) {
-		hull_error_errno(err, "vm: fork");
+		hull_error_errno(err, "vm: clone");
 		goto fail;
 	}
 	if (pid == 0) {
@@ -342,7 +508,9 @@ static int vm_spawn(struct launch *l, struct hull_error *err)
 	go[0] = ready[1] = -1;
 	/* Into the cgroup before the monitor maps guest memory, so the
 	 * container's memory limit covers the guest's RAM. */
-	if (cgroup_enter(l->cgroup, pid, err) < 0 || write(go[1], "g", 1) != 1 ||
+	jail_id = VM_JAIL_ID_BASE + (uint32_t)pid;
+	if (cgroup_enter(l->cgroup, pid, err) < 0 ||
+	    write(go[1], &jail_id, sizeof(jail_id)) != sizeof(jail_id) ||
 	    read(ready[0], &b, 1) != 1) {
 		hull_error_set(err, EIO, "vm: monitor did not start");
 		kill(pid, SIGKILL);
@@ -352,6 +520,11 @@ static int vm_spawn(struct launch *l, struct hull_error *err)
 	close(go[1]);
 	close(ready[0]);
 	go[1] = ready[0] = -1;
+	if (vm_after_spawn(l, pid, err) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto fail;
+	}
 	l->pid = pid;
 	l->pidfd = -1;
 	l->pty_master = -1;
@@ -370,6 +543,8 @@ static int vm_spawn(struct launch *l, struct hull_error *err)
 		close(vc.disk_fd);
 	if (vc.tty_fd >= 0)
 		close(vc.tty_fd);
+	if (vc.netns_fd >= 0)
+		close(vc.netns_fd);
 	return 0;
 fail:
 	for (int i = 0; i < 2; i++) {
@@ -382,6 +557,8 @@ fail:
 		close(vc.disk_fd);
 	if (vc.tty_fd >= 0)
 		close(vc.tty_fd);
+	if (vc.netns_fd >= 0)
+		close(vc.netns_fd);
 	if (master >= 0)
 		close(master);
 	vm_cleanup(l->c, err);

@@ -190,6 +190,7 @@ static int prepare(const struct create_opts *o, struct create_ctx *x,
 	x->l.tty_to_parent = o->tty_to_parent;
 	x->l.console_socket = o->console_socket;
 	x->l.vm_kernel = o->vm_kernel;
+	x->l.vm_no_jail = o->vm_no_jail;
 	return 0;
 }
 
@@ -373,6 +374,7 @@ int hull_create(const struct create_opts *o, struct created *out,
 		out->pid = x.l.pid;
 		out->pidfd = x.l.pidfd;
 		out->pty_master = x.l.pty_master;
+		out->vm = strcmp(x.backend->name, "vm") == 0;
 	} else {
 		if (x.l.pidfd >= 0)
 			close(x.l.pidfd);

@@ -56,6 +56,7 @@ struct launch {
 	 * -1 where none.  pid and time are entered by the parent around the
 	 * clone (they apply to children); the child joins the rest. */
 	int ns_fd[NS_COUNT];
+	bool vm_no_jail;            /* vm backend: --vm-no-jail */
 
 	/* fds the child uses (all CLOEXEC in the parent): */
 	int sync_fd;                /* child's end of the sync socketpair */

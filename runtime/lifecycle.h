@@ -23,6 +23,7 @@ struct create_opts {
 	bool keep;                  /* run --keep: no delete after the exit */
 	bool vm;                    /* --vm: the microVM backend */
 	const char *vm_kernel;      /* --vm-kernel: guest kernel (implies vm) */
+	bool vm_no_jail;            /* --vm-no-jail: the monitor unconfined (debugging) */
 	/* set by hull_run: the pty master comes back instead of going to a
 	 * console socket. */
 	bool tty_to_parent;
@@ -37,6 +38,7 @@ struct created {
 	pid_t pid;
 	int pidfd;                  /* -1 if unavailable */
 	int pty_master;             /* -1 unless tty_to_parent */
+	bool vm;                    /* the microVM backend runs it */
 };
 
 int hull_create(const struct create_opts *o, struct created *out,

@@ -15,6 +15,7 @@
 #include "runtime/backend.h"
 #include "base/cleanup.h"
 #include "images/bundle.h"
+#include "runtime/backend_vm.h"
 #include "runtime/hooks.h"
 #include "runtime/lifecycle.h"
 #include "runtime/net.h"
@@ -90,6 +91,14 @@ int hull_start_notify(const char *root, const char *id, int *keep_relay,
 		hull_error_set(err, EINVAL, "cannot start container \"%s\": it is %s, not created",
 			       id, container_status_name(st));
 		goto out;
+	}
+	/* vm backend: startContainer runs here on the host, before the
+	 * monitor may boot the guest (runtime/backend_vm.h). */
+	if (c->backend && strcmp(c->backend, "vm") == 0) {
+		if (load_spec_copy(c, &spec, err) < 0 || vm_start_container_hooks(c, spec, err) < 0)
+			goto out;
+		spec_free(spec);
+		spec = NULL;
 	}
 	if (getenv("NOTIFY_SOCKET") && notify_relay_bind(&relay, c->dir, err) < 0)
 		goto out;

@@ -180,7 +180,7 @@ int hull_run(const struct create_opts *o, bool detach, int *status,
 {
 	struct create_opts co = *o;
 	struct created cr = { .pid = -1, .pidfd = -1, .pty_master = -1 };
-	struct hull_error derr = { 0 };
+	struct hull_error derr = { 0 }, note = { 0 };
 	sigset_t all, old;
 	int relay_fd = -1;
 
@@ -207,6 +207,13 @@ int hull_run(const struct create_opts *o, bool detach, int *status,
 	*status = supervise_process_relay(cr.pid, cr.pidfd, cr.pty_master, relay_fd, &old);
 	if (relay_fd >= 0)
 		close(relay_fd);
+	/* The guest's own processes cannot die of SIGSYS on the host: only
+	 * the monitor's seccomp filter kills it that way.  Said here, as an
+	 * error the caller prints, while the status stays 128+SIGSYS. */
+	if (cr.vm && *status == 128 + SIGSYS)
+		hull_error_set(&note, EPERM, "vm: the monitor was killed by SIGSYS: it made a system "
+			       "call outside its seccomp allow-list (a bug in Hull, or a guest "
+			       "that took the monitor over)");
 	if (cr.pidfd >= 0)
 		close(cr.pidfd);
 	if (cr.pty_master >= 0)
@@ -214,6 +221,8 @@ int hull_run(const struct create_opts *o, bool detach, int *status,
 	/* --keep (runc's): the stopped container stays for state/delete. */
 	if (!o->keep && hull_delete(o->root, o->id, true, err) < 0)
 		return -1;
+	if (note.set)
+		*err = note;
 	return 0;
 fail:
 	if (cr.pidfd >= 0)

@@ -37,6 +37,13 @@ static int cpio_entry(FILE *f, const char *name, unsigned int mode, const void *
 int vmm_initramfs_write(const char *out, const char *agent, const char *config,
 			size_t config_len, struct hull_error *err)
 {
+	return vmm_initramfs_write_seccomp(out, agent, config, config_len, NULL, 0, err);
+}
+
+int vmm_initramfs_write_seccomp(const char *out, const char *agent, const char *config,
+				size_t config_len, const void *bpf, size_t bpf_len,
+				struct hull_error *err)
+{
 	autofree uint8_t *bin = NULL;
 	autofclose FILE *f = NULL;
 	autoclose int fd = open(agent, O_RDONLY | O_CLOEXEC);
@@ -62,6 +69,7 @@ int vmm_initramfs_write(const char *out, const char *agent, const char *config,
 		return hull_error_errno(err, "create %s", out);
 	if (cpio_entry(f, "hull", 040755, NULL, 0) < 0 ||
 	    cpio_entry(f, "hull/config", 0100644, config, config_len) < 0 ||
+	    (bpf && cpio_entry(f, "hull/seccomp", 0100644, bpf, bpf_len) < 0) ||
 	    cpio_entry(f, "init", 0100755, bin, done) < 0 ||
 	    cpio_entry(f, "TRAILER!!!", 0, NULL, 0) < 0 || fflush(f) != 0)
 		return hull_error_errno(err, "writing %s", out);

@@ -12,6 +12,11 @@
  * and `config` (config_len bytes) as /hull/config. */
 int vmm_initramfs_write(const char *out, const char *agent, const char *config,
 			size_t config_len, struct hull_error *err);
+/* Same, plus the container's compiled seccomp program (struct
+ * sock_filter[]) as /hull/seccomp; bpf NULL: none. */
+int vmm_initramfs_write_seccomp(const char *out, const char *agent, const char *config,
+				size_t config_len, const void *bpf, size_t bpf_len,
+				struct hull_error *err);
 
 /* Make an ext4 image of directory `rootfs` at `out` (mkfs.ext4 -d), sized
  * for the tree plus headroom. */

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "vmm/jail.h"
 #include "vmm/x86.h"
 
 int vm_create_vcpus(struct vm *vm, unsigned int n, struct hull_error *err)
@@ -136,6 +137,13 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	/* Narrow the main thread's setup filter to the vCPU list before the
+	 * first guest instruction runs on this thread. */
+	if (cpu->vm->vcpu_filter && vmm_jail_install(cpu->vm->vcpu_filter, &e) < 0) {
+		hull_error_prefix(&e, "vCPU %u", cpu->index);
+		vm_fail(cpu->vm, &e);
+		return NULL;
+	}
 	while (!atomic_load(&cpu->vm->stopping)) {
 		if (ioctl(cpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)

@@ -4,13 +4,15 @@
  * receive buffers while probing, before the port is set up, and throws away
  * whatever arrives in them then.  Without multiport there is no PORT_OPEN
  * message, so "ready" is the first of: the guest writing to the console
- * (the port exists by then), or Hull's agent writing to port 0x604 once it
- * has /dev/hvc0 open. */
+ * (the port exists by then), or Hull's agent saying so on the control
+ * console ('R', see vmm.c) or port 0x604 once it has /dev/hvc0 open. */
 #include "vmm/virtio_console.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define RXQ 0
@@ -34,6 +36,15 @@ static int console_write_seg(void *ctx, uint8_t *p, uint32_t n, uint64_t done)
 	return 0;
 }
 
+static int console_message_seg(void *ctx, uint8_t *p, uint32_t n, uint64_t done)
+{
+	struct virtio_console *c = ctx;
+
+	/* p..p+n is inside a checked, readable chain segment. */
+	c->on_output(c->output_opaque, p, n);
+	return 0;
+}
+
 static int console_tx(struct virtio_console *c, struct hull_error *err)
 {
 	struct virtio_mmio *t = &c->t;
@@ -43,7 +54,9 @@ static int console_tx(struct virtio_console *c, struct hull_error *err)
 
 	while ((r = virtq_pop(&t->q[TXQ], &t->vm->mem, ch, err)) == 1) {
 		c->in_open = true;
-		if (c->out_fd >= 0)
+		if (c->on_output)
+			virtq_chain_foreach(ch, false, 0, ch->readable, console_message_seg, c);
+		else if (c->out_fd >= 0)
 			virtq_chain_foreach(ch, false, 0, ch->readable, console_write_seg, &c->out_fd);
 		if (virtq_push(&t->q[TXQ], &t->vm->mem, ch->head, 0, err) < 0)
 			return -1;
@@ -154,6 +167,19 @@ static int console_queue_notify(struct virtio_mmio *t, unsigned int q, struct hu
 	return r;
 }
 
+#define VIRTIO_CONSOLE_F_SIZE (1ull << 0)
+
+/* struct virtio_console_config: le16 cols, le16 rows, le32 max_nr_ports,
+ * le32 emerg_wr.  off + len is inside it (checked by the transport). */
+static void console_config_read(struct virtio_mmio *t, uint32_t off, uint8_t *data, uint32_t len)
+{
+	struct virtio_console *c = t->dev;
+	uint8_t cfg[12] = { (uint8_t)c->cols, (uint8_t)(c->cols >> 8), (uint8_t)c->rows,
+			    (uint8_t)(c->rows >> 8) };
+
+	memcpy(data, cfg + off, len);
+}
+
 static const struct virtio_device_ops console_ops = {
 	.name = "virtio-console",
 	.device_id = 3,
@@ -163,14 +189,48 @@ static const struct virtio_device_ops console_ops = {
 	.queue_notify = console_queue_notify,
 };
 
+static const struct virtio_device_ops console_sized_ops = {
+	.name = "virtio-console",
+	.device_id = 3,
+	.num_queues = 2,
+	.queue_max = 64,
+	.config_size = 12,
+	.config_read = console_config_read,
+	.queue_notify = console_queue_notify,
+};
+
+void virtio_console_update_size(struct virtio_console *c)
+{
+	struct winsize ws;
+
+	if (c->size_fd < 0 || ioctl(c->size_fd, TIOCGWINSZ, &ws) < 0)
+		return;
+	pthread_mutex_lock(&c->t.lock);
+	if (ws.ws_col != c->cols || ws.ws_row != c->rows) {
+		c->cols = ws.ws_col;
+		c->rows = ws.ws_row;
+		virtio_mmio_config_changed(&c->t);
+	}
+	pthread_mutex_unlock(&c->t.lock);
+}
+
 int virtio_console_init(struct virtio_console *c, struct vm *vm, unsigned int index,
 			int in_fd, int out_fd, bool use_ioeventfd,
 			struct hull_error *err)
 {
+	return virtio_console_init_sized(c, vm, index, in_fd, out_fd, -1, use_ioeventfd, err);
+}
+
+int virtio_console_init_sized(struct virtio_console *c, struct vm *vm, unsigned int index,
+			      int in_fd, int out_fd, int size_fd, bool use_ioeventfd,
+			      struct hull_error *err)
+{
 	memset(c, 0, sizeof(*c));
 	c->in_fd = in_fd;
 	c->out_fd = out_fd;
-	if (virtio_mmio_init(&c->t, vm, index, &console_ops, 0, c, use_ioeventfd, err) < 0)
+	c->size_fd = size_fd;
+	if (virtio_mmio_init(&c->t, vm, index, size_fd >= 0 ? &console_sized_ops : &console_ops,
+			     size_fd >= 0 ? VIRTIO_CONSOLE_F_SIZE : 0, c, use_ioeventfd, err) < 0)
 		return -1;
 	if (in_fd < 0)
 		return 0;

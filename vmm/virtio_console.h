@@ -21,12 +21,30 @@ struct virtio_console {
 	void (*on_eof)(void *opaque, uint64_t total);
 	void *eof_opaque;
 	bool eof_reported;
+	/* When set, guest output goes here instead of out_fd (the control
+	 * console's guest -> host messages); called with the lock held.
+	 * p..p+n is a checked guest buffer: untrusted bytes. */
+	void (*on_output)(void *opaque, const uint8_t *p, uint32_t n);
+	void *output_opaque;
+	/* VIRTIO_CONSOLE_F_SIZE: the guest console follows this tty's size
+	 * (the host pty's slave), or -1. */
+	int size_fd;
+	uint16_t cols, rows;
 };
 
 int virtio_console_init(struct virtio_console *c, struct vm *vm, unsigned int index,
 			int in_fd, int out_fd, bool use_ioeventfd,
 			struct hull_error *err);
+/* Same, following size_fd's window size (VIRTIO_CONSOLE_F_SIZE). */
+int virtio_console_init_sized(struct virtio_console *c, struct vm *vm, unsigned int index,
+			      int in_fd, int out_fd, int size_fd, bool use_ioeventfd,
+			      struct hull_error *err);
 void virtio_console_destroy(struct virtio_console *c);
+
+/* Read size_fd's window size and, if it changed, tell the guest (config
+ * interrupt; Linux then resizes hvc0 and sends SIGWINCH to its foreground
+ * process group).  No-op without size_fd. */
+void virtio_console_update_size(struct virtio_console *c);
 
 /* The guest says its console is ready for input (control port 0x604). */
 void virtio_console_open_input(struct virtio_console *c);

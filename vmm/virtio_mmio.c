@@ -55,6 +55,13 @@ void virtio_mmio_fail(struct virtio_mmio *d, const struct hull_error *e)
 	vm_guest_error(d->vm, d->ops->name, e);
 }
 
+void virtio_mmio_config_changed(struct virtio_mmio *d)
+{
+	d->config_generation++;
+	d->interrupt_status |= INT_CONFIG;
+	raise_irq(d);
+}
+
 bool virtio_mmio_queue_live(const struct virtio_mmio *d, unsigned int q)
 {
 	return !d->failed && (d->status & VIRTIO_STATUS_DRIVER_OK) &&

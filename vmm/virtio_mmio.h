@@ -88,6 +88,10 @@ void virtio_mmio_signal_used(struct virtio_mmio *d, unsigned int q);
  * counted (d->lock held). */
 void virtio_mmio_fail(struct virtio_mmio *d, const struct hull_error *e);
 
+/* The device's config space changed: new generation, config interrupt
+ * (d->lock held). */
+void virtio_mmio_config_changed(struct virtio_mmio *d);
+
 /* True when queue q may be used: DRIVER_OK, ready, not failed. */
 bool virtio_mmio_queue_live(const struct virtio_mmio *d, unsigned int q);
 

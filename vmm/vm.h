@@ -3,6 +3,7 @@
 #ifndef HULL_VMM_VM_H
 #define HULL_VMM_VM_H
 
+#include <linux/filter.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -56,6 +57,9 @@ struct vm {
 
 	atomic_uint_fast64_t exits, pio_exits, mmio_exits, guest_errors;
 	atomic_uint_fast64_t *port_exits;  /* 65536 counters, or NULL */
+	/* The jail's vCPU seccomp program, installed by each vCPU thread
+	 * before its first KVM_RUN; NULL without a jail. */
+	const struct sock_fprog *vcpu_filter;
 };
 
 /* kvm.c */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "vmm/boot.h"
+#include "vmm/jail.h"
 #include "vmm/legacy.h"
 #include "vmm/mptable.h"
 #include "vmm/serial.h"
@@ -39,14 +41,18 @@ struct machine {
 	unsigned int nblk;
 	struct virtio_console console;
 	bool console_on;
-	struct virtio_console control;  /* signals to the agent (hvc1) */
+	struct virtio_console control;  /* the agent's channel (hvc1) */
 	bool control_on;
+	bool signal_to_guest;
+	uint8_t msg[5];                 /* a guest -> host message being read */
+	size_t msg_len;
 	int control_pipe[2];            /* [1]: signal bytes in; [0]: the
 					   control console's input */
 	struct virtio_rng rng;
 	bool rng_on;
 	unsigned int ndev;      /* virtio-mmio slots used */
 	char cmdline[X86_CMDLINE_MAX];
+	struct vmm_jail_filters filters;        /* cfg->jail.enabled */
 };
 
 void vmm_config_init(struct vmm_config *cfg)
@@ -98,12 +104,18 @@ static void signal_event(void *opaque, int fd, uint32_t events)
 	/* The caller's signalfd: one read returns one whole siginfo. */
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return;
-	if (!m->control_on || si.ssi_signo == 0 || si.ssi_signo > 255) {
+	if (!m->signal_to_guest || si.ssi_signo == 0 || si.ssi_signo > 255) {
 		vm_request_stop(&m->vm, 128 + (int)si.ssi_signo);
 		return;
 	}
 	/* One byte per signal into the control console's input; the pipe
 	 * holds 64 KiB, far more than signals that can be pending. */
+	/* A terminal's new size: the guest kernel tells its foreground
+	 * process group itself (SIGWINCH from hvc_resize). */
+	if (si.ssi_signo == SIGWINCH && m->console_on && m->console.size_fd >= 0) {
+		virtio_console_update_size(&m->console);
+		return;
+	}
 	b = (uint8_t)si.ssi_signo;
 	if (write(m->control_pipe[1], &b, 1) != 1)
 		vm_request_stop(&m->vm, 128 + (int)si.ssi_signo);
@@ -129,11 +141,42 @@ static void console_ready(void *opaque)
 {
 	struct machine *m = opaque;
 
-	/* The agent opens hvc1 before it writes the ready port, so both
-	 * consoles can take input from here on. */
+	/* The agent opens hvc1 before it says it is ready, so both consoles
+	 * can take input from here on. */
 	virtio_console_open_input(&m->console);
 	if (m->control_on)
 		virtio_console_open_input(&m->control);
+}
+
+/* Guest -> host messages on the control console, from Hull's agent:
+ *   'R'                 the agent has its consoles open: input may flow
+ *   'S' + LE u32        the process's exit status; the VM stops
+ * Every byte is guest-controlled: unknown bytes are ignored, a status is
+ * masked to 31 bits as on the control port.  Called with the control
+ * console's lock held (the stdio console's lock nests inside it). */
+static void control_message(void *opaque, const uint8_t *p, uint32_t n)
+{
+	struct machine *m = opaque;
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (m->msg_len == 0) {
+			if (p[i] == 'R') {
+				virtio_console_open_input(&m->console);
+				/* The guest's console exists: its first size. */
+				virtio_console_update_size(&m->console);
+			}
+			else if (p[i] == 'S')
+				m->msg[m->msg_len++] = p[i];
+			continue;
+		}
+		m->msg[m->msg_len++] = p[i];
+		if (m->msg_len < sizeof(m->msg))
+			continue;
+		m->msg_len = 0;
+		vm_request_stop(&m->vm, (int)(((uint32_t)m->msg[1] | (uint32_t)m->msg[2] << 8 |
+					       (uint32_t)m->msg[3] << 16 | (uint32_t)m->msg[4] << 24) &
+					      0x7fffffff));
+	}
 }
 
 static int add_devices(struct machine *m, const struct vmm_config *cfg, struct hull_error *err)
@@ -150,8 +193,11 @@ static int add_devices(struct machine *m, const struct vmm_config *cfg, struct h
 		m->ndev++;
 	}
 	if (cfg->console) {
-		if (virtio_console_init(&m->console, &m->vm, m->ndev, cfg->console_in,
-					cfg->console_out, bells, err) < 0)
+		/* On a terminal the guest's console follows its size. */
+		if (virtio_console_init_sized(&m->console, &m->vm, m->ndev, cfg->console_in,
+					      cfg->console_out,
+					      isatty(cfg->console_out) ? cfg->console_out : -1,
+					      bells, err) < 0)
 			return -1;
 		m->console_on = true;
 		m->legacy.console_ready = console_ready;
@@ -160,14 +206,19 @@ static int add_devices(struct machine *m, const struct vmm_config *cfg, struct h
 		m->ndev++;
 	}
 	/* Right after the stdio console, so that the guest numbers it hvc1
-	 * (virtio devices probe in command-line order). */
-	if (cfg->console && cfg->signal_to_guest) {
+	 * (virtio devices probe in command-line order).  Always there with a
+	 * console: it is how the agent reports the exit status (the guest
+	 * kernel has no user-space port I/O). */
+	if (cfg->console) {
 		if (pipe2(m->control_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 			return hull_error_errno(err, "control channel pipe");
 		if (virtio_console_init(&m->control, &m->vm, m->ndev, m->control_pipe[0], -1,
 					bells, err) < 0)
 			return -1;
 		m->control_on = true;
+		m->signal_to_guest = cfg->signal_to_guest;
+		m->control.on_output = control_message;
+		m->control.output_opaque = m;
 		m->console.on_eof = stdin_eof;
 		m->console.eof_opaque = m;
 		virtio_mmio_cmdline(&m->control.t, m->cmdline, sizeof(m->cmdline));
@@ -242,6 +293,7 @@ static void machine_destroy(struct machine *m)
 	vmm_event_destroy(&m->vm.events);
 	vm_destroy(&m->vm);
 	free(m->vm.port_exits);
+	vmm_jail_filters_free(&m->filters);
 }
 
 /* The most-used ports, for finding what a guest spins on. */
@@ -297,6 +349,41 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The jail's rlimits follow what the built machine holds. */
+static void jail_limits(const struct machine *m, const struct vmm_config *cfg,
+			struct vmm_jail_limits *lim)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	/* A fresh fd is the lowest free one; the highest in use is found by
+	 * F_GETFD from the top of the range the runtime could have left. */
+	lim->max_fd = fd;
+	if (fd >= 0)
+		close(fd);
+	for (int i = 4096; i > lim->max_fd; i--)
+		if (fcntl(i, F_GETFD) >= 0) {
+			lim->max_fd = i;
+			break;
+		}
+	lim->threads = cfg->cpus;
+}
+
+/* Confine the monitor (vmm/jail.h): everything it needs is open now, and
+ * no guest instruction has run yet.  The main thread keeps the "setup"
+ * filter until the vCPU threads exist (machine_run narrows it). */
+static int machine_jail(struct machine *m, const struct vmm_config *cfg, struct hull_error *err)
+{
+	struct vmm_jail_limits lim;
+
+	jail_limits(m, cfg, &lim);
+	if (vmm_jail_filters_build(&m->filters, err) < 0 ||
+	    vmm_jail_enter(&cfg->jail, &lim, err) < 0 ||
+	    vmm_jail_install(&m->filters.setup, err) < 0)
+		return -1;
+	m->vm.vcpu_filter = &m->filters.vcpu;
+	return 0;
+}
+
 static int machine_run(struct machine *m, const struct vmm_config *cfg,
 		       int *guest_status, struct vmm_stats *stats, struct hull_error *err)
 {
@@ -325,10 +412,23 @@ static int machine_run(struct machine *m, const struct vmm_config *cfg,
 	if (cfg->signal_fd >= 0 &&
 	    vmm_event_add(&m->vm.events, cfg->signal_fd, EPOLLIN, signal_event, m, err) < 0)
 		return -1;
+	if (cfg->jail.enabled && machine_jail(m, cfg, err) < 0)
+		return -1;
 	t0 = now_ns();
 	if (vm_start_vcpus(&m->vm, err) < 0) {
 		vm_join_vcpus(&m->vm);
 		return -1;
+	}
+	/* This thread is the I/O thread from here on: its own list.  A
+	 * failure stops the vCPUs that already run. */
+	if (cfg->jail.enabled) {
+		if (vmm_jail_install(&m->filters.io, err) < 0) {
+			vm_request_stop(&m->vm, VMM_STATUS_NONE);
+			vm_join_vcpus(&m->vm);
+			return -1;
+		}
+		if (cfg->jail.forbidden_syscall_selftest)
+			vmm_jail_forbidden_syscall();
 	}
 	r = vmm_event_run(&m->vm.events, m->vm.stop_efd, err);
 	if (r < 0)
@@ -339,6 +439,8 @@ static int machine_run(struct machine *m, const struct vmm_config *cfg,
 	 * flush the console's transmit queue once more. */
 	if (m->console_on)
 		virtio_mmio_kick(&m->console.t, 1);
+	if (m->control_on)
+		virtio_mmio_kick(&m->control.t, 1);
 	if (stats) {
 		stats->run_ns = now_ns() - t0;
 		stats->exits = atomic_load(&m->vm.exits);

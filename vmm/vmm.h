@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "vmm/jail.h"
 
 #define VMM_MAX_DISKS 4
 #define VMM_MAX_CPUS  16
@@ -54,11 +55,16 @@ struct vmm_config {
 				   action on the monitor).  A signal read from
 				   it goes to the guest when signal_to_guest,
 				   else stops the VM with status 128+N. */
-	bool signal_to_guest;   /* a second virtio-console (/dev/hvc1, the
-				   control channel) carries each signal as one
-				   byte to Hull's agent, which sends it to the
-				   process; byte 0 + a u64 says the stdin ended
-				   after that many bytes */
+	struct vmm_jail jail;   /* jail.enabled: confine the monitor before
+				   the guest runs (vmm/jail.h) */
+	bool signal_to_guest;   /* signals go to the process through the
+				   control channel: a second virtio-console
+				   (/dev/hvc1, always there with `console`)
+				   that carries each signal as one byte to
+				   Hull's agent; byte 0 + a u64 says the stdin
+				   ended after that many bytes.  The agent
+				   answers 'R' (ready for input) and 'S' + u32
+				   (exit status) on it. */
 };
 
 #define VMM_STATS_TOP_PORTS 8

@@ -13,6 +13,8 @@
  *   checker grab-exe SECONDS (CVE-2019-5736: grab every /proc/PID/exe, try to write it)
  *   checker mkdir-mode PATH OCTAL (mkdir(2) with that mode argument)
  *   checker notify MSG (one datagram to $NOTIFY_SOCKET, as sd_notify)
+ *   checker ioport (iopl(3) and ioperm on Hull's VM control port: errno names)
+ *   checker winsize (stdin's terminal size, ROWSxCOLS)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -556,6 +559,17 @@ static int cmd_net_ask(const char *proto, const char *host, int port)
 }
 /* --- end netns --- */
 
+/* vmjail: can the process reach x86 I/O ports directly? */
+static int cmd_ioport(void)
+{
+	long r = syscall(SYS_iopl, 3);
+
+	printf("iopl=%s\n", errname(r < 0 ? errno : 0));
+	r = syscall(SYS_ioperm, 0x600UL, 4UL, 1);
+	printf("ioperm=%s\n", errname(r < 0 ? errno : 0));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -607,6 +621,8 @@ int main(int argc, char **argv)
 	/* netns (issue 9) */
 	if (!strcmp(c, "net-serve") && a && b) return cmd_net_serve(a, atoi(b), argc > 4 ? atoi(argv[4]) : 0);
 	if (!strcmp(c, "net-ask") && a && b && argc > 4) return cmd_net_ask(a, b, atoi(argv[4]));
+	if (!strcmp(c, "ioport")) return cmd_ioport();
+	if (!strcmp(c, "winsize")) { struct winsize ws; if (ioctl(0, TIOCGWINSZ, &ws) < 0) { printf("winsize=%s\n", errname(errno)); return 0; } printf("winsize=%ux%u\n", ws.ws_row, ws.ws_col); return 0; }
 	fprintf(stderr, "checker: unknown command \"%s\"\n", c);
 	return 2;
 }

@@ -282,3 +282,265 @@ teardown() {
 	echo "$output" | grep -qx "got hello"
 	hull delete "$CID"
 }
+
+# --- The monitor's jail (vmm/jail.c) ---------------------------------------
+
+# monitor_field PID FIELD: a line's value from /proc/PID/status.
+monitor_field() {
+	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+@test "vm jail: the monitor runs without capabilities, under seccomp, unprivileged, in its own namespaces and an empty root" {
+	requires_vm
+	update_config '.linux.namespaces += [{"type": "network"}] | .linux.namespaces |= unique_by(.type)'
+	set_args /bin/sh -c 'echo ready; exec sleep 600'
+	run_vm_background
+	wait_for_status "$CID" running
+	pid=$(hull state "$CID" | jq -r .pid)
+	cat "/proc/$pid/status"
+	# All five capability sets empty.
+	for set in CapInh CapPrm CapEff CapBnd CapAmb; do
+		[ "$(monitor_field "$pid" "$set")" = 0000000000000000 ]
+	done
+	[ "$(monitor_field "$pid" NoNewPrivs)" = 1 ]
+	# Every thread (the I/O thread and each vCPU) is in filter mode.
+	for t in /proc/"$pid"/task/*; do
+		[ "$(awk '$1 == "Seccomp:" { print $2 }' "$t/status")" = 2 ]
+	done
+	[ "$(ls /proc/"$pid"/task | wc -l)" -ge 2 ]
+	# A dedicated unprivileged id (real, effective, saved, fs).
+	uid=$(monitor_field "$pid" Uid)
+	[ "$uid" -ge $((0x48000000)) ]
+	[ "$(awk '$1 == "Uid:" { print $2 $3 $4 $5 }' "/proc/$pid/status")" = "$uid$uid$uid$uid" ]
+	[ "$(monitor_field "$pid" Gid)" = "$uid" ]
+	# Its own mount, pid, ipc and uts namespaces, the container's network one.
+	for ns in mnt pid ipc uts net; do
+		[ "$(readlink "/proc/$pid/ns/$ns")" != "$(readlink "/proc/self/ns/$ns")" ]
+	done
+	# Its root is not the host's, and there is nothing in it.
+	[ "$(stat -L -c %d:%i "/proc/$pid/root/")" != "$(stat -c %d:%i /)" ]
+	[ -z "$(ls -A "/proc/$pid/root/")" ]
+	# The jail's tmpfs is not visible on the host.
+	run grep -c hull-vm-jail /proc/self/mountinfo
+	[ "$output" = 0 ]
+	# Rlimits: no core dumps, a handful of processes.
+	[ "$(awk '/^Max core file size/ { print $5 }' "/proc/$pid/limits")" = 0 ]
+	[ "$(awk '/^Max processes/ { print $3 }' "/proc/$pid/limits")" -le 16 ]
+	# And the jailed VM still works: signals reach the guest, the status comes back.
+	hull kill "$CID" 9
+	rc=0
+	wait "$runner" || rc=$?
+	[ "$rc" -eq 137 ]
+}
+
+@test "vm jail: a system call outside the monitor's allow-list kills it; the container ends with a clear error and nothing left" {
+	requires_vm
+	set_args /bin/sh -c 'echo ready; exec sleep 600'
+	HULL_VM_DEBUG_FORBIDDEN_SYSCALL=1 run_hull run --vm --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq $((128 + 31)) ]
+	[[ "$output" == *"killed by SIGSYS"* ]]
+	[[ "$output" == *"seccomp allow-list"* ]]
+	[ ! -e "$HULL_ROOT/$CID" ]
+	check_no_leftovers
+}
+
+@test "vm jail: --vm-no-jail is loud and leaves the monitor unconfined (debugging only)" {
+	requires_vm
+	set_args /bin/sh -c 'echo ready; exec sleep 600'
+	"$HULL_BIN" --root "$HULL_ROOT" run --vm-no-jail --bundle "$BUNDLE" "$CID" </dev/null \
+		>"$BATS_TEST_TMPDIR/out" 2>&1 &
+	runner=$!
+	for _ in $(seq 600); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+	cat "$BATS_TEST_TMPDIR/out"
+	grep -q "WARNING: --vm-no-jail" "$BATS_TEST_TMPDIR/out"
+	pid=$(hull state "$CID" | jq -r .pid)
+	[ "$(monitor_field "$pid" Seccomp)" = 0 ]
+	[ "$(monitor_field "$pid" Uid)" = 0 ]
+	hull kill "$CID" 9
+	rc=0
+	wait "$runner" || rc=$?
+	[ "$rc" -eq 137 ]
+}
+
+# --- A guest that defends itself (vmm/guest/agent.c) ------------------------
+
+@test "vm guest: capabilities (five sets), no_new_privs, seccomp, umask and no port I/O, seen from inside the guest" {
+	requires_vm
+	update_config '.process.user = {"uid": 1000, "gid": 1000, "umask": 23}
+		| .process.noNewPrivileges = true
+		| .process.capabilities = {"bounding": ["CAP_KILL", "CAP_NET_BIND_SERVICE"],
+			"effective": ["CAP_KILL"], "permitted": ["CAP_KILL"],
+			"inheritable": ["CAP_KILL"], "ambient": ["CAP_KILL"]}
+		| .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+			"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+	set_args /bin/sh -c 'checker caps; checker nnp; checker seccomp; checker umask; checker syscall mkdir; checker ioport'
+	run_hull run --vm --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# CAP_KILL is bit 5, CAP_NET_BIND_SERVICE bit 10.
+	[[ "$output" == *"CapInh=0000000000000020"* ]]
+	[[ "$output" == *"CapPrm=0000000000000020"* ]]
+	[[ "$output" == *"CapEff=0000000000000020"* ]]
+	[[ "$output" == *"CapBnd=0000000000000420"* ]]
+	[[ "$output" == *"CapAmb=0000000000000020"* ]]
+	[[ "$output" == *"NoNewPrivs=1"* ]]
+	[[ "$output" == *"Seccomp=2"* ]]
+	# umask 23 in JSON is decimal: 027.
+	[[ "$output" == *"umask=0027"* ]]
+	# The host-compiled filter answers inside the guest.
+	[[ "$output" == *"mkdir=EPERM"* ]]
+	[[ "$output" == *"iopl=ENOSYS"* ]]
+	[[ "$output" == *"ioperm=ENOSYS"* ]]
+}
+
+@test "vm guest: even with every capability the workload cannot iopl/ioperm; sysctl, masked and readonly paths apply in the guest" {
+	requires_vm
+	mkdir -p "$BUNDLE/rootfs/etc/masked-dir"
+	echo secret >"$BUNDLE/rootfs/etc/masked-file"
+	echo secret >"$BUNDLE/rootfs/etc/masked-dir/inside"
+	caps=$(jq -c '[range(0; 41)] | map("CAP_" + (["CHOWN","DAC_OVERRIDE","DAC_READ_SEARCH","FOWNER","FSETID","KILL","SETGID","SETUID","SETPCAP","LINUX_IMMUTABLE","NET_BIND_SERVICE","NET_BROADCAST","NET_ADMIN","NET_RAW","IPC_LOCK","IPC_OWNER","SYS_MODULE","SYS_RAWIO","SYS_CHROOT","SYS_PTRACE","SYS_PACCT","SYS_ADMIN","SYS_BOOT","SYS_NICE","SYS_RESOURCE","SYS_TIME","SYS_TTY_CONFIG","MKNOD","LEASE","AUDIT_WRITE","AUDIT_CONTROL","SETFCAP","MAC_OVERRIDE","MAC_ADMIN","SYSLOG","WAKE_ALARM","BLOCK_SUSPEND","AUDIT_READ","PERFMON","BPF","CHECKPOINT_RESTORE"][.]))' -n)
+	update_config ".process.capabilities = {\"bounding\": $caps, \"effective\": $caps, \"permitted\": $caps}
+		| del(.linux.seccomp)
+		| .linux.sysctl = {\"net.ipv4.ip_forward\": \"1\"}
+		| .linux.maskedPaths += [\"/etc/masked-file\", \"/etc/masked-dir\", \"/no/such/path\"]
+		| .linux.readonlyPaths += [\"/dev\"]"
+	set_args /bin/sh -c 'checker caps; checker ioport; checker read /proc/sys/net/ipv4/ip_forward; echo file:; checker read /etc/masked-file; echo dir:; checker ls /etc/masked-dir; checker write /dev/probe x'
+	run_hull run --vm --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"first_line=1"* ]]
+	# Masked: the file reads empty, the directory lists nothing.
+	[[ "$output" == *"file:"*"read=ok"*"bytes=0"*"dir:"*"entries=0"* ]]
+	[[ "$output" != *"secret"* ]]
+	[[ "$output" == *"write=EROFS"* ]]
+	# CAP_SYS_RAWIO (bit 17) is held, yet the guest kernel has no port I/O.
+	[[ "$output" == *"CapEff=000001ffffffffff"* ]]
+	[[ "$output" == *"iopl=ENOSYS"* ]]
+	[[ "$output" == *"ioperm=ENOSYS"* ]]
+}
+
+# --- The whole bundle: hooks on the host, the rest refused by name ---------
+
+@test "vm bundle: all six hook kinds run on the host, in order, with the VM monitor's pid" {
+	requires_vm
+	hookdir="$BATS_TEST_TMPDIR/hooks"
+	mkdir -p "$hookdir"
+	cat >"$hookdir/hook.sh" <<-'EOF'
+	#!/bin/sh
+	state=$(cat)
+	st=$(echo "$state" | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p')
+	pid=$(echo "$state" | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+	echo "$1 $st ${pid:-none} $(readlink /proc/self/ns/mnt)" >>"$(dirname "$0")/log"
+	EOF
+	chmod 755 "$hookdir/hook.sh"
+	for k in prestart createRuntime createContainer startContainer poststart poststop; do
+		update_config '.hooks.'"$k"' += [{"path": "'"$hookdir/hook.sh"'", "args": ["hook.sh", "'"$k"'"]}]'
+	done
+	set_args /bin/sh -c 'exec sleep 600'
+	hull_detached create --vm --bundle "$BUNDLE" --pid-file "$BATS_TEST_TMPDIR/pid" "$CID"
+	cat "$BATS_TEST_TMPDIR/ctr.out"
+	[ "$status" -eq 0 ]
+	pid=$(cat "$BATS_TEST_TMPDIR/pid")
+	[ "$(cut -d' ' -f1 "$hookdir/log" | tr '\n' ' ')" = "prestart createRuntime createContainer " ]
+	hull start "$CID"
+	wait_for_status "$CID" running
+	hull kill "$CID" KILL
+	wait_for_status "$CID" stopped 600
+	hull delete "$CID"
+	cat "$hookdir/log"
+	[ "$(cut -d' ' -f1 "$hookdir/log" | tr '\n' ' ')" = "prestart createRuntime createContainer startContainer poststart poststop " ]
+	[ "$(cut -d' ' -f2 "$hookdir/log" | tr '\n' ' ')" = "creating creating creating created running stopped " ]
+	[ "$(head -5 "$hookdir/log" | cut -d' ' -f3 | sort -u)" = "$pid" ]
+	# All on the host: the runtime's mount namespace.
+	[ "$(cut -d' ' -f4 "$hookdir/log" | sort -u)" = "$(readlink /proc/self/ns/mnt)" ]
+}
+
+@test "vm bundle: fields VM mode does not honour are refused by name before anything starts" {
+	# Refused before the PVM check and before any image is built: runs anywhere.
+	[ -c /dev/kvm ] || skip "needs /dev/kvm"
+	export HULL_VM_AGENT="$GUEST_AGENT" HULL_VM_KERNEL="$GUEST_KERNEL"
+	check_refused() {
+		run_hull run --vm --bundle "$BUNDLE" "$CID"
+		echo "$output"
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"$1"* ]]
+		[ ! -e "$HULL_ROOT/$CID" ]
+		check_no_leftovers
+	}
+	cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/config.orig"
+	update_config '.mounts += [{"destination": "/data", "type": "bind", "source": "/tmp", "options": ["rbind"]}]'
+	check_refused "mounts["
+	check_refused "/data"
+	cp "$BATS_TEST_TMPDIR/config.orig" "$BUNDLE/config.json"
+	update_config '.linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}]'
+	check_refused "linux.devices"
+	cp "$BATS_TEST_TMPDIR/config.orig" "$BUNDLE/config.json"
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	check_refused "user namespace"
+	cp "$BATS_TEST_TMPDIR/config.orig" "$BUNDLE/config.json"
+	update_config '.linux.personality = {"domain": "LINUX32"}'
+	check_refused "linux.personality"
+	cp "$BATS_TEST_TMPDIR/config.orig" "$BUNDLE/config.json"
+	update_config '.process.ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 0}'
+	check_refused "process.ioPriority"
+	cp "$BATS_TEST_TMPDIR/config.orig" "$BUNDLE/config.json"
+	update_config '.process.scheduler = {"policy": "SCHED_BATCH"}'
+	check_refused "process.scheduler"
+	cp "$BATS_TEST_TMPDIR/config.orig" "$BUNDLE/config.json"
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/tmp/none.sock",
+		"syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}'
+	check_refused "SCMP_ACT_NOTIFY"
+}
+
+# --- Terminal size ------------------------------------------------------------
+
+@test "vm terminal: consoleSize and a later resize of the pty reach the guest's console" {
+	requires_vm
+	requires python3
+	sock="$BATS_TEST_TMPDIR/console.sock"
+	python3 "$REPO/tests/integration/vm_resize_tty.py" "$sock" "$BATS_TEST_TMPDIR/tty.out" \
+		>/dev/null 2>"$BATS_TEST_TMPDIR/resize.err" &
+	helper=$!
+	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.05; done
+	update_config '.process.terminal = true | .process.consoleSize = {"height": 30, "width": 100}'
+	set_args /bin/sh -c 'trap "checker winsize; exit 0" WINCH; checker winsize; echo ready; while :; do sleep 0.2; done'
+	hull_detached run --vm --detach --console-socket "$sock" --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	wait_for_status "$CID" stopped 600
+	wait "$helper"
+	cat "$BATS_TEST_TMPDIR/resize.err"
+	output=$(tr -d '\r' <"$BATS_TEST_TMPDIR/tty.out")
+	echo "$output"
+	# First the size create gave the pty, then the one the helper set.
+	echo "$output" | grep -qx "winsize=30x100"
+	echo "$output" | grep -qx "winsize=41x132"
+	hull delete "$CID"
+}
+
+# --- Bad input -----------------------------------------------------------------
+
+@test "vm bad input: a guest that never boots is stopped by delete --force, nothing left" {
+	requires_vm
+	requires python3
+	python3 "$REPO/tests/integration/vm_hang_kernel.py" "$BATS_TEST_TMPDIR/hang.elf"
+	set_args /bin/true
+	hull_detached run --vm --detach --vm-kernel "$BATS_TEST_TMPDIR/hang.elf" --bundle "$BUNDLE" "$CID"
+	cat "$BATS_TEST_TMPDIR/ctr.out"
+	[ "$status" -eq 0 ]
+	wait_for_status "$CID" running
+	pid=$(hull state "$CID" | jq -r .pid)
+	# A signal nobody in the guest takes leaves the VM spinning...
+	hull kill "$CID" TERM
+	[ "$(hull state "$CID" | jq -r .status)" = running ]
+	# ...delete --force ends it, within a bound, and leaves nothing.
+	run timeout 60 "$HULL_BIN" --root "$HULL_ROOT" delete --force "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ ! -e "$HULL_ROOT/$CID" ]
+	run kill -0 "$pid"
+	[ "$status" -ne 0 ]
+}

@@ -2,15 +2,18 @@
  * libc.  It mounts the essentials, mounts the container's root disk and
  * switches into it, applies the process settings from its config file,
  * runs the process with stdio on the virtio console (/dev/hvc0), reports
- * the exit status to the monitor on I/O port 0x600 and powers off.
+ * the exit status to the monitor on the control channel and powers off.
  *
- * The control channel: when the monitor gives the guest a second virtio
- * console (/dev/hvc1), each byte 1..255 read from it is a signal number
+ * The control channel: the monitor gives the guest a second virtio
+ * console (/dev/hvc1).  Host -> guest, each byte 1..255 is a signal number
  * that the agent sends to the process, as `kill` would to a container's
  * init; byte 0 and a little-endian u64 N say that the container's stdin
  * ended after N bytes.  A console cannot carry end-of-file, so with a
  * control channel the process's stdin is a pipe that the agent feeds
- * from /dev/hvc0 and closes after N bytes.
+ * from /dev/hvc0 and closes after N bytes.  Guest -> host, 'R' says the
+ * consoles are open (input may flow) and 'S' + a little-endian u32 is the
+ * exit status (the VM stops).  No port I/O: the guest kernel has no
+ * iopl/ioperm, so the workload cannot reach the monitor's ports either.
  *
  * Config (default /hull/config in the initramfs; `hull.config=PATH` on the
  * kernel command line overrides), one setting per line, values
@@ -23,8 +26,22 @@
  *   user UID GID [GID,GID...]    credentials and supplementary groups
  *   rlimit RESOURCE SOFT HARD    RLIMIT_* number; -1 means unlimited
  *   hostname NAME
+ *   domainname NAME
  *   terminal                     the console is the process's terminal:
  *                                cooked, its controlling tty, no stdin pipe
+ *   caps BND EFF PRM INH AMB     the five capability sets, hex masks
+ *                                (absent: keep root's, as the Linux backend)
+ *   nonewprivs                   PR_SET_NO_NEW_PRIVS before exec
+ *   umask OCTAL
+ *   sysctl KEY VALUE             written to /proc/sys before the paths below
+ *   masked PATH                  /dev/null (files) or an empty read-only
+ *                                tmpfs (directories) over PATH
+ *   readonly PATH                PATH bind-mounted read-only
+ *   seccomp FLAGS                install /hull/seccomp (struct sock_filter[],
+ *                                compiled on the host) with these
+ *                                SECCOMP_FILTER_FLAG_*s: just before exec
+ *                                with nonewprivs, else before the capability
+ *                                sets change (it needs CAP_SYS_ADMIN then)
  *
  * Exit status: the process's, or 128+N if killed by signal N; 255 when the
  * agent itself fails before the process runs. */
@@ -37,25 +54,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/io.h>
 #include <sys/ioctl.h>
 #include <poll.h>
 #include <signal.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
-#define CONTROL_PORT 0x600
-#define CONSOLE_READY_PORT 0x604
 #define MAX_ARGS 256
 #define MAX_ENV 512
 #define MAX_RLIMITS 16
 #define MAX_GROUPS 64
+#define MAX_PATHS 128
+#define MAX_SYSCTL 64
+#define SECCOMP_PATH "/hull/seccomp"
 
 struct agent_config {
 	char *root_dev, *root_fstype;
@@ -64,7 +87,7 @@ struct agent_config {
 	int argc;
 	char *envp[MAX_ENV + 1];
 	int envc;
-	char *cwd, *hostname;
+	char *cwd, *hostname, *domainname;
 	bool terminal;
 	bool has_user;
 	uid_t uid;
@@ -73,6 +96,18 @@ struct agent_config {
 	int ngroups;
 	struct { int resource; struct rlimit lim; } rlimits[MAX_RLIMITS];
 	int nrlimits;
+	bool has_caps;
+	uint64_t caps[5];       /* bounding, effective, permitted, inheritable, ambient */
+	bool no_new_privs;
+	bool has_umask;
+	mode_t umask;
+	char *sysctl_key[MAX_SYSCTL], *sysctl_value[MAX_SYSCTL];
+	int nsysctl;
+	char *masked[MAX_PATHS], *readonly[MAX_PATHS];
+	int nmasked, nreadonly;
+	bool has_seccomp;
+	unsigned int seccomp_flags;
+	struct sock_fprog seccomp;
 };
 
 static void say(const char *fmt, ...)
@@ -86,17 +121,38 @@ static void say(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* /dev/hvc1 for writing, opened on first use (power_off may come before
+ * main opened anything); -1 when the monitor gave us no control channel. */
+static int control_out = -2;
+
+static void control_send(const void *msg, size_t n)
+{
+	if (control_out == -2) {
+		struct termios t;
+
+		control_out = open("/dev/hvc1", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+		/* Bytes, not text: no "\n" -> "\r\n" on the way out. */
+		if (control_out >= 0 && tcgetattr(control_out, &t) == 0) {
+			cfmakeraw(&t);
+			tcsetattr(control_out, TCSANOW, &t);
+		}
+	}
+	if (control_out < 0 || write(control_out, msg, n) != (ssize_t)n)
+		return;
+	/* The virtio console's write returns once the monitor has taken the
+	 * buffer; tcdrain makes sure nothing is left in the tty layer. */
+	tcdrain(control_out);
+}
+
 static __attribute__((noreturn)) void power_off(int status)
 {
+	uint8_t msg[5] = { 'S', (uint8_t)status, (uint8_t)(status >> 8),
+			   (uint8_t)(status >> 16), (uint8_t)(status >> 24) };
+
 	sync();
-	/* Tell the monitor the status; this write stops the VM.  ioperm is
-	 * needed even as root; if it fails, the reboot below still stops the
-	 * VM (reboot=k), just without a status. */
-	if (ioperm(CONTROL_PORT, 4, 1) == 0)
-		outl((unsigned int)status, CONTROL_PORT);
-	else
-		say("cannot report exit status %d: ioperm: %s (kernel without "
-		    "CONFIG_X86_IOPL_IOPERM?)", status, strerror(errno));
+	/* Tell the monitor the status; this stops the VM.  Without a control
+	 * channel the reboot below still stops it (reboot=k), without one. */
+	control_send(msg, sizeof(msg));
 	reboot(RB_AUTOBOOT);
 	for (;;)
 		pause();
@@ -161,8 +217,35 @@ static void parse_line(struct agent_config *c, char *line)
 		c->cwd = unescape(a);
 	else if (strcmp(key, "hostname") == 0 && a)
 		c->hostname = unescape(a);
+	else if (strcmp(key, "domainname") == 0 && a)
+		c->domainname = unescape(a);
 	else if (strcmp(key, "terminal") == 0)
 		c->terminal = true;
+	else if (strcmp(key, "nonewprivs") == 0)
+		c->no_new_privs = true;
+	else if (strcmp(key, "umask") == 0 && a) {
+		c->has_umask = true;
+		c->umask = (mode_t)strtoul(a, NULL, 8) & 07777;
+	} else if (strcmp(key, "caps") == 0 && a && b && d) {
+		char *e = strtok(NULL, " "), *f = strtok(NULL, " ");
+		char *v[5] = { a, b, d, e, f };
+
+		if (e == NULL || f == NULL)
+			fail("config: caps needs five masks");
+		c->has_caps = true;
+		for (int i = 0; i < 5; i++)
+			c->caps[i] = strtoull(v[i], NULL, 16);
+	} else if (strcmp(key, "sysctl") == 0 && a && b && c->nsysctl < MAX_SYSCTL) {
+		c->sysctl_key[c->nsysctl] = unescape(a);
+		c->sysctl_value[c->nsysctl++] = unescape(b);
+	} else if (strcmp(key, "masked") == 0 && a && c->nmasked < MAX_PATHS)
+		c->masked[c->nmasked++] = unescape(a);
+	else if (strcmp(key, "readonly") == 0 && a && c->nreadonly < MAX_PATHS)
+		c->readonly[c->nreadonly++] = unescape(a);
+	else if (strcmp(key, "seccomp") == 0 && a) {
+		c->has_seccomp = true;
+		c->seccomp_flags = (unsigned int)parse_num(a, "seccomp flags");
+	}
 	else if (strcmp(key, "root") == 0 && a && b) {
 		c->root_dev = unescape(a);
 		c->root_fstype = unescape(b);
@@ -182,6 +265,25 @@ static void parse_line(struct agent_config *c, char *line)
 		c->nrlimits++;
 	} else
 		fail("config: cannot use line starting \"%s\"", key);
+}
+
+/* The filter the host compiled: read now, while the initramfs is still
+ * reachable (enter_root hides it). */
+static void read_seccomp(struct agent_config *c)
+{
+	static struct sock_filter prog[BPF_MAXINSNS];
+	int fd = open(SECCOMP_PATH, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		fail("open %s", SECCOMP_PATH);
+	n = read(fd, prog, sizeof(prog));
+	close(fd);
+	errno = 0;
+	if (n <= 0 || n % (ssize_t)sizeof(prog[0]) != 0)
+		fail("%s: not a BPF program", SECCOMP_PATH);
+	c->seccomp.filter = prog;
+	c->seccomp.len = (unsigned short)(n / (ssize_t)sizeof(prog[0]));
 }
 
 static void read_config(struct agent_config *c, const char *path)
@@ -204,6 +306,8 @@ static void read_config(struct agent_config *c, const char *path)
 	errno = 0;
 	if (c->argc == 0)
 		fail("config %s: no \"arg\" lines", path);
+	if (c->has_seccomp)
+		read_seccomp(c);
 }
 
 static const char *config_path(void)
@@ -298,10 +402,131 @@ static void open_console(bool terminal)
 	if (fd > 2)
 		close(fd);
 	/* Now input can no longer be lost: tell the monitor to send it. */
-	if (ioperm(CONSOLE_READY_PORT, 1, 1) == 0) {
-		outb(1, CONSOLE_READY_PORT);
-		ioperm(CONSOLE_READY_PORT, 1, 0);
+	control_send("R", 1);
+}
+
+/* linux.sysctl, then maskedPaths and readonlyPaths, once for the whole
+ * guest (PID 1, before the process exists).  sysctl first: the usual
+ * readonly paths include /proc/sys.  Paths that do not exist are skipped,
+ * as runc does. */
+static void apply_sysctls(const struct agent_config *c)
+{
+	for (int i = 0; i < c->nsysctl; i++) {
+		char path[512];
+		int fd, n = snprintf(path, sizeof(path), "/proc/sys/%s", c->sysctl_key[i]);
+
+		for (char *p = path + strlen("/proc/sys/"); n > 0 && *p; p++)
+			if (*p == '.')
+				*p = '/';
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, c->sysctl_value[i], strlen(c->sysctl_value[i])) < 0)
+			fail("linux.sysctl: %s", c->sysctl_key[i]);
+		close(fd);
 	}
+}
+
+/* The MS_* flags a mount has now, from statvfs. */
+static unsigned long mount_flags(const struct statvfs *v)
+{
+	unsigned long f = 0;
+
+	if (v->f_flag & ST_NOSUID)
+		f |= MS_NOSUID;
+	if (v->f_flag & ST_NODEV)
+		f |= MS_NODEV;
+	if (v->f_flag & ST_NOEXEC)
+		f |= MS_NOEXEC;
+	if (v->f_flag & ST_NOATIME)
+		f |= MS_NOATIME;
+	if (v->f_flag & ST_NODIRATIME)
+		f |= MS_NODIRATIME;
+	if (v->f_flag & ST_RELATIME)
+		f |= MS_RELATIME;
+	return f;
+}
+
+static void apply_paths(const struct agent_config *c)
+{
+	struct statvfs vfs;
+	struct stat st;
+
+	for (int i = 0; i < c->nmasked; i++) {
+		const char *p = c->masked[i];
+
+		if (stat(p, &st) < 0) {
+			if (errno == ENOENT)
+				continue;
+			fail("linux.maskedPaths: %s", p);
+		}
+		if (S_ISDIR(st.st_mode) ?
+		    mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  "mode=0555") < 0 :
+		    mount("/dev/null", p, NULL, MS_BIND, NULL) < 0)
+			fail("linux.maskedPaths: mount over %s", p);
+	}
+	for (int i = 0; i < c->nreadonly; i++) {
+		const char *p = c->readonly[i];
+
+		if (stat(p, &st) < 0) {
+			if (errno == ENOENT)
+				continue;
+			fail("linux.readonlyPaths: %s", p);
+		}
+		/* A bind mount takes MS_RDONLY only on a remount of itself, which
+		 * must repeat the flags it has (nodev on /dev would make its
+		 * devices unusable; a remount may not drop nosuid/nodev/noexec). */
+		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0 || statvfs(p, &vfs) < 0 ||
+		    mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | mount_flags(&vfs),
+			  NULL) < 0)
+			fail("linux.readonlyPaths: %s", p);
+	}
+}
+
+static void install_seccomp(const struct agent_config *c)
+{
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, c->seccomp_flags, &c->seccomp) < 0)
+		fail("linux.seccomp: installing the filter");
+}
+
+/* Capabilities and credentials, as runtime/process_apply.c does on the
+ * host: bounding set while CAP_SETPCAP is still ours, KEEPCAPS across the
+ * uid change, then the three sets by capset and the ambient ones. */
+static void apply_identity(const struct agent_config *c)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		fail("PR_SET_KEEPCAPS");
+	for (int i = 0; c->has_caps && i < 64; i++)
+		if (!(c->caps[0] & (1ULL << i)) && prctl(PR_CAPBSET_DROP, i, 0, 0, 0) < 0 &&
+		    errno != EINVAL)
+			fail("process.capabilities.bounding: drop %d", i);
+	if (c->has_user) {
+		if (setgroups((size_t)c->ngroups, c->groups) < 0 ||
+		    setresgid(c->gid, c->gid, c->gid) < 0 || setresuid(c->uid, c->uid, c->uid) < 0)
+			fail("switching to uid %u gid %u", c->uid, c->gid);
+	}
+	if (c->has_seccomp && !c->no_new_privs)
+		install_seccomp(c);
+	if (c->has_caps) {
+		memset(d, 0, sizeof(d));
+		for (int k = 0; k < 2; k++) {
+			d[k].effective = (uint32_t)(c->caps[1] >> (32 * k));
+			d[k].permitted = (uint32_t)(c->caps[2] >> (32 * k));
+			d[k].inheritable = (uint32_t)(c->caps[3] >> (32 * k));
+		}
+		if (syscall(SYS_capset, &h, d) < 0)
+			fail("process.capabilities: capset");
+		for (int i = 0; i < 64; i++)
+			if ((c->caps[4] & (1ULL << i)) &&
+			    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, i, 0, 0) < 0)
+				fail("process.capabilities.ambient: raise %d", i);
+	}
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		fail("PR_SET_KEEPCAPS");
+	if (c->has_umask)
+		umask(c->umask);
 }
 
 /* In the child: apply settings, then exec.  Order: rlimits and hostname
@@ -325,13 +550,17 @@ static __attribute__((noreturn)) void run_process(const struct agent_config *c, 
 			fail("setrlimit %d", c->rlimits[i].resource);
 	if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0)
 		fail("sethostname");
-	if (c->has_user) {
-		if (setgroups((size_t)c->ngroups, c->groups) < 0 || setgid(c->gid) < 0 ||
-		    setuid(c->uid) < 0)
-			fail("switching to uid %u gid %u", c->uid, c->gid);
-	}
+	if (c->domainname && setdomainname(c->domainname, strlen(c->domainname)) < 0)
+		fail("setdomainname");
+	apply_identity(c);
 	if (chdir(c->cwd ? c->cwd : "/") < 0)
 		fail("chdir %s", c->cwd);
+	if (c->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		fail("process.noNewPrivileges");
+	/* Last, so the filter need not allow the agent's own calls: only
+	 * execve, which any workable profile allows. */
+	if (c->has_seccomp && c->no_new_privs)
+		install_seccomp(c);
 	/* execvpe searches the PATH of *our* environment: install theirs. */
 	environ = (char **)c->envp;
 	execvpe(c->argv[0], c->argv, (char **)c->envp);
@@ -455,6 +684,8 @@ int main(void)
 	r.ctl = open_control();
 	open_console(cfg.terminal);
 	enter_root(&cfg);
+	apply_sysctls(&cfg);
+	apply_paths(&cfg);
 	if (r.ctl >= 0 && !cfg.terminal) {
 		/* After enter_root: /dev is the root disk's devtmpfs now. */
 		r.in = open("/dev/hvc0", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);

@@ -18,6 +18,14 @@ if [ -f "$out/bzImage" ] && [ -f "$out/vmlinux" ]; then
 fi
 [ -f "$tarball" ] || { echo "build-kernel: $tarball missing (apt-get install linux-source-6.1)" >&2; exit 1; }
 mkdir -p "$cache"
+# One build tree is shared by every config (below): two builds at once
+# would corrupt it, so they take turns.
+exec 9>"$cache/.build.lock"
+flock 9
+if [ -f "$out/bzImage" ] && [ -f "$out/vmlinux" ]; then
+	echo "$out"
+	exit 0
+fi
 src=$cache/src-$(basename "$tarball" .tar.xz)
 if [ ! -f "$src/.unpacked" ]; then
 	rm -rf "$src" && mkdir -p "$src"

@@ -204,7 +204,7 @@ static void find_devices(void)
 			continue;
 		switch (r[2]) {
 		case 2: blk.regs = r; break;
-		case 3: con.regs = r; break;
+		case 3: if (!con.regs) con.regs = r; break;      /* the first: stdio; then the agent's channel */
 		case 4: rng.regs = r; break;
 		default: break;
 		}

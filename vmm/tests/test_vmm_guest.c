@@ -5,9 +5,11 @@
  * malformed request was counted as a rejected guest error. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vmm/vmm.h"
@@ -27,8 +29,52 @@ static void expect(int ok, const char *what)
 		failures++;
 }
 
-static void run_once(bool ioeventfd, bool tolerate)
+/* What a jailed run sends back to the test: the jail is for good, so it
+ * runs in a child. */
+struct jailed_result {
+	int r, status;
+	struct vmm_stats st;
+	struct hull_error err;
+};
+
+static int run_vmm(const struct vmm_config *cfg, int *status, struct vmm_stats *st,
+		   struct hull_error *err, int *wstatus)
 {
+	struct jailed_result res;
+	int p[2];
+	pid_t pid;
+
+	*wstatus = 0;
+	if (!cfg->jail.enabled)
+		return vmm_run(cfg, status, st, err);
+	if (pipe(p) < 0 || (pid = fork()) < 0) {
+		perror("fork");
+		exit(1);
+	}
+	if (pid == 0) {
+		memset(&res, 0, sizeof(res));
+		res.r = vmm_run(cfg, &res.status, &res.st, &res.err);
+		if (write(p[1], &res, sizeof(res)) != sizeof(res))
+			_exit(2);
+		_exit(0);
+	}
+	close(p[1]);
+	memset(&res, 0, sizeof(res));
+	res.r = -1;
+	if (read(p[0], &res, sizeof(res)) != sizeof(res))
+		snprintf(res.err.msg, sizeof(res.err.msg), "jailed monitor sent no result");
+	close(p[0]);
+	waitpid(pid, wstatus, 0);
+	*status = res.status;
+	*st = res.st;
+	*err = res.err;
+	return res.r;
+}
+
+static void run_once(bool ioeventfd, bool tolerate, int jail)
+{
+	char jail_dir[] = "/tmp/hull-vmm-jail.XXXXXX";
+	int wstatus;
 	char disk[] = "/tmp/hull-vmm-disk.XXXXXX";
 	char out[] = "/tmp/hull-vmm-out.XXXXXX";
 	struct vmm_config cfg;
@@ -60,11 +106,29 @@ static void run_once(bool ioeventfd, bool tolerate)
 	cfg.debug_fd = STDOUT_FILENO;
 	cfg.tolerate_guest_errors = tolerate;
 	cfg.no_ioeventfd = !ioeventfd;
+	if (jail) {
+		if (mkdtemp(jail_dir) == NULL) {
+			perror("mkdtemp");
+			exit(1);
+		}
+		cfg.jail = (struct vmm_jail){ .enabled = true, .mount_point = jail_dir,
+					      .uid = 0x48000000u + (unsigned int)getpid(),
+					      .gid = 0x48000000u + (unsigned int)getpid(),
+					      .forbidden_syscall_selftest = jail > 1 };
+	}
 
-	printf("# run with %s%s\n", ioeventfd ? "ioeventfd doorbells" : "MMIO-exit doorbells",
-	       tolerate ? "" : ", guest errors fatal");
+	printf("# run with %s%s%s\n", ioeventfd ? "ioeventfd doorbells" : "MMIO-exit doorbells",
+	       tolerate ? "" : ", guest errors fatal",
+	       jail > 1 ? ", jailed, forbidden-syscall selftest" : jail ? ", jailed" : "");
 	fflush(stdout);
-	r = vmm_run(&cfg, &status, &st, &err);
+	r = run_vmm(&cfg, &status, &st, &err, &wstatus);
+	if (jail)
+		rmdir(jail_dir);
+	if (jail > 1) {
+		expect(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGSYS,
+		       "jail: a forbidden system call kills the monitor (SIGSYS)");
+		goto out;
+	}
 	if (!tolerate) {
 		/* Default policy: the first malformed request stops the VM with
 		 * an error that names the device; the good requests before it
@@ -110,9 +174,17 @@ int main(void)
 		return 0;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	run_once(true, true);
-	run_once(false, true);
-	run_once(true, false);
+	run_once(true, true, 0);
+	run_once(false, true, 0);
+	run_once(true, false, 0);
+	/* The jail needs root (namespaces, mounts, setuid). */
+	if (geteuid() == 0) {
+		run_once(true, true, 1);
+		run_once(false, true, 1);
+		run_once(true, true, 2);
+	} else {
+		printf("# skip: jailed runs need root\n");
+	}
 	if (failures)
 		printf("# %d check(s) failed\n", failures);
 	return failures ? 1 : 0;
