@@ -498,10 +498,10 @@ int virtio_vsock_init(struct virtio_vsock *v, struct vm *vm, unsigned int index,
 	if (guest_cid < 3 || guest_cid >= 0xffffffffull)
 		return hull_error_set(err, EINVAL, "vsock: guest CID %llu not in 3..4294967294",
 				      (unsigned long long)guest_cid);
-	if (uds == NULL || strlen(uds) + 12 > sizeof(v->uds))
-		return hull_error_set(err, ENAMETOOLONG, "vsock: socket path too long (at most %zu bytes)",
-				      sizeof(v->uds) - 12);
-	snprintf(v->uds, sizeof(v->uds), "%s", uds);
+	/* "<uds>_<port>" must fit sun_path; host -> guest still works
+	 * through listen_fd when it does not. */
+	if (uds && strlen(uds) + 12 <= sizeof(v->uds))
+		snprintf(v->uds, sizeof(v->uds), "%s", uds);
 	v->guest_cid = guest_cid;
 	v->next_port = VSOCK_HOST_PORT_BASE;
 	/* One epoll set for the listener and the connections, itself watched

@@ -118,7 +118,9 @@ struct virtio_vsock {
 	struct virtio_mmio t;
 	uint64_t guest_cid;
 	int listen_fd;          /* the host clients' unix socket, listening */
-	char uds[108];          /* its path: guest -> host goes to "<uds>_P" */
+	char uds[108];          /* its path: guest -> host goes to "<uds>_P"
+				   ("" when too long for sun_path: then every
+				   guest -> host connection gets RST) */
 	int epfd;               /* the listener and every connection's fd */
 	uint32_t next_port;     /* host-side ports for host-initiated conns */
 	struct vsock_conn conn[VSOCK_MAX_CONNS];

@@ -27,23 +27,44 @@ int vsock_host_listen(const char *path, struct hull_error *err)
 	struct stat st;
 	int fd;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return hull_error_set(err, ENAMETOOLONG, "vsock socket %s: path too long", path);
-	strcpy(sa.sun_path, path);
+	int dir_fd = -1;
+
+	if (strlen(path) < sizeof(sa.sun_path)) {
+		strcpy(sa.sun_path, path);
+	} else {
+		/* Too deep for sun_path: bind through an fd on its directory. */
+		char dir[4096];
+		const char *base = strrchr(path, '/');
+
+		if (base == NULL || (size_t)(base - path) >= sizeof(dir))
+			return hull_error_set(err, ENAMETOOLONG, "vsock socket %s: path too long", path);
+		memcpy(dir, path, (size_t)(base - path));
+		dir[base - path] = '\0';
+		dir_fd = open(dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dir_fd < 0)
+			return hull_error_errno(err, "vsock socket directory %s", dir);
+		if (snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dir_fd,
+			     base + 1) >= (int)sizeof(sa.sun_path)) {
+			close(dir_fd);
+			return hull_error_set(err, ENAMETOOLONG, "vsock socket %s: name too long", path);
+		}
+	}
 	/* A socket left by an earlier VM of the same name is stale (its
 	 * monitor is gone with its state directory's lock); anything else at
 	 * that path is not ours to remove. */
 	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return hull_error_errno(err, "vsock socket");
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
-	    listen(fd, 64) < 0) {
+	if (fd < 0) {
+		hull_error_errno(err, "vsock socket");
+	} else if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+		   chmod(sa.sun_path, 0600) < 0 || listen(fd, 64) < 0) {
 		hull_error_errno(err, "vsock socket %s", path);
 		close(fd);
-		return -1;
+		fd = -1;
 	}
+	if (dir_fd >= 0)
+		close(dir_fd);
 	return fd;
 }
 

@@ -50,6 +50,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+void agent_exec_start(void);   /* agent_exec.c */
+
 #define CONTROL_PORT 0x600
 #define CONSOLE_READY_PORT 0x604
 #define MAX_ARGS 256
@@ -455,6 +457,9 @@ int main(void)
 	r.ctl = open_control();
 	open_console(cfg.terminal);
 	enter_root(&cfg);
+	/* `hull exec` (agent_exec.c): a vsock server in the container's root,
+	 * forked before SIGCHLD is blocked for our own child below. */
+	agent_exec_start();
 	if (r.ctl >= 0 && !cfg.terminal) {
 		/* After enter_root: /dev is the root disk's devtmpfs now. */
 		r.in = open("/dev/hvc0", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
