@@ -150,10 +150,11 @@ static void conn_receive(struct virtio_vsock *v, struct vsock_conn *c,
 		return;
 	}
 	/* Copy into the ring in at most two pieces: [tail, end) and [0, ...).
-	 * ring_len + len <= VSOCK_BUF_ALLOC (checked above, since ring_len
-	 * == rx_cnt - fwd_cnt), so nothing unread is overwritten. */
-	tail = (c->ring_head + c->ring_len) % VSOCK_BUF_ALLOC;
-	first = len < VSOCK_BUF_ALLOC - tail ? len : VSOCK_BUF_ALLOC - tail;
+	 * ring_len + len <= VSOCK_RING_SIZE (checked above: ring_len ==
+	 * rx_cnt - fwd_cnt + own_len, own_len < 64), so nothing unread is
+	 * overwritten. */
+	tail = (c->ring_head + c->ring_len) % VSOCK_RING_SIZE;
+	first = len < VSOCK_RING_SIZE - tail ? len : VSOCK_RING_SIZE - tail;
 	virtq_chain_read(ch, VSOCK_HDR_SIZE, c->ring + tail, first);
 	if (len > first)
 		virtq_chain_read(ch, VSOCK_HDR_SIZE + first, c->ring, len - first);
@@ -177,7 +178,7 @@ static void conn_request(struct virtio_vsock *v, const struct virtio_vsock_hdr *
 		rst_stray(v, h);
 		return;
 	}
-	c->ring = malloc(VSOCK_BUF_ALLOC);
+	c->ring = malloc(VSOCK_RING_SIZE);
 	c->stage = malloc(VSOCK_STAGE_SIZE);
 	c->fd = fd;
 	if (c->ring == NULL || c->stage == NULL) {

@@ -31,6 +31,9 @@
 /* What each connection buffers for guest -> host data that the host
  * client has not read yet: the buf_alloc we advertise to the guest. */
 #define VSOCK_BUF_ALLOC    (64u * 1024)
+/* The ring holds the guest's VSOCK_BUF_ALLOC plus our own "OK <port>\n",
+ * which is not the guest's data and must not count against its credit. */
+#define VSOCK_RING_SIZE    (VSOCK_BUF_ALLOC + 64u)
 /* host -> guest bytes read from a unix socket but not yet in a guest
  * buffer (one guest rx buffer's worth). */
 #define VSOCK_STAGE_SIZE   4096u
@@ -89,10 +92,11 @@ struct vsock_conn {
 	/* Control packets owed to the guest (sent when it has rx buffers). */
 	bool send_request, send_response, send_credit, send_shutdown, send_rst;
 
-	/* guest -> host: a ring of VSOCK_BUF_ALLOC bytes (malloc'ed when the
+	/* guest -> host: a ring of VSOCK_RING_SIZE bytes (malloc'ed when the
 	 * connection is set up) that drains into fd. */
 	uint8_t *ring;
 	uint32_t ring_head, ring_len;
+	uint32_t own_len;       /* our bytes at the ring's head (not credit) */
 	uint32_t rx_cnt;        /* payload bytes received from the guest */
 	uint32_t fwd_cnt;       /* of those, written to fd (our fwd_cnt) */
 	uint32_t fwd_sent;      /* fwd_cnt as the guest last heard it */

@@ -72,14 +72,14 @@ bool vsock_ring_put(struct vsock_conn *c, const void *p, uint32_t n)
 {
 	const uint8_t *b = p;
 
-	if (VSOCK_BUF_ALLOC - c->ring_len < n)
+	/* Only before any guest data (at the head), within the slack the
+	 * ring has beyond the guest's credit. */
+	if (c->ring_len != c->own_len || c->own_len + n > VSOCK_RING_SIZE - VSOCK_BUF_ALLOC)
 		return false;
 	for (uint32_t i = 0; i < n; i++)
-		c->ring[(c->ring_head + c->ring_len + i) % VSOCK_BUF_ALLOC] = b[i];
+		c->ring[(c->ring_head + c->ring_len + i) % VSOCK_RING_SIZE] = b[i];
 	c->ring_len += n;
-	/* Our own bytes are not the guest's: keep rx_cnt - fwd_cnt equal to
-	 * the guest's bytes in the ring by counting these as received. */
-	c->rx_cnt += n;
+	c->own_len += n;
 	return true;
 }
 
@@ -224,7 +224,7 @@ static void host_handshake(struct virtio_vsock *v, struct vsock_conn *c)
 		vsock_conn_close(v, c, false);
 		return;
 	}
-	c->ring = malloc(VSOCK_BUF_ALLOC);
+	c->ring = malloc(VSOCK_RING_SIZE);
 	c->stage = malloc(VSOCK_STAGE_SIZE);
 	if (c->ring == NULL || c->stage == NULL) {
 		vsock_conn_close(v, c, false);
@@ -263,8 +263,8 @@ void vsock_host_flush(struct virtio_vsock *v, struct vsock_conn *c)
 		uint32_t n = c->ring_len;
 		ssize_t w;
 
-		if (n > VSOCK_BUF_ALLOC - c->ring_head)
-			n = VSOCK_BUF_ALLOC - c->ring_head;
+		if (n > VSOCK_RING_SIZE - c->ring_head)
+			n = VSOCK_RING_SIZE - c->ring_head;
 		w = send(c->fd, c->ring + c->ring_head, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -275,9 +275,15 @@ void vsock_host_flush(struct virtio_vsock *v, struct vsock_conn *c)
 			vsock_conn_close(v, c, true);
 			return;
 		}
-		c->ring_head = (c->ring_head + (uint32_t)w) % VSOCK_BUF_ALLOC;
+		c->ring_head = (c->ring_head + (uint32_t)w) % VSOCK_RING_SIZE;
 		c->ring_len -= (uint32_t)w;
-		c->fwd_cnt += (uint32_t)w;
+		/* Our own "OK" line first; only the guest's bytes are credit. */
+		if (c->own_len >= (uint32_t)w) {
+			c->own_len -= (uint32_t)w;
+		} else {
+			c->fwd_cnt += (uint32_t)w - c->own_len;
+			c->own_len = 0;
+		}
 	}
 	/* Tell the guest about the room once it has used half its credit, or
 	 * when everything is through (it may be waiting on the last bytes). */
@@ -294,6 +300,13 @@ static void conn_event(struct virtio_vsock *v, struct vsock_conn *c, uint32_t ev
 		host_handshake(v, c);
 		return;
 	}
+	if (c->state == VSOCK_CONN_CONNECTING) {
+		/* Registered for nothing, so only a hang-up wakes us: the client
+		 * gave up before the guest answered. */
+		if (events & (EPOLLHUP | EPOLLERR))
+			vsock_conn_close(v, c, true);
+		return;
+	}
 	if (c->state != VSOCK_CONN_ESTABLISHED)
 		return;
 	if (events & EPOLLOUT)
@@ -306,7 +319,7 @@ static void conn_event(struct virtio_vsock *v, struct vsock_conn *c, uint32_t ev
 		/* Peer closed both ways: read what it left (data, then EOF)
 		 * as credit allows, then SHUTDOWN(RCV|SEND) to the guest. */
 		c->host_gone = true;
-		c->ring_len = 0;
+		c->ring_len = c->own_len = 0;
 		c->fwd_cnt = c->rx_cnt;
 		host_read(v, c);
 	}
