@@ -352,8 +352,10 @@ exec_vm_stop() {
 @test "vm: a signal to hull exec reaches the process in the guest (128+N), and a trap sees it" {
 	requires_vm
 	exec_vm_start
-	"$HULL_BIN" --root "$HULL_ROOT" exec "$CID" /bin/sleep 600 </dev/null >/dev/null 2>&1 &
+	"$HULL_BIN" --root "$HULL_ROOT" exec "$CID" /bin/sh -c 'echo started; exec sleep 600' \
+		</dev/null >"$BATS_TEST_TMPDIR/sleep.out" 2>&1 &
 	execpid=$!
+	for _ in $(seq 600); do grep -q started "$BATS_TEST_TMPDIR/sleep.out" && break; sleep 0.1; done
 	kill -TERM "$execpid"
 	rc=0
 	wait "$execpid" || rc=$?
