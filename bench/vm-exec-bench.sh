@@ -39,10 +39,10 @@ median_ms() {
 	sort -n "$tmp/times" | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.3f\n", m / 1000 }'
 }
 
-"$hull" --root "$root" run --detach --bundle "$tmp/bundle" eb-ct </dev/null >/dev/null 2>&1
+"$hull" --root "$root" run --detach --bundle "$tmp/bundle" eb-ct </dev/null >"$tmp/ct.out"
 jq '.linux.cgroupsPath = "/hull-bench/exec-vm"' "$tmp/bundle/config.json" >"$tmp/c.json"
 mv "$tmp/c.json" "$tmp/bundle/config.json"
-"$hull" --root "$root" run --vm --detach --bundle "$tmp/bundle" eb-vm </dev/null >/dev/null 2>&1
+"$hull" --root "$root" run --vm --detach --bundle "$tmp/bundle" eb-vm </dev/null >"$tmp/vm.out"
 # The first exec waits for the guest to boot: not measured.
 "$hull" --root "$root" exec eb-vm /bin/true
 "$hull" --root "$root" exec eb-ct /bin/true
