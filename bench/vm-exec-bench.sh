@@ -11,9 +11,9 @@ hull=${HULL:-$repo/build/hull}
 n=${N:-20}
 export HULL_VM_KERNEL=${HULL_VM_KERNEL:-$repo/build/vmm/guest/vmlinux}
 export HULL_VM_AGENT=${HULL_VM_AGENT:-$repo/build/vmm/guest/hull-agent}
-# A cache of our own: /var/cache/hull may not exist (or be writable) here.
-export HULL_VM_DISK_CACHE=${HULL_VM_DISK_CACHE:-/tmp/hull-exec-bench-disks}
 tmp=$(mktemp -d /tmp/hull-exec-bench.XXXXXX)
+# A disk cache of our own: /var/cache/hull may not exist (or be writable).
+export HULL_VM_DISK_CACHE=${HULL_VM_DISK_CACHE:-$tmp/disks}
 root=$tmp/state
 trap '"$hull" --root "$root" delete --force eb-vm >/dev/null 2>&1 || true
       "$hull" --root "$root" delete --force eb-ct >/dev/null 2>&1 || true
