@@ -206,7 +206,7 @@ static int dial_control(const struct vmx *x, struct hull_error *err)
 			return fd;
 		if (!container_pid_alive(x->c))
 			return hull_error_set(err, ESRCH, "exec: the VM of container \"%s\" stopped",
-					      x->c->id) ? -1 : -1;
+					      x->c->id);
 		if (waited >= DIAL_DEADLINE_MS)
 			return hull_error_prefix(err, "the guest's exec service did not answer in %d s",
 						 DIAL_DEADLINE_MS / 1000);
