@@ -34,6 +34,7 @@
 #include "cgroups/cgroup.h"
 #include "cgroups/resources.h"
 #include "runtime/backend.h"
+#include "runtime/backend_vm_exec.h"
 #include "base/cleanup.h"
 #include "base/fsutil.h"
 #include "runtime/backend_vm.h"
@@ -41,6 +42,7 @@
 #include "runtime/launch.h"
 #include "runtime/seccomp.h"
 #include "vmm/guest_image.h"
+#include "vmm/virtio_vsock.h"
 #include "vmm/vmm.h"
 
 #define VM_CONFIG_MAX (256 * 1024)
@@ -216,6 +218,7 @@ struct vm_child {
 	int go_fd;              /* read end: parent placed us in the cgroup and
 				   sends the jail's uid (a u32) */
 	int ready_fd;           /* write end: we are about to park on the fifo */
+	char vsock[4096];       /* <state>/vsock.sock (runtime/backend_vm_exec.c) */
 };
 
 /* The jail's uid and gid: a dedicated id per VM, from a range no
@@ -272,7 +275,7 @@ static __attribute__((noreturn)) void vm_child_main(struct launch *l, struct vm_
 	int fifo, status = 0;
 	uint32_t jail_id;
 	const int keep[] = { vc->go_fd, vc->ready_fd, l->fifo_fd, l->proc_fd, vc->disk_fd,
-			     vc->tty_fd, vc->netns_fd };
+			     vc->tty_fd, vc->netns_fd, vc->cfg.vsock_listen_fd };
 
 	close_other_fds(keep, sizeof(keep) / sizeof(keep[0]));
 	if (vc->netns_fd >= 0 && setns(vc->netns_fd, CLONE_NEWNET) < 0) {
@@ -336,6 +339,8 @@ static int vm_cleanup(struct container *c, struct hull_error *err)
 	snprintf(p, sizeof(p), "%s/vm-initrd.cpio", c->dir);
 	unlink(p);
 	snprintf(p, sizeof(p), "%s/vm-rootfs.ext4", c->dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/" VM_VSOCK_SOCKET, c->dir);
 	unlink(p);
 	return 0;
 }
@@ -476,6 +481,15 @@ static int vm_spawn(struct launch *l, struct hull_error *err)
 			goto fail;
 		}
 	}
+	/* --- virtio-vsock: <state>/vsock.sock listens from here, before the
+	 * fork and before the monitor is confined in any way, so the monitor
+	 * needs only the fd (exec and Firecracker-style clients use it). --- */
+	snprintf(vc.vsock, sizeof(vc.vsock), "%s/" VM_VSOCK_SOCKET, l->c->dir);
+	vc.cfg.vsock_listen_fd = vsock_host_listen(vc.vsock, err);
+	if (vc.cfg.vsock_listen_fd < 0)
+		goto fail;
+	vc.cfg.vsock_uds = vc.vsock;
+	/* --- end virtio-vsock --- */
 
 	/* process.terminal: the VM's console is a host pty whose master goes
 	 * where a container's would (run's proxy or --console-socket); the
@@ -545,6 +559,8 @@ static int vm_spawn(struct launch *l, struct hull_error *err)
 		close(vc.tty_fd);
 	if (vc.netns_fd >= 0)
 		close(vc.netns_fd);
+	if (vc.cfg.vsock_listen_fd >= 0)
+		close(vc.cfg.vsock_listen_fd);  /* the monitor has its copy */
 	return 0;
 fail:
 	for (int i = 0; i < 2; i++) {
@@ -561,6 +577,8 @@ fail:
 		close(vc.netns_fd);
 	if (master >= 0)
 		close(master);
+	if (vc.cfg.vsock_listen_fd >= 0)
+		close(vc.cfg.vsock_listen_fd);
 	vm_cleanup(l->c, err);
 	return -1;
 }

@@ -23,6 +23,7 @@
 
 #include "cgroups/cgroup.h"
 #include "base/cleanup.h"
+#include "runtime/backend_vm_exec.h"
 #include "runtime/exec.h"
 #include "base/fsutil.h"
 #include "runtime/launch.h"
@@ -46,6 +47,7 @@ struct exec_ctx {
 	struct spec_process *proc;
 	struct launch l;
 	bool paused;                /* --ignore-paused into a paused container */
+	bool vm;                /* a microVM container: backend_vm_exec.c */
 };
 
 /* Opens the container's namespace only when it differs from ours: setns
@@ -280,11 +282,14 @@ static int prepare(const struct exec_opts *o, struct exec_ctx *x,
 		return hull_error_set(err, EINVAL, "cannot exec in container \"%s\": it is %s",
 				      o->id, container_status_name(st));
 	/* The vm backend's pid is the monitor, in the host's namespaces:
-	 * joining those would run the process outside the sandbox. */
-	if (x->c->backend && strcmp(x->c->backend, "linux") != 0)
-		return hull_error_set(err, ENOTSUP,
-				      "cannot exec in container \"%s\": it runs in a microVM, "
-				      "and exec into a VM is not supported yet", o->id);
+	 * never joined; the process goes to the guest over vsock instead
+	 * (runtime/backend_vm_exec.c), built from the same options. */
+	x->vm = x->c->backend && strcmp(x->c->backend, "vm") == 0;
+	if (x->vm && vm_exec_check(o, x->c, err) < 0)
+		return -1;
+	if (!x->vm && x->c->backend && strcmp(x->c->backend, "linux") != 0)
+		return hull_error_set(err, ENOTSUP, "cannot exec in container \"%s\": backend \"%s\"",
+				      o->id, x->c->backend);
 	if (asprintf(&cfg, "%s/config.json", x->c->dir) < 0)
 		return hull_error_errno(err, "asprintf");
 	if (json_parse_file(cfg, &doc, err) < 0)
@@ -295,6 +300,8 @@ static int prepare(const struct exec_opts *o, struct exec_ctx *x,
 		return -1;
 	if (x->proc->terminal && o->detach && o->console_socket == NULL)
 		return hull_error_set(err, EINVAL, "exec --tty --detach needs --console-socket");
+	if (x->vm)
+		return 0;       /* the rest prepares a setns into host namespaces */
 	l->spec = x->spec;
 	l->process = x->proc;
 	l->c = x->c;
@@ -338,6 +345,10 @@ int hull_exec(const struct exec_opts *o, int *status, struct hull_error *err)
 	launch_init(&x.l, LAUNCH_EXEC);
 	if (prepare(o, &x, err) < 0)
 		goto out;
+	if (x.vm) {
+		rc = vm_exec_run(x.c, x.proc, o, status, err);
+		goto out;
+	}
 	/* Into a paused container the child freezes as soon as it is in the
 	 * cgroup, before it is ready: holding the lock until then would
 	 * block the `resume` that thaws it.  The namespace fds are open and

@@ -38,6 +38,10 @@ static const char *const common_calls[] = {
 	"mremap", "rt_sigreturn", "rt_sigprocmask", "restart_syscall", "clock_gettime",
 	"clock_nanosleep", "nanosleep", "sched_yield", "getpid", "gettid", "tgkill", "exit",
 	"exit_group", "getrandom",
+	/* virtio-vsock's host side: accepting clients on the listening fd
+	 * made before the jail, and the streams' data and half-closes
+	 * (never socket(2) or connect(2): see vmm.c). */
+	"accept4", "sendto", "recvfrom", "shutdown",
 };
 static const char *const io_calls[] = {
 	"epoll_wait", "epoll_pwait", "epoll_pwait2", "mincore", "getrusage",

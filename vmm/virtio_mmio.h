@@ -13,7 +13,7 @@
 #include "vmm/virtio_queue.h"
 #include "vmm/vm.h"
 
-#define VIRTIO_MMIO_MAX_QUEUES 2
+#define VIRTIO_MMIO_MAX_QUEUES 3   /* vsock: rx, tx, event */
 
 #define VIRTIO_STATUS_ACKNOWLEDGE 1
 #define VIRTIO_STATUS_DRIVER      2

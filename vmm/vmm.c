@@ -23,6 +23,7 @@
 #include "vmm/virtio_blk.h"
 #include "vmm/virtio_console.h"
 #include "vmm/virtio_rng.h"
+#include "vmm/virtio_vsock.h"
 #include "vmm/vm.h"
 #include "vmm/x86.h"
 
@@ -50,6 +51,8 @@ struct machine {
 					   control console's input */
 	struct virtio_rng rng;
 	bool rng_on;
+	struct virtio_vsock vsock;      /* vsock: after every other device */
+	bool vsock_on;
 	unsigned int ndev;      /* virtio-mmio slots used */
 	char cmdline[X86_CMDLINE_MAX];
 	struct vmm_jail_filters filters;        /* cfg->jail.enabled */
@@ -67,6 +70,8 @@ void vmm_config_init(struct vmm_config *cfg)
 	cfg->console_out = STDOUT_FILENO;
 	cfg->debug_fd = -1;
 	cfg->signal_fd = -1;
+	cfg->vsock_listen_fd = -1;
+	cfg->vsock_cid = VSOCK_DEFAULT_CID;
 }
 
 static int validate_config(const struct vmm_config *cfg, struct hull_error *err)
@@ -231,6 +236,21 @@ static int add_devices(struct machine *m, const struct vmm_config *cfg, struct h
 		virtio_mmio_cmdline(&m->rng.t, m->cmdline, sizeof(m->cmdline));
 		m->ndev++;
 	}
+	/* --- virtio-vsock: last, so it shifts no other device's number --- */
+	if (cfg->vsock_listen_fd >= 0) {
+		if (virtio_vsock_init(&m->vsock, &m->vm, m->ndev, cfg->vsock_cid,
+				      cfg->vsock_listen_fd, cfg->vsock_uds, bells, err) < 0)
+			return -1;
+		m->vsock_on = true;
+		/* A jailed monitor has no path to "<uds>_P" (empty root,
+		 * Landlock, no socket(2) in its seccomp lists): guest-initiated
+		 * connections get RST; host->guest ones use the listening fd. */
+		if (cfg->jail.enabled)
+			m->vsock.uds[0] = '\0';
+		virtio_mmio_cmdline(&m->vsock.t, m->cmdline, sizeof(m->cmdline));
+		m->ndev++;
+	}
+	/* --- end virtio-vsock --- */
 	if (cfg->serial) {
 		if (serial_init(&m->serial, &m->vm, cfg->console_out, err) < 0)
 			return -1;
@@ -288,6 +308,8 @@ static void machine_destroy(struct machine *m)
 			close(m->control_pipe[i]);
 	if (m->rng_on)
 		virtio_rng_destroy(&m->rng);
+	if (m->vsock_on)
+		virtio_vsock_destroy(&m->vsock);
 	if (m->serial_on)
 		serial_destroy(&m->serial);
 	vmm_event_destroy(&m->vm.events);

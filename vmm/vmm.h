@@ -44,6 +44,13 @@ struct vmm_config {
 	bool serial;            /* 16550 on 0x3f8 (off by default: slow) */
 	bool console;           /* virtio-console, port 0 = console_in/out */
 	bool rng;               /* virtio-rng */
+	/* --- virtio-vsock (vmm/virtio_vsock.h) --- */
+	int vsock_listen_fd;    /* listening unix socket (vsock_host_listen),
+				   made before any jail; -1: no vsock device */
+	const char *vsock_uds;  /* its path: guest -> host port P connects to
+				   "<vsock_uds>_P" */
+	uint32_t vsock_cid;     /* the guest's CID (default 3) */
+	/* --- end virtio-vsock --- */
 	int console_in;         /* -1: no input */
 	int console_out;        /* also where the serial port writes */
 	int debug_fd;           /* port 0xe9 output goes here; -1: port off */

@@ -15,6 +15,8 @@
  *   checker notify MSG (one datagram to $NOTIFY_SOCKET, as sd_notify)
  *   checker ioport (iopl(3) and ioperm on Hull's VM control port: errno names)
  *   checker winsize (stdin's terminal size, ROWSxCOLS)
+ *   checker vsock-echo PORT (microVM: echo every connection on vsock PORT)
+ *   checker vsock-send PORT MSG (microVM: MSG to host port PORT, print the reply)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -569,6 +571,56 @@ static int cmd_ioport(void)
 	printf("ioperm=%s\n", errname(r < 0 ? errno : 0));
 	return 0;
 }
+/* --- vsock (issue 12): a guest-side server and client for vm.bats --- */
+#include <linux/vm_sockets.h>
+#include <sys/socket.h>
+
+static int cmd_vsock_echo(unsigned int port)
+{
+	struct sockaddr_vm sa = { .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_ANY, .svm_port = port };
+	int l = socket(AF_VSOCK, SOCK_STREAM, 0);
+
+	if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(l, 4) < 0) {
+		printf("vsock_echo=%s\n", errname(errno));
+		return 1;
+	}
+	printf("listening=%u\n", port);
+	for (;;) {
+		char buf[4096];
+		ssize_t n;
+		int c = accept(l, NULL, NULL);
+
+		if (c < 0)
+			continue;
+		while ((n = read(c, buf, sizeof(buf))) > 0)
+			if (write(c, buf, (size_t)n) != n)
+				break;
+		close(c);
+	}
+}
+
+static int cmd_vsock_send(unsigned int port, const char *msg)
+{
+	struct sockaddr_vm sa = { .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_HOST, .svm_port = port };
+	char buf[4096];
+	ssize_t n;
+	int s = socket(AF_VSOCK, SOCK_STREAM, 0);
+
+	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		printf("vsock_send=%s\n", errname(errno));
+		return 1;
+	}
+	if (write(s, msg, strlen(msg)) < 0 || shutdown(s, SHUT_WR) < 0) {
+		printf("vsock_send=%s\n", errname(errno));
+		return 1;
+	}
+	printf("reply=");
+	while ((n = read(s, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	printf("\n");
+	return 0;
+}
+/* --- end vsock --- */
 
 int main(int argc, char **argv)
 {
@@ -623,6 +675,9 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "net-ask") && a && b && argc > 4) return cmd_net_ask(a, b, atoi(argv[4]));
 	if (!strcmp(c, "ioport")) return cmd_ioport();
 	if (!strcmp(c, "winsize")) { struct winsize ws; if (ioctl(0, TIOCGWINSZ, &ws) < 0) { printf("winsize=%s\n", errname(errno)); return 0; } printf("winsize=%ux%u\n", ws.ws_row, ws.ws_col); return 0; }
+	/* vsock (issue 12) */
+	if (!strcmp(c, "vsock-echo") && a) return cmd_vsock_echo((unsigned int)atoi(a));
+	if (!strcmp(c, "vsock-send") && a && b) return cmd_vsock_send((unsigned int)atoi(a), b);
 	fprintf(stderr, "checker: unknown command \"%s\"\n", c);
 	return 2;
 }

@@ -62,7 +62,7 @@ EOF
 }
 
 @test "an apparmorProfile where AppArmor is off is an error naming it, nothing left behind" {
-	! apparmor_on || skip "AppArmor is on here"
+	if apparmor_on; then skip "AppArmor is on here"; fi
 	update_config '.process.apparmorProfile = "hull-nonexistent"'
 	hull_detached create --bundle "$BUNDLE" "$CID"
 	[ "$status" -ne 0 ]

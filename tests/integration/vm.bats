@@ -17,7 +17,7 @@ is_pvm() {
 
 requires_vm() {
 	[ -c /dev/kvm ] || skip "needs /dev/kvm"
-	! is_pvm || skip "this host's /dev/kvm is PVM: standard guest kernels cannot boot (run in the test VM)"
+	if is_pvm; then skip "this host's /dev/kvm is PVM: standard guest kernels cannot boot (run in the test VM)"; fi
 	[ -f "$GUEST_KERNEL" ] || skip "no Hull guest kernel at $GUEST_KERNEL (make vm-kernel vm-test-assets)"
 	[ -x "$GUEST_AGENT" ] || skip "no guest agent (make vm-agent)"
 	command -v mkfs.ext4 >/dev/null || skip "needs mkfs.ext4 (apt-get install e2fsprogs)"
@@ -50,7 +50,10 @@ teardown() {
 	teardown_bundle
 	check_no_leftovers
 	# No monitor may outlive its container.
-	! pgrep -f -- "--root $HULL_ROOT" >/dev/null
+	if pgrep -f -- "--root $HULL_ROOT" >/dev/null; then
+		echo "a monitor outlived its container" >&2
+		return 1
+	fi
 }
 
 @test "vm: on a PVM host, run --vm says standard guests cannot boot and leaves nothing" {
@@ -163,17 +166,19 @@ teardown() {
 	run_hull start "$CID"
 	[ "$status" -eq 0 ]
 	wait_for_status "$CID" running
-	# exec would join the monitor's (host) namespaces: refused.
-	run_hull exec "$CID" /bin/true
+	# exec goes into the guest over vsock (never into the monitor's
+	# host namespaces): the guest's kernel command line proves where.
+	run_hull exec "$CID" /bin/cat /proc/cmdline
 	echo "$output"
-	[ "$status" -ne 0 ]
-	[[ "$output" == *"microVM"* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"virtio_mmio.device="* ]]
 	run_hull delete "$CID"
 	[ "$status" -ne 0 ]
 	run_hull delete --force "$CID"
 	[ "$status" -eq 0 ]
 	[ ! -d "$HULL_ROOT/$CID" ]
-	! kill -0 "$pid" 2>/dev/null
+	run kill -0 "$pid"
+	[ "$status" -ne 0 ]
 }
 
 @test "vm: the memory limit and CPU quota size the guest" {
@@ -543,4 +548,235 @@ monitor_field() {
 	[ ! -e "$HULL_ROOT/$CID" ]
 	run kill -0 "$pid"
 	[ "$status" -ne 0 ]
+}
+
+# --- exec and vsock (issue 12 items 4 and 5) ---
+
+# exec_vm_start: a VM container whose process idles, running (in the
+# background through run_vm_background); stopped again by exec_vm_stop.
+exec_vm_start() {
+	set_args /bin/sh -c 'echo ready; exec sleep 600'
+	run_vm_background
+	wait_for_status "$CID" running
+}
+
+exec_vm_stop() {
+	hull kill "$CID" 9 || true
+	wait "$runner" || true
+}
+
+@test "vm: exec without a tty: output, stdin, stderr, exit status 0 and 3, env/cwd/user seen inside" {
+	requires_vm
+	exec_vm_start
+	run_hull exec "$CID" /bin/checker ids
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"uid=0"* ]]
+	run_hull exec --user 1000:1001 --additional-gids 5,7 --cwd /tmp --env EXECVAR=inside \
+		"$CID" /bin/sh -c '/bin/checker ids; /bin/checker cwd; /bin/checker env EXECVAR'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"uid=1000"* ]]
+	[[ "$output" == *"gid=1001"* ]]
+	[[ "$output" == *"cwd=/tmp"* ]]
+	[[ "$output" == *"EXECVAR=inside"* ]]
+	echo "$output" | grep -E '^groups=.*\b5\b.*\b7\b'
+	run_hull exec "$CID" /bin/sh -c 'exit 3'
+	[ "$status" -eq 3 ]
+	# stdin with its end, stdout and stderr on their own streams.
+	run bash -c "printf 'one\ntwo\n' | '$HULL_BIN' --root '$HULL_ROOT' exec '$CID' /bin/sh -c 'wc -l; echo to-stderr >&2' 2>'$BATS_TEST_TMPDIR/err'"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | tr -d ' ')" = 2 ]
+	grep -qx to-stderr "$BATS_TEST_TMPDIR/err"
+	# --process: a runtime-spec process JSON.
+	cat >"$BATS_TEST_TMPDIR/process.json" <<-'EOF'
+	{"args": ["/bin/checker", "env", "FROMFILE"], "env": ["FROMFILE=yes"], "cwd": "/",
+	 "user": {"uid": 0, "gid": 0}}
+	EOF
+	run_hull exec --process "$BATS_TEST_TMPDIR/process.json" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"FROMFILE=yes"* ]]
+	exec_vm_stop
+}
+
+@test "vm: exec of a missing binary fails at once with the guest's error" {
+	requires_vm
+	exec_vm_start
+	run_hull exec "$CID" /no/such/binary
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"/no/such/binary"* ]]
+	[[ "$output" == *"No such file or directory"* ]]
+	# The container is unharmed: the next exec works.
+	run_hull exec "$CID" /bin/true
+	[ "$status" -eq 0 ]
+	exec_vm_stop
+}
+
+@test "vm: a signal to hull exec reaches the process in the guest (128+N), and a trap sees it" {
+	requires_vm
+	exec_vm_start
+	"$HULL_BIN" --root "$HULL_ROOT" exec "$CID" /bin/sh -c 'echo started; exec sleep 600' \
+		</dev/null >"$BATS_TEST_TMPDIR/sleep.out" 2>&1 &
+	execpid=$!
+	for _ in $(seq 600); do grep -q started "$BATS_TEST_TMPDIR/sleep.out" && break; sleep 0.1; done
+	kill -TERM "$execpid"
+	rc=0
+	wait "$execpid" || rc=$?
+	[ "$rc" -eq 143 ]
+	"$HULL_BIN" --root "$HULL_ROOT" exec "$CID" /bin/sh -c \
+		'trap "echo got USR1; exit 9" USR1; echo armed; while :; do sleep 0.1; done' \
+		</dev/null >"$BATS_TEST_TMPDIR/trap.out" 2>&1 &
+	execpid=$!
+	for _ in $(seq 600); do grep -q armed "$BATS_TEST_TMPDIR/trap.out" && break; sleep 0.1; done
+	kill -USR1 "$execpid"
+	rc=0
+	wait "$execpid" || rc=$?
+	cat "$BATS_TEST_TMPDIR/trap.out"
+	[ "$rc" -eq 9 ]
+	grep -q "got USR1" "$BATS_TEST_TMPDIR/trap.out"
+	# The container's own process was not touched.
+	[ "$(hull state "$CID" | jq -r .status)" = running ]
+	exec_vm_stop
+}
+
+@test "vm: exec --tty over --console-socket: a guest pty, input echoed, resize followed, status" {
+	requires_vm
+	requires python3
+	exec_vm_start
+	sock="$BATS_TEST_TMPDIR/tty.sock"
+	python3 - "$sock" "$BATS_TEST_TMPDIR/tty.out" >/dev/null 2>"$BATS_TEST_TMPDIR/recv.err" <<-'EOF' &
+	import array, fcntl, os, socket, struct, sys, termios
+	srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	srv.bind(sys.argv[1]); srv.listen(1)
+	conn, _ = srv.accept()
+	fds = array.array("i")
+	_, anc, _, _ = conn.recvmsg(64, socket.CMSG_SPACE(fds.itemsize))
+	for lvl, kind, data in anc:
+	    fds.frombytes(data[: len(data) - len(data) % fds.itemsize])
+	m = fds[0]
+	out = b""
+	def until(s):
+	    global out
+	    while s not in out:
+	        d = os.read(m, 4096)
+	        if not d: raise SystemExit("eof before " + s.decode())
+	        out += d
+	fcntl.ioctl(m, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+	os.write(m, b"first\n")
+	until(b"size1=30 100")
+	fcntl.ioctl(m, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+	os.write(m, b"second\n")
+	try:
+	    while True:
+	        d = os.read(m, 4096)
+	        if not d: break
+	        out += d
+	except OSError:
+	    pass
+	open(sys.argv[2], "wb").write(out)
+	EOF
+	recv=$!
+	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+	waitsize='s=; for i in $(seq 100); do s=$(stty size); [ "$s" = "$1" ] && break; sleep 0.1; done; echo "$2=$s"'
+	run_hull exec --tty --console-socket "$sock" "$CID" /bin/sh -c \
+		"tty; read a; set -- '30 100' size1; $waitsize; read b; set -- '40 120' size2; $waitsize; echo \"got \$a \$b\"; exit 5"
+	echo "$output"
+	[ "$status" -eq 5 ]
+	wait "$recv"
+	out=$(tr -d '\r' <"$BATS_TEST_TMPDIR/tty.out")
+	echo "$out"
+	echo "$out" | grep -q '^/dev/pts/'
+	echo "$out" | grep -qx first          # the guest's pty echoes
+	echo "$out" | grep -qx 'size1=30 100'
+	echo "$out" | grep -qx 'size2=40 120'
+	echo "$out" | grep -qx 'got first second'
+	exec_vm_stop
+}
+
+@test "vm: exec --detach with --pid-file; a host client speaks Firecracker's vsock protocol; the jailed monitor refuses guest-initiated connections" {
+	requires_vm
+	requires python3
+	exec_vm_start
+	# --detach: back at once; the pid file names a host process that
+	# stands for the guest process.
+	run_hull exec --detach --pid-file "$BATS_TEST_TMPDIR/exec.pid" "$CID" /bin/checker vsock-echo 5000
+	echo "$output"
+	[ "$status" -eq 0 ]
+	keeper=$(cat "$BATS_TEST_TMPDIR/exec.pid")
+	kill -0 "$keeper"
+	# host -> guest: CONNECT 5000, OK <port>, then the echo server's bytes.
+	run python3 - "$HULL_ROOT/$CID/vsock.sock" <<-'EOF'
+	import socket, sys, time
+	for attempt in range(300):
+	    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	    s.connect(sys.argv[1])
+	    s.sendall(b"CONNECT 5000\n")
+	    line = b""
+	    while not line.endswith(b"\n"):
+	        d = s.recv(1)
+	        if not d: break
+	        line += d
+	    if line.startswith(b"OK "):
+	        break
+	    s.close()
+	    time.sleep(0.1)   # the echo server is not listening yet
+	else:
+	    sys.exit("never connected")
+	print(line.decode().strip())
+	s.sendall(b"ping through vsock")
+	s.shutdown(socket.SHUT_WR)
+	data = b""
+	while True:
+	    d = s.recv(4096)
+	    if not d: break
+	    data += d
+	print("echo=" + data.decode())
+	EOF
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"OK "* ]]
+	[[ "$output" == *"echo=ping through vsock"* ]]
+	# A port nobody listens on: closed without OK.
+	run python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"CONNECT 4999\n"); print("reply=%r" % s.recv(64))' "$HULL_ROOT/$CID/vsock.sock"
+	echo "$output"
+	[[ "$output" == *"reply=b''"* ]]
+	# guest -> host: the jailed monitor makes no outbound connection (no
+	# path, no socket(2)), so even with a listener at <socket>_6000 the
+	# guest's connect is refused (RST).
+	python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); s.settimeout(30); s.accept()' \
+		"$HULL_ROOT/$CID/vsock.sock_6000" 2>/dev/null &
+	listener=$!
+	for _ in $(seq 100); do [ -S "$HULL_ROOT/$CID/vsock.sock_6000" ] && break; sleep 0.05; done
+	run_hull exec "$CID" /bin/checker vsock-send 6000 hi
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"vsock_send=Connection re"* ]]
+	kill "$listener" 2>/dev/null || true
+	wait "$listener" 2>/dev/null || true
+	rm -f "$HULL_ROOT/$CID/vsock.sock_6000"
+	# The keeper forwards signals: TERM ends the echo server (143).
+	kill -TERM "$keeper"
+	for _ in $(seq 300); do kill -0 "$keeper" 2>/dev/null || break; sleep 0.1; done
+	run kill -0 "$keeper"
+	[ "$status" -ne 0 ]
+	exec_vm_stop
+}
+
+@test "vm: exec into a created (not started) VM container is refused by name, nothing left" {
+	requires_vm
+	set_args /bin/sleep 600
+	hull_detached create --vm --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	run_hull exec "$CID" /bin/true
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"created"* ]]
+	run_hull exec --cap CAP_SYS_ADMIN "$CID" /bin/true
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--cap"* ]]
+	hull delete --force "$CID"
 }

@@ -72,6 +72,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+void agent_exec_start(void);   /* agent_exec.c */
+
 #define MAX_ARGS 256
 #define MAX_ENV 512
 #define MAX_RLIMITS 16
@@ -686,6 +688,9 @@ int main(void)
 	enter_root(&cfg);
 	apply_sysctls(&cfg);
 	apply_paths(&cfg);
+	/* `hull exec` (agent_exec.c): a vsock server in the container's root,
+	 * forked before SIGCHLD is blocked for our own child below. */
+	agent_exec_start();
 	if (r.ctl >= 0 && !cfg.terminal) {
 		/* After enter_root: /dev is the root disk's devtmpfs now. */
 		r.in = open("/dev/hvc0", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);

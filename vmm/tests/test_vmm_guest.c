@@ -12,13 +12,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "vmm/virtio_vsock.h"
 #include "vmm/vmm.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #ifndef HULL_TEST_GUEST
 #error "HULL_TEST_GUEST must name the flat guest binary"
 #endif
 
-#define EXPECTED_GUEST_ERRORS 6
+/* blk: 6 malformed chains; vsock: a truncated header and a len beyond
+ * its buffer. */
+#define EXPECTED_GUEST_ERRORS 8
 
 static int failures;
 
@@ -28,6 +36,121 @@ static void expect(int ok, const char *what)
 	if (!ok)
 		failures++;
 }
+
+/* --- virtio-vsock host side (the guest half is test_vsock in guest.c) --- */
+struct vsock_peer {
+	char uds[108];
+	int l5000;              /* listening on <uds>_5000 */
+	const char *failed;     /* the first step that went wrong, or NULL */
+	bool done;
+};
+
+/* Read exactly n bytes with a bound on the wait (a broken device must
+ * fail the test, not hang it). */
+static bool read_n(int fd, char *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t r;
+
+		if (poll(&p, 1, 30000) <= 0)
+			return false;
+		r = read(fd, buf + got, n - got);
+		if (r <= 0)
+			return false;
+		got += (size_t)r;
+	}
+	return true;
+}
+
+static void *vsock_peer_main(void *arg)
+{
+	struct vsock_peer *p = arg;
+	struct pollfd pf = { .fd = p->l5000, .events = POLLIN };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char buf[64];
+	unsigned int port = 0;
+	int fd;
+
+	/* guest -> host: accept on <uds>_5000, "ping" in, "pong" out, EOF. */
+	p->failed = "accept on <uds>_5000";
+	if (poll(&pf, 1, 60000) <= 0 || (fd = accept(p->l5000, NULL, NULL)) < 0)
+		return NULL;
+	p->failed = "read ping";
+	if (!read_n(fd, buf, 4) || memcmp(buf, "ping", 4) != 0)
+		return NULL;
+	p->failed = "write pong";
+	if (write(fd, "pong", 4) != 4)
+		return NULL;
+	p->failed = "EOF after the guest's SHUTDOWN";
+	if (read_n(fd, buf, 1))
+		return NULL;
+	close(fd);
+
+	/* host -> guest: the Firecracker handshake, then "hello"/"world". */
+	p->failed = "connect to the vsock socket";
+	memcpy(sa.sun_path, p->uds, sizeof(p->uds));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return NULL;
+	p->failed = "CONNECT 1234 answered by OK <port>";
+	if (write(fd, "CONNECT 1234\n", 13) != 13)
+		return NULL;
+	memset(buf, 0, sizeof(buf));
+	for (size_t i = 0; i < sizeof(buf) - 1; i++)
+		if (!read_n(fd, buf + i, 1) || buf[i] == '\n')
+			break;
+	if (sscanf(buf, "OK %u\n", &port) != 1 || port < (1u << 30))
+		return NULL;
+	p->failed = "hello out, world in";
+	if (write(fd, "hello", 5) != 5 || !read_n(fd, buf, 5) || memcmp(buf, "world", 5) != 0)
+		return NULL;
+	close(fd);
+	p->failed = NULL;
+	p->done = true;
+	return NULL;
+}
+
+static int vsock_peer_start(struct vsock_peer *p, pthread_t *t, int *listen_fd)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct hull_error err = { 0 };
+	char dir[] = "/tmp/hull-vsock.XXXXXX";
+
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(p->uds, sizeof(p->uds), "%s/v.sock", dir);
+	*listen_fd = vsock_host_listen(p->uds, &err);
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s_5000", p->uds) >= (int)sizeof(sa.sun_path))
+		return -1;
+	p->l5000 = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*listen_fd < 0 || p->l5000 < 0 || bind(p->l5000, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(p->l5000, 4) < 0) {
+		printf("# vsock test setup: %s\n", err.set ? err.msg : strerror(errno));
+		return -1;
+	}
+	return pthread_create(t, NULL, vsock_peer_main, p) == 0 ? 0 : -1;
+}
+
+static void vsock_peer_finish(struct vsock_peer *p, pthread_t t, int listen_fd)
+{
+	char path[160];
+
+	pthread_join(t, NULL);
+	if (p->failed)
+		printf("# vsock host side failed at: %s\n", p->failed);
+	expect(p->done, "vsock: host side saw ping/EOF and completed CONNECT/OK/hello/world");
+	close(listen_fd);
+	close(p->l5000);
+	unlink(p->uds);
+	snprintf(path, sizeof(path), "%s_5000", p->uds);
+	unlink(path);
+	*strrchr(p->uds, '/') = '\0';
+	rmdir(p->uds);
+}
+/* --- end virtio-vsock --- */
 
 /* What a jailed run sends back to the test: the jail is for good, so it
  * runs in a child. */
@@ -84,6 +207,9 @@ static void run_once(bool ioeventfd, bool tolerate, int jail)
 	char buf[4096] = { 0 };
 	unsigned char sector[512];
 	int pattern_ok = 1;
+	struct vsock_peer peer = { .l5000 = -1 };
+	pthread_t peer_thread;
+	int vsock_fd = -1;
 
 	disk_fd = mkstemp(disk);
 	out_fd = mkstemp(out);
@@ -116,6 +242,15 @@ static void run_once(bool ioeventfd, bool tolerate, int jail)
 					      .gid = 0x48000000u + (unsigned int)getpid(),
 					      .forbidden_syscall_selftest = jail > 1 };
 	}
+	/* The vsock part runs only when guest errors are tolerated (otherwise
+	 * the VM stops at the first malformed blk chain, before it), and
+	 * unjailed (a jailed monitor makes no outbound connections). */
+	if (tolerate && !jail) {
+		if (vsock_peer_start(&peer, &peer_thread, &vsock_fd) < 0)
+			exit(1);
+		cfg.vsock_listen_fd = vsock_fd;
+		cfg.vsock_uds = peer.uds;
+	}
 
 	printf("# run with %s%s%s\n", ioeventfd ? "ioeventfd doorbells" : "MMIO-exit doorbells",
 	       tolerate ? "" : ", guest errors fatal",
@@ -143,7 +278,10 @@ static void run_once(bool ioeventfd, bool tolerate, int jail)
 		printf("# vmm_run: %s\n", err.msg);
 	expect(r == 0, "vmm_run returns 0");
 	expect(status == 0, "guest reports all checks passed (status 0)");
-	expect(st.guest_errors == EXPECTED_GUEST_ERRORS, "each malformed request rejected once");
+	/* Without the vsock device (jailed runs) its two malformed packets
+	 * are not sent. */
+	expect(st.guest_errors == EXPECTED_GUEST_ERRORS - (vsock_fd >= 0 ? 0 : 2),
+	       "each malformed request rejected once");
 	printf("# exits %llu (pio %llu, mmio %llu), guest errors %llu, %.1f ms\n",
 	       (unsigned long long)st.exits, (unsigned long long)st.pio_exits,
 	       (unsigned long long)st.mmio_exits, (unsigned long long)st.guest_errors,
@@ -159,6 +297,8 @@ static void run_once(bool ioeventfd, bool tolerate, int jail)
 			pattern_ok = 0;
 	expect(pattern_ok, "guest's write landed in disk sector 1");
 out:
+	if (vsock_fd >= 0)
+		vsock_peer_finish(&peer, peer_thread, vsock_fd);
 	close(in_pipe[0]);
 	close(in_pipe[1]);
 	close(disk_fd);
