@@ -437,6 +437,14 @@ out:
 	return rc;
 }
 
+/* The scope is always Hull's: StartTransientUnit refuses a unit of that
+ * name that is still active, so no one else's processes can be in it. */
+static bool sd_owned(const struct cgroup_manager *m)
+{
+	(void)m;
+	return true;
+}
+
 static int sd_plan(struct cgroup_manager *m, struct hull_error *err)
 {
 	return m->fs_ops->plan(m, err);
@@ -580,6 +588,7 @@ static int sd_load(struct cgroup_manager *m, const json_node *saved,
 const struct cgroup_ops cgroup_systemd_ops = {
 	.name = "systemd",
 	.plan = sd_plan,
+	.owned = sd_owned,
 	.create = sd_create,
 	.validate = sd_validate,
 	.apply = sd_apply,

@@ -148,7 +148,7 @@ teardown() {
 		grep -q '"type":"oom"' "$BATS_TEST_TMPDIR/events" && break
 		sleep 0.2
 	done
-	kill "$ev"
+	kill "$ev" 2>/dev/null || true   # it may have ended with the container
 	grep '"type":"oom"' "$BATS_TEST_TMPDIR/events"
 }
 
