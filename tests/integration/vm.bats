@@ -780,3 +780,22 @@ exec_vm_stop() {
 	[[ "$output" == *"--cap"* ]]
 	hull delete --force "$CID"
 }
+
+# One confinement for the process and for exec (the agent's shared code):
+# an exec'd process must not run with more than the container's process.
+@test "vm: exec gets the container's capabilities, no_new_privs and seccomp filter" {
+	requires_vm
+	update_config '.process.capabilities = {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"]}
+		| .process.noNewPrivileges = true
+		| .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 18}]}'
+	exec_vm_start
+	run_hull exec "$CID" /bin/sh -c 'checker caps; checker seccomp; checker nnp; checker mkdir /tmp/x'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | sed -n 's/^CapEff=//p')" = 0000000000000020 ]
+	[ "$(echo "$output" | sed -n 's/^CapBnd=//p')" = 0000000000000020 ]
+	[ "$(echo "$output" | sed -n 's/^Seccomp=//p')" = 2 ]
+	[ "$(echo "$output" | sed -n 's/^NoNewPrivs=//p')" = 1 ]
+	[ "$(echo "$output" | sed -n 's/^mkdir=//p')" = EXDEV ]
+	exec_vm_stop
+}

@@ -73,6 +73,9 @@
 #include <unistd.h>
 
 void agent_exec_start(void);   /* agent_exec.c */
+const char *agent_exec_confine(uid_t uid, gid_t gid, const gid_t *groups, int ngroups,
+			       bool no_new_privs);
+const char *agent_exec_confine_last(bool no_new_privs);
 
 #define MAX_ARGS 256
 #define MAX_ENV 512
@@ -492,25 +495,27 @@ static void install_seccomp(const struct agent_config *c)
 
 /* Capabilities and credentials, as runtime/process_apply.c does on the
  * host: bounding set while CAP_SETPCAP is still ours, KEEPCAPS across the
- * uid change, then the three sets by capset and the ambient ones. */
-static void apply_identity(const struct agent_config *c)
+ * uid change, then the three sets by capset and the ambient ones.  Returns
+ * what failed (errno set), or NULL: the process's path makes that fatal,
+ * an exec's (agent_exec.c) reports it to the host. */
+static const char *confine_identity(const struct agent_config *c)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct d[2];
 
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-		fail("PR_SET_KEEPCAPS");
+		return "PR_SET_KEEPCAPS";
 	for (int i = 0; c->has_caps && i < 64; i++)
 		if (!(c->caps[0] & (1ULL << i)) && prctl(PR_CAPBSET_DROP, i, 0, 0, 0) < 0 &&
 		    errno != EINVAL)
-			fail("process.capabilities.bounding: drop %d", i);
-	if (c->has_user) {
-		if (setgroups((size_t)c->ngroups, c->groups) < 0 ||
-		    setresgid(c->gid, c->gid, c->gid) < 0 || setresuid(c->uid, c->uid, c->uid) < 0)
-			fail("switching to uid %u gid %u", c->uid, c->gid);
-	}
-	if (c->has_seccomp && !c->no_new_privs)
-		install_seccomp(c);
+			return "process.capabilities.bounding: drop";
+	if (c->has_user &&
+	    (setgroups((size_t)c->ngroups, c->groups) < 0 ||
+	     setresgid(c->gid, c->gid, c->gid) < 0 || setresuid(c->uid, c->uid, c->uid) < 0))
+		return "switching uid/gid";
+	if (c->has_seccomp && !c->no_new_privs &&
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, c->seccomp_flags, &c->seccomp) < 0)
+		return "linux.seccomp: installing the filter";
 	if (c->has_caps) {
 		memset(d, 0, sizeof(d));
 		for (int k = 0; k < 2; k++) {
@@ -519,16 +524,64 @@ static void apply_identity(const struct agent_config *c)
 			d[k].inheritable = (uint32_t)(c->caps[3] >> (32 * k));
 		}
 		if (syscall(SYS_capset, &h, d) < 0)
-			fail("process.capabilities: capset");
+			return "process.capabilities: capset";
 		for (int i = 0; i < 64; i++)
 			if ((c->caps[4] & (1ULL << i)) &&
 			    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, i, 0, 0) < 0)
-				fail("process.capabilities.ambient: raise %d", i);
+				return "process.capabilities.ambient: raise";
 	}
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
-		fail("PR_SET_KEEPCAPS");
+		return "PR_SET_KEEPCAPS";
 	if (c->has_umask)
 		umask(c->umask);
+	return NULL;
+}
+
+static void apply_identity(const struct agent_config *c)
+{
+	const char *what = confine_identity(c);
+
+	if (what)
+		fail("%s", what);
+}
+
+/* `hull exec` gets the container's confinement, not its own: the same
+ * capability sets, umask and seccomp filter as the process, with the
+ * exec's user.  One code path with the process's, so an exec cannot lose
+ * the filter.  The exec server is forked from main after read_config, so
+ * exec_policy stays valid in it. */
+static const struct agent_config *exec_policy;
+
+const char *agent_exec_confine(uid_t uid, gid_t gid, const gid_t *groups, int ngroups,
+			       bool no_new_privs)
+{
+	static struct agent_config c;   /* large; one exec child at a time */
+
+	if (exec_policy == NULL)
+		return "no container policy";
+	c = *exec_policy;
+	c.has_user = true;
+	c.uid = uid;
+	c.gid = gid;
+	c.ngroups = ngroups < MAX_GROUPS ? ngroups : MAX_GROUPS;
+	memcpy(c.groups, groups, (size_t)c.ngroups * sizeof(gid_t));
+	c.no_new_privs = c.no_new_privs || no_new_privs;
+	return confine_identity(&c);
+}
+
+/* The last step before execve, as for the process: no_new_privs, then a
+ * filter that needed it. */
+const char *agent_exec_confine_last(bool no_new_privs)
+{
+	bool nnp = no_new_privs || (exec_policy && exec_policy->no_new_privs);
+
+	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return "no_new_privs";
+	if (nnp && exec_policy && exec_policy->has_seccomp &&
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, exec_policy->seccomp_flags,
+		    &exec_policy->seccomp) < 0)
+		return "linux.seccomp: installing the filter";
+	return NULL;
 }
 
 /* In the child: apply settings, then exec.  Order: rlimits and hostname
@@ -690,6 +743,7 @@ int main(void)
 	apply_paths(&cfg);
 	/* `hull exec` (agent_exec.c): a vsock server in the container's root,
 	 * forked before SIGCHLD is blocked for our own child below. */
+	exec_policy = &cfg;
 	agent_exec_start();
 	if (r.ctl >= 0 && !cfg.terminal) {
 		/* After enter_root: /dev is the root disk's devtmpfs now. */

@@ -37,6 +37,10 @@
 #endif
 
 void agent_exec_start(void);
+/* agent.c: the container's confinement for an exec'd process. */
+const char *agent_exec_confine(uid_t uid, gid_t gid, const gid_t *groups, int ngroups,
+			       bool no_new_privs);
+const char *agent_exec_confine_last(bool no_new_privs);
 
 #define MAX_ARGS 256
 #define MAX_ENV 512
@@ -430,19 +434,20 @@ static __attribute__((noreturn)) void exec_child(const struct exec_req *r, int f
 			what = "stdio";
 			goto fail;
 		}
-	if (setgroups((size_t)r->ngroups, r->groups) < 0 || setgid(r->gid) < 0 || setuid(r->uid) < 0) {
-		snprintf(msg, sizeof(msg), "switching to uid %u gid %u: %s", r->uid, r->gid,
+	/* The container's capabilities, umask and seccomp filter with this
+	 * exec's user (agent.c: the same code as for the process). */
+	if ((what = agent_exec_confine(r->uid, r->gid, r->groups, r->ngroups,
+				       r->no_new_privs)) != NULL) {
+		snprintf(msg, sizeof(msg), "%s (uid %u gid %u): %s", what, r->uid, r->gid,
 			 strerror(errno));
 		goto report;
-	}
-	if (r->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		what = "no_new_privs";
-		goto fail;
 	}
 	if (chdir(r->cwd ? r->cwd : "/") < 0) {
 		snprintf(msg, sizeof(msg), "chdir %s: %s", r->cwd ? r->cwd : "/", strerror(errno));
 		goto report;
 	}
+	if ((what = agent_exec_confine_last(r->no_new_privs)) != NULL)
+		goto fail;
 	/* execvpe searches the PATH of *our* environment: install theirs. */
 	environ = (char **)r->env;
 	execvpe(r->args[0], (char **)r->args, (char **)r->env);
