@@ -42,21 +42,7 @@ static void gen_process(json_gen *g, bool rootless)
 	json_gen_kv_strv(g, "args", args);
 	json_gen_kv_strv(g, "env", env);
 	json_gen_kv_string(g, "cwd", "/");
-	json_gen_key(g, "capabilities");
-	json_gen_object_open(g);
-	json_gen_kv_strv(g, "bounding", spec_default_caps);
-	json_gen_kv_strv(g, "effective", spec_default_caps);
-	json_gen_kv_strv(g, "permitted", spec_default_caps);
-	json_gen_object_close(g);
-	json_gen_key(g, "rlimits");
-	json_gen_array_open(g);
-	json_gen_object_open(g);
-	json_gen_kv_string(g, "type", "RLIMIT_NOFILE");
-	json_gen_kv_int(g, "hard", 1024);
-	json_gen_kv_int(g, "soft", 1024);
-	json_gen_object_close(g);
-	json_gen_array_close(g);
-	json_gen_kv_bool(g, "noNewPrivileges", true);
+	spec_gen_default_process_security(g);
 	json_gen_object_close(g);
 	(void)rootless;
 }

@@ -17,6 +17,7 @@
 #include "images/auth.h"
 #include "images/manifest.h"
 #include "images/registry.h"
+#include "images/store.h"
 
 static DLIB_PTR(curl_global_init);
 static DLIB_PTR(curl_easy_init);
@@ -399,19 +400,6 @@ static long get_authed(struct registry *r, const char *url, const char *accept,
 	return code;
 }
 
-static void sha256_hex(const void *data, size_t len, char out[72])
-{
-	uint8_t md[SHA256_DIGEST_LENGTH];
-	SHA2_CTX c;
-
-	SHA256Init(&c);
-	SHA256Update(&c, data, len);
-	SHA256Final(md, &c);
-	strcpy(out, "sha256:");
-	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
-}
-
 int registry_get_manifest(struct registry *r, const char *reference, char **body,
 			  size_t *len, char **ctype, char digest_out[72],
 			  struct hull_error *err)
@@ -436,7 +424,7 @@ int registry_get_manifest(struct registry *r, const char *reference, char **body
 		free(m.data);
 		return hull_error_set(err, EPROTO, "%s: empty body", what);
 	}
-	sha256_hex(m.data, m.len, digest_out);
+	store_digest(m.data, m.len, digest_out);
 	if (strncmp(reference, "sha256:", 7) == 0 && strcmp(reference, digest_out) != 0) {
 		free(m.data);
 		return hull_error_set(err, EINVAL, "%s: digest mismatch: the registry sent %s", what, digest_out);
@@ -462,7 +450,7 @@ int registry_get_blob(struct registry *r, const char *digest, uint64_t size,
 		free(m.data);
 		return hull_error_prefix(err, "blob %s", digest);
 	}
-	sha256_hex(m.data ? m.data : "", m.len, got);
+	store_digest(m.data ? m.data : "", m.len, got);
 	if (m.len != size || strcmp(got, digest) != 0) {
 		free(m.data);
 		return hull_error_set(err, EINVAL, "blob %s: digest mismatch (got %s, %zu bytes): nothing was stored",

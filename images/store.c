@@ -91,7 +91,7 @@ void store_layer_path(const struct image_store *s, const char *diff_id, char *bu
 	snprintf(buf, size, "%s/layers/%s", s->root, diff_id + 7);
 }
 
-static void hex_digest(const void *data, size_t len, char out[72])
+void store_digest(const void *data, size_t len, char out[72])
 {
 	uint8_t md[SHA256_DIGEST_LENGTH];
 	SHA2_CTX c;
@@ -112,7 +112,7 @@ int store_put_blob(struct image_store *s, const char *digest, const char *data,
 
 	if (!image_digest_valid(digest))
 		return hull_error_set(err, EINVAL, "blob digest \"%s\" is not a sha256 digest", digest);
-	hex_digest(data, len, got);
+	store_digest(data, len, got);
 	if (strcmp(got, digest) != 0)
 		return hull_error_set(err, EINVAL, "blob %s: digest mismatch (the bytes hash to %s)", digest, got);
 	snprintf(dir, sizeof(dir), "%s/blobs/sha256", s->root);
@@ -252,7 +252,7 @@ int store_save_image(struct image_store *s, const struct image_record *r,
 {
 	char key[72], dir[4096];
 
-	hex_digest(r->name, strlen(r->name), key);
+	store_digest(r->name, strlen(r->name), key);
 	snprintf(dir, sizeof(dir), "%s/images", s->root);
 	return store_write_record(dir, key + 7, r, err);
 }
@@ -370,7 +370,7 @@ int store_remove_image(struct image_store *s, const char *what, size_t *removed,
 
 		if (!record_matches(&v[i], what, norm))
 			continue;
-		hex_digest(v[i].name, strlen(v[i].name), key);
+		store_digest(v[i].name, strlen(v[i].name), key);
 		snprintf(p, sizeof(p), "%s/images/%s", s->root, key + 7);
 		if (unlink(p) < 0 && errno != ENOENT) {
 			image_records_free(v, n);

@@ -40,6 +40,8 @@ struct image_record {
 };
 
 /* Creates the layout if needed and takes the store lock (exclusive). */
+/* "sha256:<hex>" of data (out: at least 72 bytes). */
+void store_digest(const void *data, size_t len, char out[72]);
 int store_open(const char *root, struct image_store *s, struct hull_error *err);
 void store_close(struct image_store *s);
 /* root: --store, else $HULL_STORE, else the default. */

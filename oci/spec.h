@@ -285,5 +285,9 @@ int spec_check_mounts(const struct spec *s, struct hull_error *err);
 int spec_check_sysctl(const struct spec_linux *l, struct hull_error *err);
 /* Default capability sets of `hull spec` and `exec` without --cap. */
 extern const char *const spec_default_caps[];
+/* Into an open process object: the capabilities (the default set),
+ * RLIMIT_NOFILE 1024 and noNewPrivileges of `hull spec`, which images'
+ * bundles share. */
+void spec_gen_default_process_security(json_gen *g);
 
 #endif

@@ -40,6 +40,25 @@ const char *const spec_default_caps[] = {
 	"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", NULL,
 };
 
+void spec_gen_default_process_security(json_gen *g)
+{
+	json_gen_key(g, "capabilities");
+	json_gen_object_open(g);
+	json_gen_kv_strv(g, "bounding", spec_default_caps);
+	json_gen_kv_strv(g, "effective", spec_default_caps);
+	json_gen_kv_strv(g, "permitted", spec_default_caps);
+	json_gen_object_close(g);
+	json_gen_key(g, "rlimits");
+	json_gen_array_open(g);
+	json_gen_object_open(g);
+	json_gen_kv_string(g, "type", "RLIMIT_NOFILE");
+	json_gen_kv_int(g, "hard", 1024);
+	json_gen_kv_int(g, "soft", 1024);
+	json_gen_object_close(g);
+	json_gen_array_close(g);
+	json_gen_kv_bool(g, "noNewPrivileges", true);
+}
+
 static int parse_rlimits(const json_node *proc, const char *path,
 			 struct spec_process *p, struct hull_error *err)
 {

@@ -36,7 +36,7 @@ count() {
 	S[$place]=$((S[$place] + skip))
 	while IFS= read -r line; do
 		skips+=("$place: $line")
-	done < <(grep -E '^ok .*# (skip|SKIP)' "$log" | sed -E 's/^ok [0-9]+ -? ?//')
+	done < <(grep -E '^ok .*# (skip|SKIP)' "$log" | sed -E 's/^ok [0-9]+ (- )?//')
 	plan=$(grep -E '^1\.\.[0-9]+' "$log" | head -n1 | sed -E 's/^1\.\.([0-9]+).*/\1/')
 	if [ -n "$plan" ] && [ "$plan" -ne "$results" ]; then
 		echo "not ok - $name: the runner planned $plan tests and reported $results (it crashed or stopped)"
