@@ -75,57 +75,6 @@ static void gen_mounts(json_gen *g, bool rootless)
 	json_gen_array_close(g);
 }
 
-static void gen_linux(json_gen *g, bool rootless)
-{
-	static const char *const masked[] = {
-		"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
-		"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-		"/proc/sched_debug", "/sys/firmware", "/proc/scsi", NULL,
-	};
-	static const char *const ro[] = {
-		"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
-	};
-	static const char *const ns[] = { "pid", "network", "ipc", "uts", "mount", "cgroup", NULL };
-	static const char *const ns_rootless[] = { "pid", "ipc", "uts", "mount", "cgroup", "user", NULL };
-
-	json_gen_key(g, "linux");
-	json_gen_object_open(g);
-	if (rootless) {
-		for (int i = 0; i < 2; i++) {
-			json_gen_key(g, i == 0 ? "uidMappings" : "gidMappings");
-			json_gen_array_open(g);
-			json_gen_object_open(g);
-			json_gen_kv_int(g, "containerID", 0);
-			json_gen_kv_int(g, "hostID", i == 0 ? getuid() : getgid());
-			json_gen_kv_int(g, "size", 1);
-			json_gen_object_close(g);
-			json_gen_array_close(g);
-		}
-	} else {
-		json_gen_key(g, "resources");
-		json_gen_object_open(g);
-		json_gen_key(g, "devices");
-		json_gen_array_open(g);
-		json_gen_object_open(g);
-		json_gen_kv_bool(g, "allow", false);
-		json_gen_kv_string(g, "access", "rwm");
-		json_gen_object_close(g);
-		json_gen_array_close(g);
-		json_gen_object_close(g);
-	}
-	json_gen_key(g, "namespaces");
-	json_gen_array_open(g);
-	for (const char *const *n = rootless ? ns_rootless : ns; *n; n++) {
-		json_gen_object_open(g);
-		json_gen_kv_string(g, "type", *n);
-		json_gen_object_close(g);
-	}
-	json_gen_array_close(g);
-	json_gen_kv_strv(g, "maskedPaths", masked);
-	json_gen_kv_strv(g, "readonlyPaths", ro);
-	json_gen_object_close(g);
-}
-
 static int cmd_spec(struct cli_global *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -163,7 +112,7 @@ static int cmd_spec(struct cli_global *g, int argc, char **argv)
 	json_gen_object_close(j);
 	json_gen_kv_string(j, "hostname", "hull");
 	gen_mounts(j, rootless);
-	gen_linux(j, rootless);
+	spec_gen_default_linux(j, rootless);
 	json_gen_object_close(j);
 	text = json_gen_finish(j, &len);
 	json_gen_free(j);

@@ -138,43 +138,6 @@ static void gen_mounts(json_gen *g)
 	json_gen_array_close(g);
 }
 
-static void gen_linux(json_gen *g)
-{
-	static const char *const masked[] = {
-		"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-		"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
-		"/proc/scsi", NULL,
-	};
-	static const char *const ro[] = {
-		"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
-	};
-	static const char *const ns[] = { "pid", "network", "ipc", "uts", "mount", "cgroup", NULL };
-
-	json_gen_key(g, "linux");
-	json_gen_object_open(g);
-	json_gen_key(g, "resources");
-	json_gen_object_open(g);
-	json_gen_key(g, "devices");
-	json_gen_array_open(g);
-	json_gen_object_open(g);
-	json_gen_kv_bool(g, "allow", false);
-	json_gen_kv_string(g, "access", "rwm");
-	json_gen_object_close(g);
-	json_gen_array_close(g);
-	json_gen_object_close(g);
-	json_gen_key(g, "namespaces");
-	json_gen_array_open(g);
-	for (const char *const *n = ns; *n; n++) {
-		json_gen_object_open(g);
-		json_gen_kv_string(g, "type", *n);
-		json_gen_object_close(g);
-	}
-	json_gen_array_close(g);
-	json_gen_kv_strv(g, "maskedPaths", masked);
-	json_gen_kv_strv(g, "readonlyPaths", ro);
-	json_gen_object_close(g);
-}
-
 int image_bundle_config(const struct image_config *c, uint32_t uid, uint32_t gid,
 			const char *rootfs, char **json, struct hull_error *err)
 {
@@ -228,7 +191,7 @@ int image_bundle_config(const struct image_config *c, uint32_t uid, uint32_t gid
 	json_gen_object_close(g);
 	json_gen_kv_string(g, "hostname", "hull");
 	gen_mounts(g);
-	gen_linux(g);
+	spec_gen_default_linux(g, false);
 	/* image-spec conversion: labels become annotations; ports and the
 	 * stop signal have their own annotation keys */
 	json_gen_key(g, "annotations");

@@ -289,5 +289,9 @@ extern const char *const spec_default_caps[];
  * RLIMIT_NOFILE 1024 and noNewPrivileges of `hull spec`, which images'
  * bundles share. */
 void spec_gen_default_process_security(json_gen *g);
+/* The "linux" object of `hull spec` (rootless: user namespace with the
+ * caller's ids mapped, no network namespace, no device rules); image
+ * bundles use the rootful one. */
+void spec_gen_default_linux(json_gen *g, bool rootless);
 
 #endif

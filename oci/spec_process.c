@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/resource.h>
 
 #include "base/cleanup.h"
@@ -329,4 +330,55 @@ int spec_process_parse(const json_node *node, const char *path,
 	}
 	*out = p;
 	return 0;
+}
+
+void spec_gen_default_linux(json_gen *g, bool rootless)
+{
+	static const char *const masked[] = {
+		"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+		"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+		"/proc/sched_debug", "/sys/firmware", "/proc/scsi", NULL,
+	};
+	static const char *const ro[] = {
+		"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
+	};
+	static const char *const ns[] = { "pid", "network", "ipc", "uts", "mount", "cgroup", NULL };
+	static const char *const ns_rootless[] = { "pid", "ipc", "uts", "mount", "cgroup", "user", NULL };
+
+	json_gen_key(g, "linux");
+	json_gen_object_open(g);
+	if (rootless) {
+		for (int i = 0; i < 2; i++) {
+			json_gen_key(g, i == 0 ? "uidMappings" : "gidMappings");
+			json_gen_array_open(g);
+			json_gen_object_open(g);
+			json_gen_kv_int(g, "containerID", 0);
+			json_gen_kv_int(g, "hostID", i == 0 ? getuid() : getgid());
+			json_gen_kv_int(g, "size", 1);
+			json_gen_object_close(g);
+			json_gen_array_close(g);
+		}
+	} else {
+		json_gen_key(g, "resources");
+		json_gen_object_open(g);
+		json_gen_key(g, "devices");
+		json_gen_array_open(g);
+		json_gen_object_open(g);
+		json_gen_kv_bool(g, "allow", false);
+		json_gen_kv_string(g, "access", "rwm");
+		json_gen_object_close(g);
+		json_gen_array_close(g);
+		json_gen_object_close(g);
+	}
+	json_gen_key(g, "namespaces");
+	json_gen_array_open(g);
+	for (const char *const *n = rootless ? ns_rootless : ns; *n; n++) {
+		json_gen_object_open(g);
+		json_gen_kv_string(g, "type", *n);
+		json_gen_object_close(g);
+	}
+	json_gen_array_close(g);
+	json_gen_kv_strv(g, "maskedPaths", masked);
+	json_gen_kv_strv(g, "readonlyPaths", ro);
+	json_gen_object_close(g);
 }
