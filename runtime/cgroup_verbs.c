@@ -162,6 +162,27 @@ static int emit_oom(const char *id, const struct hull_events_opts *o)
 	return line && o->emit(o->ctx, line) ? 1 : 0;
 }
 
+/* Report OOM kills since the last look.  v2's inotify wakes on any
+ * change of memory.events and v1's eventfd on the OOM itself, and a
+ * notification can come before the kill is counted (the kernel defers
+ * bursts of them): so the kill counter is read on every wake-up and
+ * every interval, not only when woken.  Returns 1 when output failed. */
+static int check_oom(struct cgroup_manager *m, uint64_t *ooms, bool woke,
+		     const char *cid, const struct hull_events_opts *o)
+{
+	struct hull_error err = { 0 };
+	bool v1 = strcmp(cgroup_manager_mode(m), "v2") != 0;
+	uint64_t now = *ooms;
+
+	if (cgroup_oom_kills(m, &now, &err) < 0)
+		hull_error_clear(&err);
+	if (now > *ooms || (v1 && woke)) {
+		*ooms = now > *ooms ? now : *ooms;
+		return emit_oom(cid, o);
+	}
+	return 0;
+}
+
 int hull_events(const char *root, const char *id, const struct hull_events_opts *o,
 		struct hull_error *err)
 {
@@ -206,6 +227,7 @@ int hull_events(const char *root, const char *id, const struct hull_events_opts 
 	for (;;) {
 		struct pollfd p = { .fd = ofd, .events = POLLIN };
 		int r = poll(&p, ofd >= 0 ? 1 : 0, (int)o->interval_ms);
+		bool gone;
 
 		if (r < 0 && errno != EINTR) {
 			rc = hull_error_errno(err, "poll");
@@ -213,28 +235,29 @@ int hull_events(const char *root, const char *id, const struct hull_events_opts 
 		}
 		if (r > 0) {
 			char buf[4096];
-			uint64_t now = ooms;
 
 			while (read(ofd, buf, sizeof(buf)) > 0)
 				;
-			/* v1's eventfd fires on OOM itself; v2's inotify on any
-			 * change of memory.events: count kills to tell. */
-			if (cgroup_oom_kills(m, &now, err) < 0)
-				hull_error_clear(err);
-			if (now > ooms || strcmp(cgroup_manager_mode(m), "v2") != 0) {
-				ooms = now;
-				if (emit_oom(cid, o))
-					break;
-			}
-		} else if (r == 0) {
+		}
+		if (ofd >= 0 && check_oom(m, &ooms, r > 0, cid, o))
+			break;
+		if (r == 0) {
 			r = emit_stats(m, cid, o, err);
 			if (r < 0)
 				hull_error_clear(err);
 			else if (r > 0)
 				break;
 		}
-		if (proc_start_time(pid) != start)
-			break;      /* the container is gone */
+		gone = proc_start_time(pid) != start;
+		/* An OOM kill of the whole group (memory.oom.group) takes the
+		 * init with it: the counter can move after the wake-up that
+		 * read it and before the init is seen gone.  Read it once
+		 * more so the kill that ended the container is reported. */
+		if (gone) {
+			if (ofd >= 0)
+				check_oom(m, &ooms, false, cid, o);
+			break;
+		}
 	}
 	cgroup_manager_free(m);
 	return rc;

@@ -149,6 +149,7 @@ teardown() {
 		sleep 0.2
 	done
 	kill "$ev" 2>/dev/null || true   # it may have ended with the container
+	cat "$BATS_TEST_TMPDIR/events"   # shown when the test fails
 	grep '"type":"oom"' "$BATS_TEST_TMPDIR/events"
 }
 
