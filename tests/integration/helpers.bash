@@ -154,3 +154,23 @@ hull_detached() {
 	output=$(cat "$BATS_TEST_TMPDIR/ctr.out")
 	return 0
 }
+
+# A console-socket receiver (recvtty.py) for terminal tests: it takes the pty
+# master Hull sends and copies what the process writes to $BATS_TEST_TMPDIR/
+# tty.out.  start_recvtty SOCK waits until the socket exists; recvtty_output
+# waits for the receiver to end (the process closed the pty) and prints what
+# it got, without carriage returns.  The caller's teardown kills $RECVTTY_PID
+# when a test fails before that.
+start_recvtty() {
+	python3 "$REPO/tests/integration/recvtty.py" "$1" "$BATS_TEST_TMPDIR/tty.out" \
+		>/dev/null 2>"$BATS_TEST_TMPDIR/recvtty.err" &
+	RECVTTY_PID=$!
+	local _
+	for _ in $(seq 50); do [ -S "$1" ] && break; sleep 0.05; done
+}
+
+recvtty_output() {
+	wait "$RECVTTY_PID"
+	RECVTTY_PID=
+	tr -d '\r' <"$BATS_TEST_TMPDIR/tty.out"
+}

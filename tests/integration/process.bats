@@ -204,17 +204,13 @@ field() {
 @test "terminal: the pty master goes to --console-socket, the process has a tty" {
 	requires python3
 	sock="$BATS_TEST_TMPDIR/console.sock"
-	python3 "$REPO/tests/integration/recvtty.py" "$sock" "$BATS_TEST_TMPDIR/tty.out" >/dev/null 2>"$BATS_TEST_TMPDIR/recvtty.err" &
-	RECVTTY_PID=$!
-	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.05; done
+	start_recvtty "$sock"
 	update_config '.process.terminal = true'
 	set_args /bin/sh -c 'tty; checker fds; stty size'
 	hull_detached run --detach --console-socket "$sock" --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ]
 	wait_for_status "$CID" stopped
-	wait "$RECVTTY_PID"
-	RECVTTY_PID=
-	output=$(tr -d '\r' <"$BATS_TEST_TMPDIR/tty.out")
+	output=$(recvtty_output)
 	echo "$output"
 	echo "$output" | grep -qx '/dev/pts/0'
 	for fd in 0 1 2; do echo "$output" | grep -qx "fd=$fd:/dev/pts/0"; done

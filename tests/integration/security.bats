@@ -294,9 +294,7 @@ userns_root_config() {
 @test "terminal: a /dev/console symlink in the rootfs is refused, not mounted through" {
 	requires python3
 	sock="$BATS_TEST_TMPDIR/console.sock"
-	python3 "$REPO/tests/integration/recvtty.py" "$sock" "$BATS_TEST_TMPDIR/tty.out" >/dev/null 2>"$BATS_TEST_TMPDIR/recvtty.err" &
-	RECVTTY_PID=$!
-	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.05; done
+	start_recvtty "$sock"
 	# /dev is the rootfs's directory (devpts stays mounted on /dev/pts).
 	update_config '.mounts |= map(select(.destination != "/dev"))
 		| .process.terminal = true'
@@ -315,17 +313,13 @@ userns_root_config() {
 @test "terminal: /dev/console is the process's pty" {
 	requires python3
 	sock="$BATS_TEST_TMPDIR/console.sock"
-	python3 "$REPO/tests/integration/recvtty.py" "$sock" "$BATS_TEST_TMPDIR/tty.out" >/dev/null 2>"$BATS_TEST_TMPDIR/recvtty.err" &
-	RECVTTY_PID=$!
-	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.05; done
+	start_recvtty "$sock"
 	update_config '.process.terminal = true'
 	set_args /bin/sh -c 'checker stat /dev/console; checker stat "$(tty)"'
 	hull_detached run --detach --console-socket "$sock" --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ]
 	wait_for_status "$CID" stopped
-	wait "$RECVTTY_PID"
-	RECVTTY_PID=
-	output=$(tr -d '\r' <"$BATS_TEST_TMPDIR/tty.out")
+	output=$(recvtty_output)
 	echo "$output"
 	[ "$(echo "$output" | grep -c '^rdev=136:')" -eq 2 ]
 	[ "$(echo "$output" | sed -n 's/^rdev=//p' | sort -u | wc -l)" -eq 1 ]
