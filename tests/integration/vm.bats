@@ -247,6 +247,29 @@ teardown() {
 	[ "$(ls "$HULL_VM_DISK_CACHE"/*.ext4 | wc -l)" -eq 2 ]
 }
 
+@test "vm: a missing disk cache directory is made (mkdir -p, 0700); one that cannot be made is an error naming it" {
+	requires_vm
+	# As on a fresh host, where /var/cache/hull does not exist yet.
+	export HULL_VM_DISK_CACHE="$BATS_TEST_TMPDIR/fresh/var/cache/hull/disks"
+	set_args /bin/echo booted
+	run_hull run --vm --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *booted* ]]
+	[ "$(stat -c %a "$HULL_VM_DISK_CACHE")" = 700 ]
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/fresh/var/cache/hull")" = 700 ]
+	[ "$(ls "$HULL_VM_DISK_CACHE"/*.ext4 | wc -l)" -eq 1 ]
+	# A file where a directory must go: refused, naming the path.
+	touch "$BATS_TEST_TMPDIR/blocker"
+	export HULL_VM_DISK_CACHE="$BATS_TEST_TMPDIR/blocker/disks"
+	run_hull run --vm --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$BATS_TEST_TMPDIR/blocker"* ]]
+	[[ "$output" == *"disk cache"* ]]
+	[ ! -e "$HULL_ROOT/$CID" ]
+}
+
 @test "vm: a writable root gets the container's own disk, gone after delete" {
 	requires_vm
 	update_config '.root.readonly = false'
