@@ -150,6 +150,16 @@ static int cmd_features(struct cli_global *g, int argc, char **argv)
 			   "joining namespaces other than network, timeOffsets, personality, "
 			   "mountLabel, rootfsPropagation, seccomp notify/listenerPath, "
 			   "apparmorProfile, selinuxLabel, ioPriority, scheduler");
+	/* vmmisc: vsock and exec into VM containers (README, The microVM sandbox). */
+	json_gen_kv_string(j, "io.hull.vm.vsock",
+			   "virtio-vsock, Firecracker's host protocol on <state>/vsock.sock: "
+			   "\"CONNECT <port>\\n\" -> \"OK <hostport>\\n\"; guest-initiated connections "
+			   "to host port P go to a listener at <state>/vsock.sock_P (with the jail, "
+			   "one the monitor's unprivileged uid may connect to, e.g. mode 0777)");
+	json_gen_kv_string(j, "io.hull.vm.exec",
+			   "exec into a running VM container over vsock: --tty (resize followed), "
+			   "--detach, --pid-file, --process, --user, --env, --cwd, exit status, "
+			   "signals; refused: --cap, --preserve-fds, --apparmor, --process-label");
 	json_gen_object_close(j);
 	json_gen_object_close(j);
 	text = json_gen_finish(j, NULL);

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -489,6 +490,13 @@ static int vm_spawn(struct launch *l, struct hull_error *err)
 	if (vc.cfg.vsock_listen_fd < 0)
 		goto fail;
 	vc.cfg.vsock_uds = vc.vsock;
+	/* The jailed monitor (its own uid) connects to "<state>/vsock.sock_P"
+	 * for guest -> host: it must be able to search the state directory,
+	 * not list it (0711, as runc's container directories are). */
+	if (vc.cfg.jail.enabled && chmod(l->c->dir, 0711) < 0) {
+		hull_error_errno(err, "vm: chmod %s", l->c->dir);
+		goto fail;
+	}
 	/* --- end virtio-vsock --- */
 
 	/* process.terminal: the VM's console is a host pty whose master goes

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/fsutil.h"
 
 #define VMM_DISK_CACHE_KEEP 8
 
@@ -156,8 +157,11 @@ int vmm_rootfs_cached(const char *rootfs, const char *cache, char *out, size_t n
 		utimensat(AT_FDCWD, out, NULL, 0);
 		return 0;
 	}
-	if (mkdir(cache, 0700) < 0 && errno != EEXIST)
-		return hull_error_errno(err, "mkdir %s", cache);
+	/* The cache (and /var/cache/hull above it) may not exist yet on a
+	 * fresh host: made here, private to root, as `mkdir -p -m 0700`.
+	 * An error names the directory that could not be made. */
+	if (fs_mkdir_p(cache, 0700, err) < 0)
+		return hull_error_prefix(err, "vm disk cache");
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", out, (int)getpid());
 	unlink(tmp);
 	if (vmm_rootfs_image(rootfs, tmp, err) < 0) {

@@ -3,6 +3,7 @@
 #include "vmm/jail.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <sched.h>
@@ -11,6 +12,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -19,21 +21,60 @@
  * nothing the host mounts later reaches the monitor).  The IPC and UTS
  * namespaces come here too: unlike a pid namespace they apply to the
  * caller itself. */
-static int jail_root(const char *mount_point, struct hull_error *err)
+/* --- virtio-vsock, guest -> host --- */
+/* vsock_dir (dir_fd, opened before the tmpfs covered it, which matters
+ * when it is the mount point itself) bound at VMM_JAIL_VSOCK_DIR in the
+ * new root, the cwd.  Non-recursive, so the tmpfs mounted on it is not in
+ * the bind; read-only, yet unix sockets on it can still be connected to
+ * (EROFS is only for files, directories and symlinks). */
+static int jail_vsock_dir(const char *vsock_dir, int dir_fd, struct hull_error *err)
 {
+	char src[64];
+
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", dir_fd);
+	if (mkdir(VMM_JAIL_VSOCK_DIR + 1, 0111) < 0)
+		return hull_error_errno(err, "mkdir %s in the jail's root", VMM_JAIL_VSOCK_DIR);
+	if (mount(src, VMM_JAIL_VSOCK_DIR + 1, NULL, MS_BIND, NULL) < 0)
+		return hull_error_errno(err, "bind %s at %s", vsock_dir, VMM_JAIL_VSOCK_DIR);
+	if (mount(NULL, VMM_JAIL_VSOCK_DIR + 1, NULL,
+		  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return hull_error_errno(err, "remount %s read-only", VMM_JAIL_VSOCK_DIR);
+	return 0;
+}
+/* --- end virtio-vsock --- */
+
+static int jail_root(const char *mount_point, const char *vsock_dir, struct hull_error *err)
+{
+	int dir_fd = -1;
+
 	if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
 		return hull_error_errno(err, "unshare mount, ipc and uts namespaces");
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return hull_error_errno(err, "making / private");
-	/* size/nr_inodes: nothing is ever created in it; mode: nothing to list. */
+	if (vsock_dir) {
+		dir_fd = open(vsock_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dir_fd < 0)
+			return hull_error_errno(err, "open %s", vsock_dir);
+	}
+	/* size/nr_inodes: nothing is created in it but the vsock mount
+	 * point; mode: nothing to list. */
 	if (mount("hull-vm-jail", mount_point, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  "size=4k,nr_inodes=2,mode=0111") < 0)
-		return hull_error_errno(err, "mount tmpfs on %s", mount_point);
+		  "size=4k,nr_inodes=3,mode=0111") < 0) {
+		hull_error_errno(err, "mount tmpfs on %s", mount_point);
+		goto fail;
+	}
 	/* pivot_root(".", "."): the old root ends up stacked over the new one
 	 * at "/", and the detaching umount takes it away (runc's trick; no
 	 * directory for the old root is needed in an empty root). */
-	if (chdir(mount_point) < 0)
-		return hull_error_errno(err, "chdir %s", mount_point);
+	if (chdir(mount_point) < 0) {
+		hull_error_errno(err, "chdir %s", mount_point);
+		goto fail;
+	}
+	if (dir_fd >= 0 && jail_vsock_dir(vsock_dir, dir_fd, err) < 0)
+		goto fail;
+	if (dir_fd >= 0)
+		close(dir_fd);
+	dir_fd = -1;
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
 		return hull_error_errno(err, "pivot_root");
 	if (umount2(".", MNT_DETACH) < 0)
@@ -46,14 +87,19 @@ static int jail_root(const char *mount_point, struct hull_error *err)
 	if (sethostname("hull-vm", 7) < 0)
 		return hull_error_errno(err, "sethostname");
 	return 0;
+fail:
+	if (dir_fd >= 0)
+		close(dir_fd);
+	return -1;
 }
 
 static int jail_rlimits(const struct vmm_jail_limits *lim, struct hull_error *err)
 {
 	const struct { int res; const char *name; rlim_t v; } l[] = {
 		/* Every fd it needs is open; queues add an ioeventfd and an
-		 * irqfd each when the guest sets them up (a few dozen). */
-		{ RLIMIT_NOFILE, "RLIMIT_NOFILE", (rlim_t)lim->max_fd + 1 + 64 },
+		 * irqfd each when the guest sets them up (a few dozen), and
+		 * vsock one per connection (at most 64). */
+		{ RLIMIT_NOFILE, "RLIMIT_NOFILE", (rlim_t)lim->max_fd + 1 + 64 + 64 },
 		/* Counted per real uid, which is the VM's own: its threads,
 		 * and KVM's NX-huge-page recovery worker, which recent kernels
 		 * start (as a task of ours) at the first KVM_RUN: without room
@@ -119,13 +165,13 @@ static int jail_identity(const struct vmm_jail *j, struct hull_error *err)
 
 /* Landlock, where the kernel has it: a ruleset that handles every file
  * system right it knows (up to ABI 3) and, from ABI 4, TCP bind/connect,
- * with no rules at all: no path can be opened, no TCP socket bound or
- * connected.  Files opened before (disks, /dev/kvm, consoles) keep their
+ * from ABI 6 abstract unix sockets, with no rules at all: no path can be
+ * opened, no TCP socket bound or connected.  Files opened before (disks, /dev/kvm, consoles) keep their
  * access.  Values from the kernel's uapi, spelled out because the build
  * host's headers may predate them. */
 static int jail_landlock(struct hull_error *err)
 {
-	struct { uint64_t fs, net; } attr = { 0, 0 };
+	struct { uint64_t fs, net, scoped; } attr = { 0, 0, 0 };
 	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1U /* VERSION */);
 	size_t size = sizeof(uint64_t);
 	int fd;
@@ -139,6 +185,13 @@ static int jail_landlock(struct hull_error *err)
 		attr.fs |= 1ULL << 14;          /* TRUNCATE */
 	if (abi >= 4) {
 		attr.net = (1ULL << 0) | (1ULL << 1);   /* BIND_TCP, CONNECT_TCP */
+		size = 2 * sizeof(uint64_t);
+	}
+	/* From ABI 6: no abstract unix socket outside the jail's own domain
+	 * (guest -> host vsock connects only to a path in VMM_JAIL_VSOCK_DIR,
+	 * which Landlock's file system rights do not cover). */
+	if (abi >= 6) {
+		attr.scoped = 1ULL << 0;                /* SCOPE_ABSTRACT_UNIX_SOCKET */
 		size = sizeof(attr);
 	}
 	fd = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
@@ -160,7 +213,7 @@ int vmm_jail_enter(const struct vmm_jail *j, const struct vmm_jail_limits *lim,
 {
 	/* Order: the root needs CAP_SYS_ADMIN, the rlimits may only go down
 	 * once we are unprivileged, Landlock needs no_new_privs. */
-	if (jail_root(j->mount_point, err) < 0 || jail_identity(j, err) < 0 ||
+	if (jail_root(j->mount_point, j->vsock_dir, err) < 0 || jail_identity(j, err) < 0 ||
 	    jail_rlimits(lim, err) < 0 || jail_landlock(err) < 0)
 		return hull_error_prefix(err, "jail");
 	return 0;

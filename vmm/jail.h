@@ -5,11 +5,13 @@
  *
  *   - its root: a fresh, empty, read-only tmpfs pivoted to in its own mount
  *     namespace (the caller cloned it into new mount, pid, ipc and uts
- *     namespaces and the container's network namespace);
+ *     namespaces and the container's network namespace), holding only the
+ *     vsock socket's directory, read-only (vsock_dir);
  *   - root: a dedicated unprivileged uid/gid, no supplementary groups;
  *   - capabilities: all five sets empty, the bounding set too;
  *   - no_new_privs, not dumpable, tight rlimits, Landlock (no file system
- *     or TCP access at all) where the kernel has it;
+ *     or TCP access at all, no abstract unix sockets outside the jail)
+ *     where the kernel has it;
  *   - system calls: a seccomp allow-list per thread kind, default action
  *     "kill the process" (vmm_jail_filters below).
  *
@@ -26,6 +28,9 @@
 
 #include "base/error.h"
 
+/* Where the jail's root shows vsock_dir. */
+#define VMM_JAIL_VSOCK_DIR "/vsock"
+
 struct vmm_jail {
 	bool enabled;
 	const char *mount_point;        /* an existing directory; the empty root
@@ -34,6 +39,18 @@ struct vmm_jail {
 					   sees it */
 	uid_t uid;
 	gid_t gid;
+	/* --- virtio-vsock, guest -> host --- */
+	const char *vsock_dir;          /* NULL, or the host directory of the
+					   vsock unix socket: bound read-only
+					   (nosuid, nodev, noexec) at
+					   VMM_JAIL_VSOCK_DIR in the empty root,
+					   so the monitor can connect to the
+					   "<uds>_P" listeners there, as under
+					   Firecracker's jailer.  It reaches
+					   them as the jail's uid: a listener
+					   must be writable by it (mode 0666 or
+					   0777) and the directory searchable. */
+	/* --- end virtio-vsock --- */
 	/* Debugging the filters: the I/O thread makes a system call outside
 	 * its allow-list right after installing it, so the kernel kills the
 	 * monitor.  Set only by HULL_VM_DEBUG_FORBIDDEN_SYSCALL (tests). */

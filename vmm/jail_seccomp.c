@@ -11,8 +11,8 @@
  *          stop kick (tgkill), glibc's malloc.
  *   I/O:   the epoll loop: doorbells, console and signal fds, the same
  *          device work, then the teardown (join, munmap, close, stats).
- * Neither may open a path, create a socket, exec, fork, ptrace, mount or
- * map executable memory.  "setup" is the union plus thread creation and
+ * Neither may open a path, create a socket other than a unix stream (vsock
+ * guest -> host), exec, fork, ptrace, mount or map executable memory.  "setup" is the union plus thread creation and
  * seccomp(2) itself, for the main thread while it starts the vCPUs. */
 #include "vmm/jail.h"
 
@@ -39,9 +39,9 @@ static const char *const common_calls[] = {
 	"clock_nanosleep", "nanosleep", "sched_yield", "getpid", "gettid", "tgkill", "exit",
 	"exit_group", "getrandom",
 	/* virtio-vsock's host side: accepting clients on the listening fd
-	 * made before the jail, and the streams' data and half-closes
-	 * (never socket(2) or connect(2): see vmm.c). */
-	"accept4", "sendto", "recvfrom", "shutdown",
+	 * made before the jail, and the streams' data and half-closes;
+	 * guest -> host connects (allow_vsock_connect). */
+	"accept4", "sendto", "recvfrom", "shutdown", "connect",
 };
 static const char *const io_calls[] = {
 	"epoll_wait", "epoll_pwait", "epoll_pwait2", "mincore", "getrusage",
@@ -111,6 +111,23 @@ static int allow_memory(scmp_filter_ctx ctx, struct hull_error *err)
 	return 0;
 }
 
+/* --- virtio-vsock, guest -> host --- */
+/* socket(2) for exactly what vsock_host_connect makes: a non-blocking
+ * unix stream socket.  No other family or type, so connect(2) can only
+ * reach a unix socket, and the jail's root holds none but the vsock
+ * directory (jail.c; Landlock scopes abstract ones where it can). */
+static int allow_vsock_connect(scmp_filter_ctx ctx, struct hull_error *err)
+{
+	int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+				  SCMP_A0(SCMP_CMP_EQ, AF_UNIX),
+				  SCMP_A1(SCMP_CMP_EQ, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK));
+
+	if (rc < 0)
+		return hull_error_set(err, -rc, "seccomp rule for socket: %s", strerror(-rc));
+	return 0;
+}
+/* --- end virtio-vsock --- */
+
 /* The program as BPF, through a memfd (libseccomp 2.5 exports to fds). */
 static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *out, struct hull_error *err)
 {
@@ -148,7 +165,7 @@ static int build_one(enum kind k, struct sock_fprog *out, struct hull_error *err
 	/* We set no_new_privs ourselves, before the first install. */
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if (allow_names(ctx, common_calls, sizeof(common_calls) / sizeof(common_calls[0]), err) < 0 ||
-	    allow_memory(ctx, err) < 0 ||
+	    allow_memory(ctx, err) < 0 || allow_vsock_connect(ctx, err) < 0 ||
 	    allow_ioctls(ctx, device_ioctls, sizeof(device_ioctls) / sizeof(device_ioctls[0]), err) < 0)
 		return -1;
 	if (k != KIND_IO &&
@@ -192,7 +209,8 @@ int vmm_jail_install(const struct sock_fprog *prog, struct hull_error *err)
 
 void vmm_jail_forbidden_syscall(void)
 {
-	/* A monitor that opens a socket has been taken over: on no list. */
+	/* A monitor that opens an inet socket has been taken over: on no
+	 * list (only non-blocking unix streams are, for vsock). */
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	if (fd >= 0)

@@ -184,6 +184,35 @@ static void control_message(void *opaque, const uint8_t *p, uint32_t n)
 	}
 }
 
+/* --- virtio-vsock, guest -> host under the jail --- */
+/* The directory of cfg->vsock_uds, which the jail binds at
+ * VMM_JAIL_VSOCK_DIR; "" when there is none. */
+static void vsock_uds_dir(const struct vmm_config *cfg, char *dir, size_t n)
+{
+	const char *slash = cfg->vsock_uds ? strrchr(cfg->vsock_uds, '/') : NULL;
+
+	dir[0] = '\0';
+	if (slash && slash > cfg->vsock_uds && (size_t)(slash - cfg->vsock_uds) < n) {
+		memcpy(dir, cfg->vsock_uds, (size_t)(slash - cfg->vsock_uds));
+		dir[slash - cfg->vsock_uds] = '\0';
+	}
+}
+
+/* The socket's name as the jailed monitor sees it: VMM_JAIL_VSOCK_DIR/<name>
+ * ("" when there is no directory to bind: then guests get RST). */
+static void vsock_jailed_uds(struct machine *m, const struct vmm_config *cfg)
+{
+	char dir[4096];
+
+	vsock_uds_dir(cfg, dir, sizeof(dir));
+	m->vsock.uds[0] = '\0';
+	if (dir[0] && strlen(VMM_JAIL_VSOCK_DIR) + strlen(cfg->vsock_uds + strlen(dir)) + 12 <=
+			      sizeof(m->vsock.uds))
+		snprintf(m->vsock.uds, sizeof(m->vsock.uds), "%s%s", VMM_JAIL_VSOCK_DIR,
+			 cfg->vsock_uds + strlen(dir));
+}
+/* --- end virtio-vsock --- */
+
 static int add_devices(struct machine *m, const struct vmm_config *cfg, struct hull_error *err)
 {
 	bool bells = !cfg->no_ioeventfd;
@@ -242,11 +271,11 @@ static int add_devices(struct machine *m, const struct vmm_config *cfg, struct h
 				      cfg->vsock_listen_fd, cfg->vsock_uds, bells, err) < 0)
 			return -1;
 		m->vsock_on = true;
-		/* A jailed monitor has no path to "<uds>_P" (empty root,
-		 * Landlock, no socket(2) in its seccomp lists): guest-initiated
-		 * connections get RST; host->guest ones use the listening fd. */
+		/* A jailed monitor sees the socket's directory at
+		 * VMM_JAIL_VSOCK_DIR (machine_jail): "<uds>_P" is looked up
+		 * there.  Host->guest connections use the listening fd. */
 		if (cfg->jail.enabled)
-			m->vsock.uds[0] = '\0';
+			vsock_jailed_uds(m, cfg);
 		virtio_mmio_cmdline(&m->vsock.t, m->cmdline, sizeof(m->cmdline));
 		m->ndev++;
 	}
@@ -396,10 +425,17 @@ static void jail_limits(const struct machine *m, const struct vmm_config *cfg,
 static int machine_jail(struct machine *m, const struct vmm_config *cfg, struct hull_error *err)
 {
 	struct vmm_jail_limits lim;
+	struct vmm_jail jail = cfg->jail;
+	char vsock_dir[4096];
 
 	jail_limits(m, cfg, &lim);
+	/* --- virtio-vsock: the socket's directory goes into the jail --- */
+	vsock_uds_dir(cfg, vsock_dir, sizeof(vsock_dir));
+	if (m->vsock_on && m->vsock.uds[0] && vsock_dir[0])
+		jail.vsock_dir = vsock_dir;
+	/* --- end virtio-vsock --- */
 	if (vmm_jail_filters_build(&m->filters, err) < 0 ||
-	    vmm_jail_enter(&cfg->jail, &lim, err) < 0 ||
+	    vmm_jail_enter(&jail, &lim, err) < 0 ||
 	    vmm_jail_install(&m->filters.setup, err) < 0)
 		return -1;
 	m->vm.vcpu_filter = &m->filters.vcpu;

@@ -121,14 +121,13 @@ void vsock_host_update_poll(struct virtio_vsock *v, struct vsock_conn *c)
 
 int vsock_host_connect(struct virtio_vsock *v, uint32_t port)
 {
-	if (v->uds[0] == '\0')
-		return -1;      /* jailed: no outbound connections (vmm.c) */
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd;
 
-	/* "<uds>_<port>"; uds was checked at init to leave room for it.
-	 * NOTE for a jailed monitor: this path must resolve inside its root
-	 * (the listener itself was opened before any jail). */
+	if (v->uds[0] == '\0')
+		return -1;      /* the path did not fit sun_path */
+	/* "<uds>_<port>"; uds was checked at init to leave room for it.  A
+	 * jailed monitor's uds is the path inside its root (vmm.c). */
 	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s_%u", v->uds, port) >=
 	    (int)sizeof(sa.sun_path))
 		return -1;

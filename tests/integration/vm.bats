@@ -247,6 +247,29 @@ teardown() {
 	[ "$(ls "$HULL_VM_DISK_CACHE"/*.ext4 | wc -l)" -eq 2 ]
 }
 
+@test "vm: a missing disk cache directory is made (mkdir -p, 0700); one that cannot be made is an error naming it" {
+	requires_vm
+	# As on a fresh host, where /var/cache/hull does not exist yet.
+	export HULL_VM_DISK_CACHE="$BATS_TEST_TMPDIR/fresh/var/cache/hull/disks"
+	set_args /bin/echo booted
+	run_hull run --vm --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *booted* ]]
+	[ "$(stat -c %a "$HULL_VM_DISK_CACHE")" = 700 ]
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/fresh/var/cache/hull")" = 700 ]
+	[ "$(ls "$HULL_VM_DISK_CACHE"/*.ext4 | wc -l)" -eq 1 ]
+	# A file where a directory must go: refused, naming the path.
+	touch "$BATS_TEST_TMPDIR/blocker"
+	export HULL_VM_DISK_CACHE="$BATS_TEST_TMPDIR/blocker/disks"
+	run_hull run --vm --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$BATS_TEST_TMPDIR/blocker"* ]]
+	[[ "$output" == *"disk cache"* ]]
+	[ ! -e "$HULL_ROOT/$CID" ]
+}
+
 @test "vm: a writable root gets the container's own disk, gone after delete" {
 	requires_vm
 	update_config '.root.readonly = false'
@@ -295,7 +318,7 @@ monitor_field() {
 	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
 }
 
-@test "vm jail: the monitor runs without capabilities, under seccomp, unprivileged, in its own namespaces and an empty root" {
+@test "vm jail: the monitor runs without capabilities, under seccomp, unprivileged, in its own namespaces and an empty root (but the vsock directory)" {
 	requires_vm
 	update_config '.linux.namespaces += [{"type": "network"}] | .linux.namespaces |= unique_by(.type)'
 	set_args /bin/sh -c 'echo ready; exec sleep 600'
@@ -322,9 +345,14 @@ monitor_field() {
 	for ns in mnt pid ipc uts net; do
 		[ "$(readlink "/proc/$pid/ns/$ns")" != "$(readlink "/proc/self/ns/$ns")" ]
 	done
-	# Its root is not the host's, and there is nothing in it.
+	# Its root is not the host's, and there is nothing in it but the
+	# vsock socket's directory (the state directory, read-only, for
+	# guest -> host connections).
 	[ "$(stat -L -c %d:%i "/proc/$pid/root/")" != "$(stat -c %d:%i /)" ]
-	[ -z "$(ls -A "/proc/$pid/root/")" ]
+	[ "$(ls -A "/proc/$pid/root/")" = vsock ]
+	[ "$(stat -L -c %d:%i "/proc/$pid/root/vsock")" = "$(stat -c %d:%i "$HULL_ROOT/$CID")" ]
+	awk '$5 == "/vsock" { print $6 }' "/proc/$pid/mountinfo" | grep -q '^ro,nosuid,nodev,noexec'
+	[ "$(awk '$5 == "/vsock"' "/proc/$pid/mountinfo" | wc -l)" -eq 1 ]
 	# The jail's tmpfs is not visible on the host.
 	run grep -c hull-vm-jail /proc/self/mountinfo
 	[ "$output" = 0 ]
@@ -696,7 +724,7 @@ exec_vm_stop() {
 	exec_vm_stop
 }
 
-@test "vm: exec --detach with --pid-file; a host client speaks Firecracker's vsock protocol; the jailed monitor refuses guest-initiated connections" {
+@test "vm: exec --detach with --pid-file; a host client speaks Firecracker's vsock protocol; the jailed monitor connects guest-initiated ones to <socket>_PORT" {
 	requires_vm
 	requires python3
 	exec_vm_start
@@ -743,20 +771,51 @@ exec_vm_stop() {
 	run python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"CONNECT 4999\n"); print("reply=%r" % s.recv(64))' "$HULL_ROOT/$CID/vsock.sock"
 	echo "$output"
 	[[ "$output" == *"reply=b''"* ]]
-	# guest -> host: the jailed monitor makes no outbound connection (no
-	# path, no socket(2)), so even with a listener at <socket>_6000 the
-	# guest's connect is refused (RST).
-	python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); s.settimeout(30); s.accept()' \
-		"$HULL_ROOT/$CID/vsock.sock_6000" 2>/dev/null &
+	# guest -> host, with the monitor jailed: it sees the state directory
+	# (read-only, at /vsock in its empty root) and connects, as its own
+	# unprivileged uid, to a listener at <socket>_6000 that lets it (mode
+	# 0777, as under Firecracker's jailer); the listener gets the guest's
+	# bytes and its reply reaches the guest.
+	python3 - "$HULL_ROOT/$CID/vsock.sock_6000" "$BATS_TEST_TMPDIR/got" <<-'EOF' &
+	import os, socket, sys
+	os.umask(0)
+	s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); s.settimeout(120)
+	c, _ = s.accept()
+	data = b""
+	while True:
+	    d = c.recv(4096)
+	    if not d: break
+	    data += d
+	open(sys.argv[2], "wb").write(data)
+	c.sendall(b"got:" + data)
+	c.close()
+	EOF
 	listener=$!
 	for _ in $(seq 100); do [ -S "$HULL_ROOT/$CID/vsock.sock_6000" ] && break; sleep 0.05; done
-	run_hull exec "$CID" /bin/checker vsock-send 6000 hi
+	run_hull exec "$CID" /bin/checker vsock-send 6000 "hello host"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"reply=got:hello host"* ]]
+	wait "$listener"
+	[ "$(cat "$BATS_TEST_TMPDIR/got")" = "hello host" ]
+	rm -f "$HULL_ROOT/$CID/vsock.sock_6000"
+	# A listener the jail's uid may not connect to (0755, root's) and a
+	# port nobody listens on: the guest's connect is refused (RST).
+	python3 -c 'import os,socket,sys; os.umask(0o022); s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); s.settimeout(60); s.accept()' \
+		"$HULL_ROOT/$CID/vsock.sock_6001" 2>/dev/null &
+	listener=$!
+	for _ in $(seq 100); do [ -S "$HULL_ROOT/$CID/vsock.sock_6001" ] && break; sleep 0.05; done
+	run_hull exec "$CID" /bin/checker vsock-send 6001 hi
 	echo "$output"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"vsock_send=Connection re"* ]]
 	kill "$listener" 2>/dev/null || true
 	wait "$listener" 2>/dev/null || true
-	rm -f "$HULL_ROOT/$CID/vsock.sock_6000"
+	rm -f "$HULL_ROOT/$CID/vsock.sock_6001"
+	run_hull exec "$CID" /bin/checker vsock-send 6002 hi
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"vsock_send=Connection re"* ]]
 	# The keeper forwards signals: TERM ends the echo server (143).
 	kill -TERM "$keeper"
 	for _ in $(seq 300); do kill -0 "$keeper" 2>/dev/null || break; sleep 0.1; done
@@ -798,4 +857,16 @@ exec_vm_stop() {
 	[ "$(echo "$output" | sed -n 's/^NoNewPrivs=//p')" = 1 ]
 	[ "$(echo "$output" | sed -n 's/^mkdir=//p')" = EXDEV ]
 	exec_vm_stop
+}
+
+@test "vm: hull features describes vsock and exec into VM containers" {
+	run_hull features
+	[ "$status" -eq 0 ]
+	run jq -r '.annotations["io.hull.vm.vsock"]' <<<"$output"
+	[[ "$output" == *"CONNECT <port>"* ]]
+	[[ "$output" == *"vsock.sock_P"* ]]
+	run_hull features
+	run jq -r '.annotations["io.hull.vm.exec"]' <<<"$output"
+	[[ "$output" == *"--tty"* ]]
+	[[ "$output" == *"refused: --cap"* ]]
 }

@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #ifndef HULL_TEST_GUEST
@@ -113,7 +114,10 @@ static void *vsock_peer_main(void *arg)
 	return NULL;
 }
 
-static int vsock_peer_start(struct vsock_peer *p, pthread_t *t, int *listen_fd)
+/* jailed: the monitor connects to <uds>_5000 as the jail's uid, from a
+ * root that shows the directory at /vsock; it may search the directory
+ * and connect to the listener, as a user of a jailed Hull must allow. */
+static int vsock_peer_start(struct vsock_peer *p, pthread_t *t, int *listen_fd, bool jailed)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct hull_error err = { 0 };
@@ -127,7 +131,8 @@ static int vsock_peer_start(struct vsock_peer *p, pthread_t *t, int *listen_fd)
 		return -1;
 	p->l5000 = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (*listen_fd < 0 || p->l5000 < 0 || bind(p->l5000, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(p->l5000, 4) < 0) {
+	    listen(p->l5000, 4) < 0 ||
+	    (jailed && (chmod(dir, 0711) < 0 || chmod(sa.sun_path, 0777) < 0))) {
 		printf("# vsock test setup: %s\n", err.set ? err.msg : strerror(errno));
 		return -1;
 	}
@@ -243,10 +248,11 @@ static void run_once(bool ioeventfd, bool tolerate, int jail)
 					      .forbidden_syscall_selftest = jail > 1 };
 	}
 	/* The vsock part runs only when guest errors are tolerated (otherwise
-	 * the VM stops at the first malformed blk chain, before it), and
-	 * unjailed (a jailed monitor makes no outbound connections). */
-	if (tolerate && !jail) {
-		if (vsock_peer_start(&peer, &peer_thread, &vsock_fd) < 0)
+	 * the VM stops at the first malformed blk chain, before it), and not
+	 * in the selftest (the monitor dies before the guest runs).  Jailed,
+	 * the guest -> host connection goes through the jail's /vsock. */
+	if (tolerate && jail < 2) {
+		if (vsock_peer_start(&peer, &peer_thread, &vsock_fd, jail == 1) < 0)
 			exit(1);
 		cfg.vsock_listen_fd = vsock_fd;
 		cfg.vsock_uds = peer.uds;
