@@ -1,15 +1,13 @@
-/* `hull run --image REF ID`: pull the image if the store lacks it, give the
- * container an overlay root in the store, and run it like any bundle.  The
- * runtime's delete removes that root (images_container_remove); a failed
- * create is undone here. */
+/* `hull run --image REF ID`: the flags; runtime/run_image.c pulls the
+ * image if the store lacks it, gives the container an overlay root in the
+ * store, runs it like any bundle, and undoes a failed create. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/images_common.h"
-#include "images/bundle.h"
 #include "images/store.h"
-#include "runtime/lifecycle.h"
+#include "runtime/run_image.h"
 
 /* The image flags, in any of getopt_long_only's spellings. */
 static int image_arg(const char *a, const char **name)
@@ -46,18 +44,22 @@ bool cli_run_wants_image(int argc, char **argv)
 	return false;
 }
 
+static void warn_copied(void *data, const char *id)
+{
+	cli_log(data, "warning", "overlayfs unavailable: the image's layers were copied for %s", id);
+}
+
 int cli_run_image(struct cli_global *g, int argc, char **argv);
 int cli_run_image(struct cli_global *g, int argc, char **argv)
 {
 	struct image_flags f;
 	struct create_opts o;
-	struct image_store s;
-	struct image_record r;
+	struct pull_opts po;
+	struct run_image_opts io = { 0 };
 	struct hull_error err = { 0 };
 	const char *image = NULL;
 	char **rest = calloc((size_t)argc + 1, sizeof(char *));
-	char bundle[4096], *state = NULL;
-	bool detach = false, copied = false, force_copy = false;
+	bool detach = false, force_copy = false;
 	int n = 0, status = 0;
 
 	if (rest == NULL)
@@ -107,41 +109,13 @@ int cli_run_image(struct cli_global *g, int argc, char **argv)
 		free(rest);
 		return cli_usage_error(g, "run", "--image and --bundle exclude each other");
 	}
-	if (store_open(store_default_root(f.store), &s, &err) < 0)
-		goto fail;
-	if (store_find_image(&s, image, &r, &err) < 0) {
-		struct pull_opts po;
-
-		hull_error_clear(&err);
-		if (image_pull_opts(&f, &po, &err) < 0 || images_pull(&s, image, &po, &r, &err) < 0) {
-			store_close(&s);
-			hull_error_prefix(&err, "pulling %s", image);
-			goto fail;
-		}
-	}
-	if (images_container_create(&s, &r, o.id, force_copy, bundle, sizeof(bundle), &copied, &err) < 0) {
-		image_record_free(&r);
-		store_close(&s);
-		goto fail;
-	}
-	image_record_free(&r);
-	/* the store lock is for setup only, not for the container's life */
-	store_close(&s);
-	if (copied)
-		cli_log(g, "warning", "overlayfs unavailable: the image's layers were copied for %s", o.id);
-	o.bundle = bundle;
-	if (hull_run(&o, detach, &status, &err) < 0) {
-		struct hull_error ignored = { 0 };
-
-		/* no state means create failed: the runtime never saw the root */
-		if (hull_state(o.root, o.id, &state, &ignored) < 0)
-			images_container_remove(bundle, &ignored);
-		free(state);
-		goto fail;
-	}
 	free(rest);
+	if (image_pull_opts(&f, &po, &err) < 0)
+		return cli_fail(g, &err);
+	io = (struct run_image_opts){ .store = store_default_root(f.store), .image = image,
+				      .pull = &po, .force_copy = force_copy,
+				      .on_copied = warn_copied, .data = g };
+	if (hull_run_image(&io, &o, detach, &status, &err) < 0)
+		return cli_fail(g, &err);
 	return status;
-fail:
-	free(rest);
-	return cli_fail(g, &err);
 }

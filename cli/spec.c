@@ -12,17 +12,6 @@
 #include "base/json.h"
 #include "oci/spec.h"
 
-static void mount_entry(json_gen *g, const char *dst, const char *type,
-			const char *src, const char *const *opts)
-{
-	json_gen_object_open(g);
-	json_gen_kv_string(g, "destination", dst);
-	json_gen_kv_string(g, "type", type);
-	json_gen_kv_string(g, "source", src);
-	json_gen_kv_strv(g, "options", opts);
-	json_gen_object_close(g);
-}
-
 static void gen_process(json_gen *g, bool rootless)
 {
 	static const char *const args[] = { "sh", NULL };
@@ -45,34 +34,6 @@ static void gen_process(json_gen *g, bool rootless)
 	spec_gen_default_process_security(g);
 	json_gen_object_close(g);
 	(void)rootless;
-}
-
-static void gen_mounts(json_gen *g, bool rootless)
-{
-	static const char *const none[] = { NULL };
-	static const char *const dev[] = { "nosuid", "strictatime", "mode=755", "size=65536k", NULL };
-	static const char *const pts[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL };
-	static const char *const pts_rootless[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", NULL };
-	static const char *const shm[] = { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL };
-	static const char *const mq[] = { "nosuid", "noexec", "nodev", NULL };
-	static const char *const sys[] = { "nosuid", "noexec", "nodev", "ro", NULL };
-	static const char *const sys_rootless[] = { "rbind", "nosuid", "noexec", "nodev", "ro", NULL };
-	static const char *const cg[] = { "nosuid", "noexec", "nodev", "relatime", "ro", NULL };
-
-	json_gen_key(g, "mounts");
-	json_gen_array_open(g);
-	mount_entry(g, "/proc", "proc", "proc", none);
-	mount_entry(g, "/dev", "tmpfs", "tmpfs", dev);
-	mount_entry(g, "/dev/pts", "devpts", "devpts", rootless ? pts_rootless : pts);
-	mount_entry(g, "/dev/shm", "tmpfs", "shm", shm);
-	mount_entry(g, "/dev/mqueue", "mqueue", "mqueue", mq);
-	if (rootless) {
-		mount_entry(g, "/sys", "none", "/sys", sys_rootless);
-	} else {
-		mount_entry(g, "/sys", "sysfs", "sysfs", sys);
-		mount_entry(g, "/sys/fs/cgroup", "cgroup", "cgroup", cg);
-	}
-	json_gen_array_close(g);
 }
 
 static int cmd_spec(struct cli_global *g, int argc, char **argv)
@@ -111,7 +72,7 @@ static int cmd_spec(struct cli_global *g, int argc, char **argv)
 	json_gen_kv_bool(j, "readonly", true);
 	json_gen_object_close(j);
 	json_gen_kv_string(j, "hostname", "hull");
-	gen_mounts(j, rootless);
+	spec_gen_default_mounts(j, rootless);
 	spec_gen_default_linux(j, rootless);
 	json_gen_object_close(j);
 	text = json_gen_finish(j, &len);

@@ -105,39 +105,6 @@ int image_user_resolve(const char *spec, const char *passwd, const char *group,
 	return 0;
 }
 
-static void gen_mount(json_gen *g, const char *dst, const char *type, const char *src,
-		      const char *const *opts)
-{
-	json_gen_object_open(g);
-	json_gen_kv_string(g, "destination", dst);
-	json_gen_kv_string(g, "type", type);
-	json_gen_kv_string(g, "source", src);
-	json_gen_kv_strv(g, "options", opts);
-	json_gen_object_close(g);
-}
-
-static void gen_mounts(json_gen *g)
-{
-	static const char *const none[] = { NULL };
-	static const char *const dev[] = { "nosuid", "strictatime", "mode=755", "size=65536k", NULL };
-	static const char *const pts[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL };
-	static const char *const shm[] = { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL };
-	static const char *const mq[] = { "nosuid", "noexec", "nodev", NULL };
-	static const char *const sys[] = { "nosuid", "noexec", "nodev", "ro", NULL };
-	static const char *const cg[] = { "nosuid", "noexec", "nodev", "relatime", "ro", NULL };
-
-	json_gen_key(g, "mounts");
-	json_gen_array_open(g);
-	gen_mount(g, "/proc", "proc", "proc", none);
-	gen_mount(g, "/dev", "tmpfs", "tmpfs", dev);
-	gen_mount(g, "/dev/pts", "devpts", "devpts", pts);
-	gen_mount(g, "/dev/shm", "tmpfs", "shm", shm);
-	gen_mount(g, "/dev/mqueue", "mqueue", "mqueue", mq);
-	gen_mount(g, "/sys", "sysfs", "sysfs", sys);
-	gen_mount(g, "/sys/fs/cgroup", "cgroup", "cgroup", cg);
-	json_gen_array_close(g);
-}
-
 int image_bundle_config(const struct image_config *c, uint32_t uid, uint32_t gid,
 			const char *rootfs, char **json, struct hull_error *err)
 {
@@ -190,7 +157,7 @@ int image_bundle_config(const struct image_config *c, uint32_t uid, uint32_t gid
 	json_gen_kv_bool(g, "readonly", false);
 	json_gen_object_close(g);
 	json_gen_kv_string(g, "hostname", "hull");
-	gen_mounts(g);
+	spec_gen_default_mounts(g, false);
 	spec_gen_default_linux(g, false);
 	/* image-spec conversion: labels become annotations; ports and the
 	 * stop signal have their own annotation keys */

@@ -3,7 +3,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "base/json.h"
 #include "images/auth.h"
 #include "images/manifest.h"
+#include "images/sha256.h"
 #include "images/registry.h"
 #include "images/store.h"
 
@@ -468,7 +468,7 @@ struct transfer {
 	CURL *h;
 	struct curl_slist *hl;
 	int fd;
-	SHA2_CTX sha;
+	struct img_sha256 sha;
 	long status;          /* first status line seen for the final response */
 	bool first_chunk;     /* the next body byte is the response's first */
 	blob_progress_fn progress;
@@ -509,7 +509,7 @@ static size_t blob_write(char *p, size_t sz, size_t n, void *data)
 	if (t->first_chunk && t->status == 200 && t->job->have > 0) {
 		if (ftruncate(t->fd, 0) < 0)
 			return 0;
-		SHA256Init(&t->sha);
+		img_sha256_init(&t->sha);
 		t->job->have = 0;
 		t->job->resumed_from = 0;
 	}
@@ -527,7 +527,7 @@ static size_t blob_write(char *p, size_t sz, size_t n, void *data)
 			return 0;
 		done += (size_t)w;
 	}
-	SHA256Update(&t->sha, (const uint8_t *)p, len);
+	img_sha256_update(&t->sha, p, len);
 	t->job->have += len;
 	t->job->fetched += len;
 	if (t->progress)
@@ -544,7 +544,7 @@ static int open_partial(struct transfer *t, struct hull_error *err)
 	struct stat s;
 	ssize_t n;
 
-	SHA256Init(&t->sha);
+	img_sha256_init(&t->sha);
 	j->have = 0;
 	t->fd = open(j->partial_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (t->fd < 0 || fstat(t->fd, &s) < 0)
@@ -552,7 +552,7 @@ static int open_partial(struct transfer *t, struct hull_error *err)
 	if ((uint64_t)s.st_size > j->size && ftruncate(t->fd, 0) < 0)
 		return hull_error_errno(err, "%s", j->partial_path);
 	while ((n = read(t->fd, buf, sizeof(buf))) > 0) {
-		SHA256Update(&t->sha, (uint8_t *)buf, (size_t)n);
+		img_sha256_update(&t->sha, buf, (size_t)n);
 		j->have += (uint64_t)n;
 	}
 	if (n < 0)
@@ -607,8 +607,7 @@ static int finish_transfer(struct registry *r, struct transfer *t, CURLcode c,
 			   struct hull_error *err)
 {
 	struct blob_job *j = t->job;
-	uint8_t md[SHA256_DIGEST_LENGTH];
-	char hex[72] = "sha256:";
+	char hex[72];
 
 	if (c != CURLE_OK && !(c == CURLE_WRITE_ERROR && j->have > j->size))
 		return hull_error_set(err, EIO, "blob %s: %s (the %llu bytes received are kept and the next pull resumes)",
@@ -626,9 +625,7 @@ static int finish_transfer(struct registry *r, struct transfer *t, CURLcode c,
 		return hull_error_set(err, EINVAL, "blob %s: got %llu bytes, the manifest says %llu: nothing was stored",
 				      j->digest, (unsigned long long)j->have, (unsigned long long)j->size);
 	}
-	SHA256Final(md, &t->sha);
-	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-		snprintf(hex + 7 + 2 * i, 3, "%02x", md[i]);
+	img_sha256_final(&t->sha, hex);
 	if (strcmp(hex, j->digest) != 0) {
 		unlink(j->partial_path);
 		return hull_error_set(err, EINVAL, "blob %s: digest mismatch (the bytes hash to %s): nothing was stored",
@@ -746,6 +743,7 @@ int registry_fetch_blobs(struct registry *r, struct blob_job *jobs, size_t n,
 out:
 	for (size_t i = 0; t && i < n; i++) {
 		end_transfer(multi, &t[i]);
+		img_sha256_free(&t[i].sha);
 		if (t[i].fd >= 0)
 			close(t[i].fd);
 	}

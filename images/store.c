@@ -16,6 +16,7 @@
 #include "base/json.h"
 #include "images/fsops.h"
 #include "images/ref.h"
+#include "images/sha256.h"
 #include "images/store.h"
 
 const char *store_default_root(const char *flag)
@@ -93,15 +94,11 @@ void store_layer_path(const struct image_store *s, const char *diff_id, char *bu
 
 void store_digest(const void *data, size_t len, char out[72])
 {
-	uint8_t md[SHA256_DIGEST_LENGTH];
-	SHA2_CTX c;
+	struct img_sha256 h = { 0 };
 
-	SHA256Init(&c);
-	SHA256Update(&c, data, len);
-	SHA256Final(md, &c);
-	strcpy(out, "sha256:");
-	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+	img_sha256_init(&h);
+	img_sha256_update(&h, data, len);
+	img_sha256_final(&h, out);
 }
 
 int store_put_blob(struct image_store *s, const char *digest, const char *data,

@@ -4,14 +4,25 @@
  * (format "raw", any filter), and the inner tar reader pulls the
  * decompressed bytes through read_inner(), which hashes and counts them
  * on the way, so the diff_id is checked on the stream itself and a bomb
- * is stopped by a byte count, with no second pass. */
+ * is stopped by a byte count, with no second pass.
+ *
+ * Several layers unpack at once (one thread each, while they download), so
+ * every buffer is in the per-layer struct chain, nothing is static.
+ *
+ * Syscalls per entry are what an image of many small files costs, so:
+ * the parent directory's fd is kept for the next entry (tar streams list a
+ * directory's entries together), forgotten whenever an entry removes
+ * something or makes a symlink (either could change what the path
+ * resolves to); a file is created with its mode and only chmod'ed for
+ * bits creation cannot set; chown is skipped when creation already gave
+ * the right owner; a file is truncated only when its data ends in a hole. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
-#include <sha2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +36,7 @@
 #include "base/dlib.h"
 #include "images/unpack.h"
 #include "images/fsops.h"
+#include "images/sha256.h"
 
 static DLIB_PTR(archive_read_new);
 static DLIB_PTR(archive_read_free);
@@ -100,58 +112,82 @@ int unpack_split_name(const char *name, char comps[][256], int max, struct hull_
 }
 
 struct chain {
-	int fd;
+	layer_read_fn read;
+	void *rdata;
 	struct archive *outer;
-	SHA2_CTX sha;
+	struct img_sha256 sha;
 	uint64_t in, out, max;
 	bool too_big;
+	uid_t euid;
+	gid_t egid;
+	mode_t umask;
+	/* the last parent directory: its path under the root, an O_PATH fd,
+	 * and what a new entry in it gets as its group */
+	char ppath[PATH_MAX];
+	int pfd;
+	gid_t pgid;
+	char comps[MAX_DEPTH][256];
+	char tcomps[MAX_DEPTH][256];
 	char inbuf[128 * 1024];
+	char outbuf[256 * 1024];
 };
 
-static ssize_t read_fd(struct archive *a, void *data, const void **buf)
+static ssize_t fd_reader(void *data, void *buf, size_t len)
 {
-	struct chain *c = data;
 	ssize_t n;
 
 	do
-		n = read(c->fd, c->inbuf, sizeof(c->inbuf));
+		n = read(*(int *)data, buf, len);
 	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+static ssize_t read_outer(struct archive *a, void *data, const void **buf)
+{
+	struct chain *c = data;
+	ssize_t n = c->read(c->rdata, c->inbuf, sizeof(c->inbuf));
+
+	(void)a;
 	if (n > 0)
 		c->in += (uint64_t)n;
 	*buf = c->inbuf;
 	return n;
 }
 
-static char outbuf[256 * 1024];
-
 static ssize_t read_inner(struct archive *a, void *data, const void **buf)
 {
 	struct chain *c = data;
-	la_ssize_t n = sym_archive_read_data(c->outer, outbuf, sizeof(outbuf));
+	la_ssize_t n = sym_archive_read_data(c->outer, c->outbuf, sizeof(c->outbuf));
 
+	(void)a;
 	if (n > 0) {
-		SHA256Update(&c->sha, (const uint8_t *)outbuf, (size_t)n);
+		img_sha256_update(&c->sha, c->outbuf, (size_t)n);
 		c->out += (uint64_t)n;
 		if (c->out > c->max) {
 			c->too_big = true;
 			return -1;
 		}
 	}
-	*buf = outbuf;
+	*buf = c->outbuf;
 	return n;
+}
+
+static void forget_parent(struct chain *c)
+{
+	if (c->pfd >= 0)
+		close(c->pfd);
+	c->pfd = -1;
+	c->ppath[0] = '\0';
 }
 
 /* Directory fd for comps[0..n) under root, creating missing ones (0755,
  * root's owner: an image that names a file before its directory gets the
  * same default as Docker). */
-static int open_parent(int rootfd, char comps[][256], int n, struct hull_error *err)
+static int open_parent_fd(int rootfd, char comps[][256], int n, const char *path,
+			  struct hull_error *err)
 {
-	char path[PATH_MAX] = ".";
-	size_t off = 1;
 	int fd;
 
-	for (int i = 0; i < n; i++)
-		off += (size_t)snprintf(path + off, sizeof(path) - off, "/%s", comps[i]);
 	fd = ufs_openat2(rootfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 	if (fd >= 0 || errno != ENOENT)
 		return fd >= 0 ? fd : hull_error_errno(err, "opening %s in the layer", path);
@@ -184,6 +220,32 @@ static int open_parent(int rootfd, char comps[][256], int n, struct hull_error *
 	return fd;
 }
 
+/* The parent's fd, borrowed from the cache (the caller does not close it). */
+static int open_parent(struct chain *c, int rootfd, int n, struct hull_error *err)
+{
+	char path[PATH_MAX] = ".";
+	size_t off = 1;
+	struct stat s;
+	int fd;
+
+	for (int i = 0; i < n; i++)
+		off += (size_t)snprintf(path + off, sizeof(path) - off, "/%s", c->comps[i]);
+	if (c->pfd >= 0 && strcmp(path, c->ppath) == 0)
+		return c->pfd;
+	forget_parent(c);
+	if ((fd = open_parent_fd(rootfd, c->comps, n, path, err)) < 0)
+		return -1;
+	if (fstat(fd, &s) < 0) {
+		close(fd);
+		return hull_error_errno(err, "stat %s in the layer", path);
+	}
+	/* a setgid directory gives new entries its group */
+	c->pgid = (s.st_mode & S_ISGID) ? s.st_gid : c->egid;
+	c->pfd = fd;
+	memcpy(c->ppath, path, off + 1);
+	return fd;
+}
+
 static bool xattr_allowed(const char *name)
 {
 	return strncmp(name, "user.", 5) == 0 || strcmp(name, "security.capability") == 0 ||
@@ -191,19 +253,24 @@ static bool xattr_allowed(const char *name)
 }
 
 /* Applies owner, mode, xattrs and mtime to an open fd (not a symlink). */
-static int apply_meta(int fd, struct archive_entry *e, struct unpack_stats *st,
-		      const char *name, struct hull_error *err)
+/* created: fd is a file this entry just created with mode perm & 0777
+ * (minus the umask) in the cached parent, so chown and chmod can be
+ * skipped where they would change nothing. */
+static int apply_meta(struct chain *c, int fd, struct archive_entry *e, bool created,
+		      struct unpack_stats *st, const char *name, struct hull_error *err)
 {
 	const char *xname;
 	const void *xval;
 	size_t xlen;
 	struct timespec ts[2];
+	uid_t uid = (uid_t)sym_archive_entry_uid(e);
+	gid_t gid = (gid_t)sym_archive_entry_gid(e);
+	mode_t perm = sym_archive_entry_perm(e) & 07777;
 
-	if (geteuid() == 0 &&
-	    fchown(fd, (uid_t)sym_archive_entry_uid(e), (gid_t)sym_archive_entry_gid(e)) < 0)
+	if (c->euid == 0 && !(created && uid == 0 && gid == c->pgid) && fchown(fd, uid, gid) < 0)
 		return hull_error_errno(err, "%s: chown", name);
 	/* after chown, which clears setuid/setgid */
-	if (fchmod(fd, sym_archive_entry_perm(e) & 07777) < 0)
+	if ((!created || (perm & 07000) || (perm & c->umask)) && fchmod(fd, perm) < 0)
 		return hull_error_errno(err, "%s: chmod", name);
 	sym_archive_entry_xattr_reset(e);
 	while (sym_archive_entry_xattr_next(e, &xname, &xval, &xlen) == ARCHIVE_OK) {
@@ -223,7 +290,7 @@ static int apply_meta(int fd, struct archive_entry *e, struct unpack_stats *st,
 
 /* Replaces what is at name (tar semantics), except a directory by a
  * directory, which is kept (and gets the new metadata). */
-static int make_room(int dirfd, const char *leaf, bool want_dir, const char *name,
+static int make_room(struct chain *c, int dirfd, const char *leaf, bool want_dir, const char *name,
 		     struct hull_error *err)
 {
 	struct stat s;
@@ -232,6 +299,11 @@ static int make_room(int dirfd, const char *leaf, bool want_dir, const char *nam
 		return errno == ENOENT ? 0 : hull_error_errno(err, "%s: stat", name);
 	if (want_dir && S_ISDIR(s.st_mode))
 		return 0;
+	/* what the cached parent path resolves to may change */
+	if (dirfd != c->pfd)
+		forget_parent(c);
+	else
+		c->ppath[0] = '\001';  /* keep dirfd open for the caller, never match */
 	if (ufs_remove_at(dirfd, leaf) < 0)
 		return hull_error_errno(err, "%s: replacing the existing entry", name);
 	return 0;
@@ -243,9 +315,12 @@ static int write_data(struct archive *in, int fd, int64_t size, const char *name
 	const void *buf;
 	size_t len;
 	la_int64_t off;
+	int64_t end = 0;
 	int r;
 
 	while ((r = sym_archive_read_data_block(in, &buf, &len, &off)) == ARCHIVE_OK) {
+		if (off + (int64_t)len > end)
+			end = off + (int64_t)len;
 		for (size_t done = 0; done < len; ) {
 			ssize_t w = pwrite(fd, (const char *)buf + done, len - done, off + (off_t)done);
 
@@ -260,12 +335,12 @@ static int write_data(struct archive *in, int fd, int64_t size, const char *name
 		return hull_error_set(err, EIO, "%s: %s", name,
 				      sym_archive_error_string(in) ?: "truncated or corrupt stream");
 	/* sparse files end in a hole */
-	if (ftruncate(fd, size) < 0)
+	if (end != size && ftruncate(fd, size) < 0)
 		return hull_error_errno(err, "%s: truncate", name);
 	return 0;
 }
 
-static int whiteout(int pfd, const char *leaf, const char *name, struct hull_error *err)
+static int whiteout(struct chain *c, int pfd, const char *leaf, const char *name, struct hull_error *err)
 {
 	const char *target = leaf + 4;
 
@@ -282,20 +357,20 @@ static int whiteout(int pfd, const char *leaf, const char *name, struct hull_err
 	if (*target == '\0' || strcmp(target, ".") == 0 || strcmp(target, "..") == 0 ||
 	    strncmp(target, ".wh.", 4) == 0)
 		return hull_error_set(err, EINVAL, "layer entry \"%s\": invalid whiteout", name);
-	if (make_room(pfd, target, false, name, err) < 0)
+	if (make_room(c, pfd, target, false, name, err) < 0)
 		return -1;
 	if (mknodat(pfd, target, S_IFCHR | 0, makedev(0, 0)) < 0)
 		return hull_error_errno(err, "%s: creating the overlay whiteout", name);
 	return 0;
 }
 
-static int unpack_entry(struct archive *in, struct archive_entry *e, int rootfd,
+static int unpack_entry(struct chain *c, struct archive *in, struct archive_entry *e, int rootfd,
 			struct unpack_stats *st, struct hull_error *err)
 {
-	static char comps[MAX_DEPTH][256];
+	char (*comps)[256] = c->comps;
 	const char *name = sym_archive_entry_pathname(e);
 	unsigned type = sym_archive_entry_filetype(e);
-	autoclose int pfd = -1;
+	int pfd;
 	autoclose int fd = -1;
 	const char *leaf;
 	int n;
@@ -310,20 +385,20 @@ static int unpack_entry(struct archive *in, struct archive_entry *e, int rootfd,
 			return hull_error_set(err, EINVAL,
 					      "layer entry \"%s\": the layer root would be replaced by a non-directory", name);
 		fd = ufs_reopen_dir(rootfd);
-		return fd < 0 ? hull_error_errno(err, "reopening the layer root") : apply_meta(fd, e, st, name, err);
+		return fd < 0 ? hull_error_errno(err, "reopening the layer root") : apply_meta(c, fd, e, false, st, name, err);
 	}
 	leaf = comps[n - 1];
-	if ((pfd = open_parent(rootfd, comps, n - 1, err)) < 0)
+	if ((pfd = open_parent(c, rootfd, n - 1, err)) < 0)
 		return hull_error_prefix(err, "layer entry \"%s\"", name);
 	if (strncmp(leaf, ".wh.", 4) == 0)
-		return whiteout(pfd, leaf, name, err);
+		return whiteout(c, pfd, leaf, name, err);
 	if (type == AE_IFCHR || type == AE_IFBLK || type == AE_IFSOCK) {
 		st->skipped_devices++;
 		return 0;
 	}
 	const char *hard = sym_archive_entry_hardlink(e);
 	if (hard) {
-		static char tcomps[MAX_DEPTH][256];
+		char (*tcomps)[256] = c->tcomps;
 		char tpath[PATH_MAX] = ".";
 		size_t off = 1;
 		int tn = unpack_split_name(hard, tcomps, MAX_DEPTH, err);
@@ -342,13 +417,30 @@ static int unpack_entry(struct archive *in, struct archive_entry *e, int rootfd,
 			return hull_error_errno(err, "hardlink \"%s\" to \"%s\": target not in this layer", name, hard);
 		if (fstat(tfd, &s) < 0 || S_ISDIR(s.st_mode))
 			return hull_error_set(err, EINVAL, "hardlink \"%s\" to \"%s\": target is a directory", name, hard);
-		if (make_room(pfd, leaf, false, name, err) < 0)
+		if (make_room(c, pfd, leaf, false, name, err) < 0)
 			return -1;
 		if (linkat(tfd, "", pfd, leaf, AT_EMPTY_PATH) < 0)
 			return hull_error_errno(err, "hardlink \"%s\" to \"%s\"", name, hard);
 		return 0;
 	}
-	if (make_room(pfd, leaf, type == AE_IFDIR, name, err) < 0)
+	if (type == AE_IFREG) {
+		/* most entries are new files: create first, make room only
+		 * when something is in the way */
+		mode_t mode = sym_archive_entry_perm(e) & 0777;
+
+		fd = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd < 0 && errno == EEXIST) {
+			if (make_room(c, pfd, leaf, false, name, err) < 0)
+				return -1;
+			fd = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		}
+		if (fd < 0)
+			return hull_error_errno(err, "%s: create", name);
+		if (write_data(in, fd, sym_archive_entry_size(e), name, err) < 0)
+			return -1;
+		return apply_meta(c, fd, e, true, st, name, err);
+	}
+	if (make_room(c, pfd, leaf, type == AE_IFDIR, name, err) < 0)
 		return -1;
 	switch (type) {
 	case AE_IFDIR:
@@ -357,23 +449,18 @@ static int unpack_entry(struct archive *in, struct archive_entry *e, int rootfd,
 		fd = openat(pfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return hull_error_errno(err, "%s: open", name);
-		return apply_meta(fd, e, st, name, err);
-	case AE_IFREG:
-		fd = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return hull_error_errno(err, "%s: create", name);
-		if (write_data(in, fd, sym_archive_entry_size(e), name, err) < 0)
-			return -1;
-		return apply_meta(fd, e, st, name, err);
+		return apply_meta(c, fd, e, false, st, name, err);
 	case AE_IFLNK: {
 		const char *target = sym_archive_entry_symlink(e);
 
 		/* The target is stored as it is: it is only ever resolved
 		 * inside a root (RESOLVE_IN_ROOT here, the container's root at
 		 * run time). */
+		/* a later entry's path may now go through it */
+		c->ppath[0] = '\001';
 		if (target == NULL || symlinkat(target, pfd, leaf) < 0)
 			return hull_error_errno(err, "%s: symlink", name);
-		if (geteuid() == 0 && fchownat(pfd, leaf, (uid_t)sym_archive_entry_uid(e),
+		if (c->euid == 0 && fchownat(pfd, leaf, (uid_t)sym_archive_entry_uid(e),
 					       (gid_t)sym_archive_entry_gid(e), AT_SYMLINK_NOFOLLOW) < 0)
 			return hull_error_errno(err, "%s: lchown", name);
 		struct timespec ts[2] = {
@@ -389,30 +476,59 @@ static int unpack_entry(struct archive *in, struct archive_entry *e, int rootfd,
 		fd = openat(pfd, leaf, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return hull_error_errno(err, "%s: open", name);
-		return apply_meta(fd, e, st, name, err);
+		return apply_meta(c, fd, e, false, st, name, err);
 	default:
 		return hull_error_set(err, EINVAL, "layer entry \"%s\": unknown file type 0%o", name, type);
 	}
 }
 
+static mode_t process_umask;
+static pthread_once_t umask_once = PTHREAD_ONCE_INIT;
+
+static void read_umask(void)
+{
+	/* umask cannot be read without setting it: once, before threads
+	 * (the first call is in the process's single-threaded part) */
+	process_umask = umask(022);
+	umask(process_umask);
+}
+
+int layer_unpack_init(struct hull_error *err)
+{
+	pthread_once(&umask_once, read_umask);
+	return dlib_load(&archive_lib, archive_syms, DLIB_COUNT(archive_syms), err);
+}
+
 int layer_unpack(int fd, int rootfd, const struct unpack_opts *o,
 		 struct unpack_stats *st, struct hull_error *err)
+{
+	if (layer_unpack_init(err) < 0)
+		return -1;
+	return layer_unpack_stream(fd_reader, &fd, rootfd, o, st, err);
+}
+
+int layer_unpack_stream(layer_read_fn read, void *rdata, int rootfd, const struct unpack_opts *o,
+			struct unpack_stats *st, struct hull_error *err)
 {
 	struct archive *inner = NULL;
 	struct archive_entry *e;
 	struct chain *c;
-	uint8_t md[SHA256_DIGEST_LENGTH];
 	int r, rc = -1;
 
 	memset(st, 0, sizeof(*st));
-	if (dlib_load(&archive_lib, archive_syms, DLIB_COUNT(archive_syms), err) < 0)
-		return -1;
+	if (archive_lib.handle == NULL)
+		return hull_error_set(err, EINVAL, "layer_unpack_init was not called");
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return hull_error_errno(err, "calloc");
-	c->fd = fd;
+	c->read = read;
+	c->rdata = rdata;
+	c->pfd = -1;
+	c->euid = geteuid();
+	c->egid = getegid();
+	c->umask = process_umask;
 	c->max = o->max_bytes ? o->max_bytes : o->compressed_size * 256 + (100ULL << 20);
-	SHA256Init(&c->sha);
+	img_sha256_init(&c->sha);
 	c->outer = sym_archive_read_new();
 	inner = sym_archive_read_new();
 	if (c->outer == NULL || inner == NULL) {
@@ -423,7 +539,7 @@ int layer_unpack(int fd, int rootfd, const struct unpack_opts *o,
 	sym_archive_read_support_format_raw(c->outer);
 	sym_archive_read_support_format_tar(inner);
 	sym_archive_read_support_format_empty(inner);
-	if (sym_archive_read_open(c->outer, c, NULL, read_fd, NULL) != ARCHIVE_OK ||
+	if (sym_archive_read_open(c->outer, c, NULL, read_outer, NULL) != ARCHIVE_OK ||
 	    sym_archive_read_next_header(c->outer, &e) != ARCHIVE_OK) {
 		const char *why = sym_archive_error_string(c->outer);
 
@@ -440,7 +556,7 @@ int layer_unpack(int fd, int rootfd, const struct unpack_opts *o,
 	}
 	while ((r = sym_archive_read_next_header(inner, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		st->entries++;
-		if (unpack_entry(inner, e, rootfd, st, err) < 0) {
+		if (unpack_entry(c, inner, e, rootfd, st, err) < 0) {
 			if (c->too_big) {
 				/* the bound, not the entry it cut short, is the news */
 				hull_error_clear(err);
@@ -476,12 +592,10 @@ int layer_unpack(int fd, int rootfd, const struct unpack_opts *o,
 			goto out;
 		}
 	}
-	SHA256Final(md, &c->sha);
 	if (o->diff_id) {
-		char hex[7 + 65] = "sha256:";
+		char hex[72];
 
-		for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-			snprintf(hex + 7 + 2 * i, 3, "%02x", md[i]);
+		img_sha256_final(&c->sha, hex);
 		if (strcmp(hex, o->diff_id) != 0) {
 			hull_error_set(err, EINVAL, "layer: uncompressed digest %s does not match the config's diff_id %s",
 				       hex, o->diff_id);
@@ -492,6 +606,8 @@ int layer_unpack(int fd, int rootfd, const struct unpack_opts *o,
 out:
 	st->bytes_in = c->in;
 	st->bytes_out = c->out;
+	img_sha256_free(&c->sha);
+	forget_parent(c);
 	if (inner)
 		sym_archive_read_free(inner);
 	if (c->outer)
@@ -512,7 +628,9 @@ int layer_decompress(int in_fd, int out_fd, uint64_t *len, struct hull_error *er
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return hull_error_errno(err, "calloc");
-	c->fd = in_fd;
+	c->read = fd_reader;
+	c->rdata = &in_fd;
+	c->pfd = -1;
 	c->outer = sym_archive_read_new();
 	if (c->outer == NULL) {
 		free(c);
@@ -520,13 +638,13 @@ int layer_decompress(int in_fd, int out_fd, uint64_t *len, struct hull_error *er
 	}
 	sym_archive_read_support_filter_all(c->outer);
 	sym_archive_read_support_format_raw(c->outer);
-	if (sym_archive_read_open(c->outer, c, NULL, read_fd, NULL) != ARCHIVE_OK ||
+	if (sym_archive_read_open(c->outer, c, NULL, read_outer, NULL) != ARCHIVE_OK ||
 	    sym_archive_read_next_header(c->outer, &e) != ARCHIVE_OK) {
 		hull_error_set(err, EINVAL, "layer: %s", sym_archive_error_string(c->outer) ?: "unreadable stream");
 		goto out;
 	}
 	for (;;) {
-		la_ssize_t n = sym_archive_read_data(c->outer, outbuf, sizeof(outbuf));
+		la_ssize_t n = sym_archive_read_data(c->outer, c->outbuf, sizeof(c->outbuf));
 
 		if (n == 0)
 			break;
@@ -535,7 +653,7 @@ int layer_decompress(int in_fd, int out_fd, uint64_t *len, struct hull_error *er
 			goto out;
 		}
 		for (la_ssize_t off = 0; off < n; ) {
-			ssize_t w = write(out_fd, outbuf + off, (size_t)(n - off));
+			ssize_t w = write(out_fd, c->outbuf + off, (size_t)(n - off));
 
 			if (w < 0 && errno == EINTR)
 				continue;

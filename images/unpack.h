@@ -30,6 +30,7 @@
 #define HULL_IMAGES_UNPACK_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "base/error.h"
 
@@ -52,6 +53,15 @@ struct unpack_opts {
  * unpack into a temporary directory and rename it on success. */
 int layer_unpack(int fd, int rootfd, const struct unpack_opts *o,
 		 struct unpack_stats *st, struct hull_error *err);
+
+/* The same from any byte source (a download in progress): read returns
+ * up to len bytes, 0 at the end, -1 to fail.  Several may run at once, in
+ * threads, once layer_unpack_init (libarchive, the umask) has run in the
+ * process's single-threaded part. */
+typedef ssize_t (*layer_read_fn)(void *data, void *buf, size_t len);
+int layer_unpack_init(struct hull_error *err);
+int layer_unpack_stream(layer_read_fn read, void *rdata, int rootfd, const struct unpack_opts *o,
+			struct unpack_stats *st, struct hull_error *err);
 
 /* The name checks alone (for unit tests and the fuzzer): splits a tar
  * entry name into components; returns the count (0 for the root itself)

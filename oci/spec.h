@@ -293,5 +293,9 @@ void spec_gen_default_process_security(json_gen *g);
  * caller's ids mapped, no network namespace, no device rules); image
  * bundles use the rootful one. */
 void spec_gen_default_linux(json_gen *g, bool rootless);
+/* The "mounts" key and array of `hull spec` (rootless: /sys bound from the
+ * host, no cgroup mount, devpts without gid=5); image bundles use the
+ * rootful one. */
+void spec_gen_default_mounts(json_gen *g, bool rootless);
 
 #endif

@@ -332,6 +332,45 @@ int spec_process_parse(const json_node *node, const char *path,
 	return 0;
 }
 
+static void default_mount(json_gen *g, const char *dst, const char *type,
+			  const char *src, const char *const *opts)
+{
+	json_gen_object_open(g);
+	json_gen_kv_string(g, "destination", dst);
+	json_gen_kv_string(g, "type", type);
+	json_gen_kv_string(g, "source", src);
+	json_gen_kv_strv(g, "options", opts);
+	json_gen_object_close(g);
+}
+
+void spec_gen_default_mounts(json_gen *g, bool rootless)
+{
+	static const char *const none[] = { NULL };
+	static const char *const dev[] = { "nosuid", "strictatime", "mode=755", "size=65536k", NULL };
+	static const char *const pts[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL };
+	static const char *const pts_rootless[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", NULL };
+	static const char *const shm[] = { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL };
+	static const char *const mq[] = { "nosuid", "noexec", "nodev", NULL };
+	static const char *const sys[] = { "nosuid", "noexec", "nodev", "ro", NULL };
+	static const char *const sys_rootless[] = { "rbind", "nosuid", "noexec", "nodev", "ro", NULL };
+	static const char *const cg[] = { "nosuid", "noexec", "nodev", "relatime", "ro", NULL };
+
+	json_gen_key(g, "mounts");
+	json_gen_array_open(g);
+	default_mount(g, "/proc", "proc", "proc", none);
+	default_mount(g, "/dev", "tmpfs", "tmpfs", dev);
+	default_mount(g, "/dev/pts", "devpts", "devpts", rootless ? pts_rootless : pts);
+	default_mount(g, "/dev/shm", "tmpfs", "shm", shm);
+	default_mount(g, "/dev/mqueue", "mqueue", "mqueue", mq);
+	if (rootless) {
+		default_mount(g, "/sys", "none", "/sys", sys_rootless);
+	} else {
+		default_mount(g, "/sys", "sysfs", "sysfs", sys);
+		default_mount(g, "/sys/fs/cgroup", "cgroup", "cgroup", cg);
+	}
+	json_gen_array_close(g);
+}
+
 void spec_gen_default_linux(json_gen *g, bool rootless)
 {
 	static const char *const masked[] = {

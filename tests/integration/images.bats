@@ -360,6 +360,128 @@ ipull() { "$HULL_BIN" pull --store "$STORE" "$@"; }
 	[ "$output" = "$treg/hull-test/bb:1" ]
 }
 
+@test "images: bearer tokens: an insufficient_scope answer gets a token for the scope the registry names, once" {
+	python3 -c 'import cryptography' 2>/dev/null || skip "needs python3-cryptography for the token service"
+	local t="$BATS_TEST_TMPDIR"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$t/key.pem" -out "$t/cert.pem" -days 1 \
+		-subj /CN=hull-test-token 2>/dev/null
+	# the token service grants nothing while $t/stingy counts down
+	python3 "$IMG_DIR/tokenserver.py" "$t/tport" "$t/cert.pem" "$t/key.pem" tokuser:tokpass "$t/scopes" "$t/stingy" &
+	echo $! >>"$t/pids"
+	for i in $(seq 50); do [ -s "$t/tport" ] && break; sleep 0.1; done
+	REG_TMP="$t" start_registry tok token "http://127.0.0.1:$(cat "$t/tport")/token" "$t/cert.pem"
+	local treg="127.0.0.1:$REG_tok_PORT"
+	push "$LAYOUT" bb "$treg/hull-test/bb:1" --dest-creds tokuser:tokpass
+	printf '{"auths":{"%s":{"auth":"%s"}}}' "$treg" "$(printf tokuser:tokpass | base64)" >"$t/auth.json"
+	# the first token (asked for at the /v2/ challenge) grants nothing: the
+	# registry answers insufficient_scope and Hull asks again for the scope
+	# the challenge names
+	echo 1 >"$t/stingy"
+	: >"$t/scopes"
+	run env REGISTRY_AUTH_FILE="$t/auth.json" "$HULL_BIN" pull --store "$STORE" "$treg/hull-test/bb:1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$t/stingy")" = 0 ]
+	[ "$(grep -cx "repository:hull-test/bb:pull" "$t/scopes")" = 2 ]
+	run "$HULL_BIN" images --store "$STORE" -q
+	[ "$output" = "$treg/hull-test/bb:1" ]
+	# a registry that keeps refusing: one retry, then a clear error, no loop
+	echo 5 >"$t/stingy"
+	: >"$t/scopes"
+	run env REGISTRY_AUTH_FILE="$t/auth.json" "$HULL_BIN" pull --store "$STORE/2" "$treg/hull-test/bb:1"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"manifest $treg/hull-test/bb:1: 401 unauthorized"* ]]
+	[ "$(wc -l <"$t/scopes")" = 2 ]
+	[ -z "$(ls "$STORE/2/images")" ]
+}
+
+@test "images: progress: per-layer bars with sizes on a terminal, one line per event otherwise, nothing with --quiet" {
+	command -v script >/dev/null || skip "needs script(1) (util-linux) for a terminal"
+	local t="$BATS_TEST_TMPDIR" m n d sz
+	m=$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]=="multi") | .digest' "$LAYOUT/index.json")
+	m="$LAYOUT/blobs/sha256/${m#sha256:}"
+	n=$(jq '.layers | length' "$m")
+	[ "$n" -ge 2 ]
+	# a terminal: script(1) runs hull on a pty
+	script -qec "$HULL_BIN pull --store $STORE/tty $REG/hull-test/multi:1" /dev/null >"$t/tty.out"
+	cat -v "$t/tty.out"
+	# bars are redrawn in place (cursor up), and their last state shows
+	# each layer with its size, fully fetched and unpacked
+	grep -q $'\033\\['"$n"'A' "$t/tty.out"
+	for i in $(seq 0 $((n - 1))); do
+		d=$(jq -r ".layers[$i].digest" "$m")
+		sz=$(jq -r ".layers[$i].size" "$m")
+		sz=$(python3 -c 'import sys; b = int(sys.argv[1]); print("%.1f MiB" % (b / 2**20) if b >= 2**20 else "%.1f KiB" % (b / 1024) if b >= 1024 else "%d B" % b)' "$sz")
+		grep -a "${d:7:14} \[=*\] *$sz / $sz *unpacked" "$t/tty.out"
+	done
+	run grep -c "^layer " "$t/tty.out"
+	[ "$output" = 0 ]
+	# no terminal: one line per event, 3 per layer (downloading, verified,
+	# unpacked) between "Resolved" and "Pulled", then the image id on stdout
+	"$HULL_BIN" pull --store "$STORE/plain" "$REG/hull-test/multi:1" 2>"$t/err" >"$t/out"
+	cat "$t/err"
+	[ "$(wc -l <"$t/err")" = $((3 * n + 2)) ]
+	[ "$(grep -c "^layer [0-9]*/$n sha256:[0-9a-f]\{64\}: downloading [0-9.]* \(B\|KiB\|MiB\)$" "$t/err")" = "$n" ]
+	[ "$(grep -c "^layer [0-9]*/$n sha256:[0-9a-f]\{64\}: verified ([0-9]* bytes fetched)$" "$t/err")" = "$n" ]
+	[ "$(grep -c "^layer [0-9]*/$n sha256:[0-9a-f]\{64\}: unpacked [0-9]* entries" "$t/err")" = "$n" ]
+	head -1 "$t/err" | grep -q "^Resolved $REG/hull-test/multi:1 to sha256:"
+	tail -1 "$t/err" | grep -q "^Pulled $REG/hull-test/multi:1 sha256:"
+	grep -qx 'sha256:[0-9a-f]\{64\}' "$t/out"
+	# --quiet: nothing on stderr, the image id alone on stdout
+	"$HULL_BIN" pull -q --store "$STORE/quiet" "$REG/hull-test/multi:1" 2>"$t/qerr" >"$t/qout"
+	[ ! -s "$t/qerr" ]
+	[ "$(cat "$t/qout")" = "$(cat "$t/out")" ]
+}
+
+@test "images: a pull killed mid-blob (kill -9) resumes: the next pull fetches at most the missing bytes" {
+	local t="$BATS_TEST_TMPDIR" layer size part have sent preg pid
+	# a 4 MiB layer of random (incompressible) bytes
+	mkdir -p "$t/tree"
+	head -c 4194304 /dev/urandom >"$t/tree/big"
+	python3 "$MKIMAGE" tar "$t/big.tar" --dir "$t/tree"
+	python3 "$MKIMAGE" image "$t/layout" --ref big --layer "$t/big.tar" --config '{"Cmd":["/bin/sh"]}'
+	push "$t/layout" big "$REG/hull-test/big-$CID:1"
+	layer=$(jq -r '.manifests[0].digest' "$t/layout/index.json")
+	layer=$(jq -r '.layers[0].digest' "$t/layout/blobs/sha256/${layer#sha256:}")
+	size=$(stat -c %s "$t/layout/blobs/sha256/${layer#sha256:}")
+	# a proxy in front of the registry sends blobs at 1 MiB/s and logs
+	# the body bytes it sent per request
+	python3 "$IMG_DIR/slowproxy.py" "$t/pport" "$REG_plain_PORT" 1048576 "$t/proxy.log" &
+	echo $! >>"$t/pids"
+	for i in $(seq 50); do [ -s "$t/pport" ] && break; sleep 0.1; done
+	preg="127.0.0.1:$(cat "$t/pport")"
+	part="$STORE/blobs/partial/${layer#sha256:}"
+	"$HULL_BIN" pull --store "$STORE" "$preg/hull-test/big-$CID:1" >"$t/first.out" 2>&1 &
+	pid=$!
+	for i in $(seq 600); do
+		[ "$(stat -c %s "$part" 2>/dev/null || echo 0)" -ge 1048576 ] && break
+		sleep 0.05
+	done
+	kill -9 "$pid"
+	wait "$pid" || true
+	have=$(stat -c %s "$part")
+	echo "size=$size have=$have"
+	[ "$have" -ge 1048576 ]
+	[ "$have" -lt "$size" ]
+	[ -z "$(ls "$STORE/images")" ]
+	: >"$t/proxy.log"
+	run "$HULL_BIN" pull --store "$STORE" "$preg/hull-test/big-$CID:1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"resuming at $have bytes"* ]]
+	cat "$t/proxy.log"
+	sent=$(grep "/blobs/$layer " "$t/proxy.log" | awk '{s += $3} END {print s + 0}')
+	echo "sent=$sent missing=$((size - have))"
+	[ "$sent" -gt 0 ]
+	[ "$sent" -le $((size - have)) ]
+	# the layer is whole, and nothing of the killed pull is left over
+	[ "$(sha256sum "$STORE"/layers/*/big | cut -d' ' -f1)" = "$(sha256sum "$t/tree/big" | cut -d' ' -f1)" ]
+	[ -f "$STORE/blobs/sha256/${layer#sha256:}" ]
+	[ ! -e "$part" ]
+	[ "$(ls -A "$STORE/layers" | grep -c '^\.tmp-')" = 0 ]
+}
+
 @test "images: load and save: OCI layouts and docker-archives, checked with umoci and skopeo" {
 	local t="$BATS_TEST_TMPDIR"
 	umoci unpack --image "$LAYOUT:multi" "$t/u" >/dev/null

@@ -28,7 +28,8 @@ start_registry() {
 	/usr/bin/docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
 	echo $! >>"${REG_TMP:-$BATS_TEST_TMPDIR}/pids"
 	local i
-	for i in $(seq 1 100); do
+	# (up to 30 s: on a loaded machine the registry is slow to start)
+	for i in $(seq 1 300); do
 		curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break
 		sleep 0.1
 	done

@@ -2,14 +2,28 @@
 """A tiny Bearer token service for docker-registry's token auth: checks
 Basic credentials USER:PASS, grants the scopes asked for, signs an RS256
 JWT whose x5c is the certificate the registry trusts, and logs each scope
-it was asked for (one per line) to LOG.
-usage: tokenserver.py PORTFILE CERT KEY USER:PASS LOG"""
+it was asked for (one per line) to LOG.  With STINGY, a file holding a
+number N, the next N tokens grant nothing (N is counted down), so the
+registry answers insufficient_scope.
+usage: tokenserver.py PORTFILE CERT KEY USER:PASS LOG [STINGY]"""
 import base64, http.server, json, sys, time, urllib.parse
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
 portfile, certf, keyf, creds, logf = sys.argv[1:6]
+stingy = sys.argv[6] if len(sys.argv) > 6 else None
+
+def stingy_now():
+    """True (and one less) while the STINGY file holds a positive count."""
+    try:
+        n = int(open(stingy).read().strip() or "0")
+    except (TypeError, OSError, ValueError):
+        return False
+    if n <= 0:
+        return False
+    open(stingy, "w").write(str(n - 1))
+    return True
 cert = x509.load_pem_x509_certificate(open(certf, "rb").read())
 key = serialization.load_pem_private_key(open(keyf, "rb").read(), None)
 x5c = base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
@@ -30,6 +44,8 @@ class H(http.server.BaseHTTPRequestHandler):
             open(logf, "a").write(scope + "\n")
             typ, name, actions = scope.split(":")
             access.append({"type": typ, "name": name, "actions": actions.split(",")})
+        if stingy_now():
+            access = []
         now = int(time.time())
         claims = {"iss": "hull-test-issuer", "sub": creds.split(":")[0], "aud": q["service"][0],
                   "exp": now + 300, "nbf": now - 10, "iat": now, "jti": str(now), "access": access}
