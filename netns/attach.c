@@ -13,6 +13,7 @@
 #include "base/cleanup.h"
 #include "netns/internal.h"
 #include "netns/ipam.h"
+#include "netns/trace.h"
 
 static int lease_release(const char *netdir, const char *network, const char *key,
 			 struct hull_error *err)
@@ -29,11 +30,11 @@ int detach_locked(const char *netdir, const char *key, struct hull_error *err)
 	struct netns_record r;
 	char tag[32], ndt[16];
 	autofree char *path = netdir_path(netdir, "attach", key, ".json");
-	struct nl_sock *sk = NULL;
 	int rc;
 
 	if ((rc = record_load(netdir, key, &r, err)) != 0)
 		return rc > 0 ? 0 : -1;
+	net_trace("detach.record_load");
 	netdir_tag(netdir, ndt);
 	snprintf(tag, sizeof(tag), "%s:%s", ndt, key);
 	/* Reverse of attach: first the rules (no new traffic is steered to
@@ -45,17 +46,20 @@ int detach_locked(const char *netdir, const char *key, struct hull_error *err)
 	 * without them costs no nftables round trip at all). */
 	if (r.n_ports && nft_delete_tagged(tag, NULL, NULL, NULL, NULL, err) < 0)
 		goto out;
-	if (link_sock(&sk, err) < 0 || link_delete(sk, r.host_if, err) < 0)
+	net_trace("detach.rules");
+	if (link_remove(r.host_if, err) < 0)
 		goto out;
+	net_trace("detach.link");
 	if (r.has_addr && lease_release(netdir, r.net.name, key, err) < 0)
 		goto out;
+	net_trace("detach.lease");
 	if (path == NULL || (unlink(path) < 0 && errno != ENOENT)) {
 		hull_error_errno(err, "unlink %s", path ? path : key);
 		goto out;
 	}
+	net_trace("detach.unlink");
 	rc = 0;
 out:
-	link_sock_free(sk);
 	record_free(&r);
 	if (rc < 0)
 		hull_error_prefix(err, "detaching container %s from network %s", r.id, r.net.name);
@@ -152,10 +156,12 @@ int netns_reconcile(const char *netdir, bool sweep, size_t *removed, struct hull
 
 int netns_detach(const char *netdir, const char *key, struct hull_error *err)
 {
-	autoclose int lock = netdir_lock(netdir, err);
+	autoclose int lock = -1;
 
-	if (lock < 0)
+	net_trace_start();
+	if ((lock = netdir_lock(netdir, err)) < 0)
 		return -1;
+	net_trace("detach.lock");
 	return detach_locked(netdir, key, err);
 }
 
@@ -213,7 +219,7 @@ static int check_ports(const char *netdir, const struct netns_request *r,
 int netns_prepare(const char *netdir, const struct netns_request *r,
 		  struct netns_plan *out, struct hull_error *err)
 {
-	autoclose int lock = netdir_lock(netdir, err);
+	autoclose int lock = -1;
 	struct netns_record rec;
 	autofree char *lpath = NULL;
 	autofree struct ipam_lease *leases = NULL;
@@ -221,12 +227,15 @@ int netns_prepare(const char *netdir, const struct netns_request *r,
 
 	memset(out, 0, sizeof(*out));
 	memset(&rec, 0, sizeof(rec));
-	if (lock < 0)
+	net_trace_start();
+	if ((lock = netdir_lock(netdir, err)) < 0)
 		return -1;
+	net_trace("prepare.lock");
 	/* Stale attachments first (Hull killed, host rebooted): their ports
 	 * and addresses must not block this container. */
 	if (reconcile_locked(netdir, &removed, err) < 0)
 		return -1;
+	net_trace("prepare.reconcile");
 	if (r->network == NULL && r->mode == NET_NAT) {
 		if (network_default_locked(netdir, &out->net, err) < 0)
 			return -1;
@@ -240,8 +249,10 @@ int netns_prepare(const char *netdir, const struct netns_request *r,
 		return hull_error_set(err, EINVAL, "--net %s:%s: network %s is a %s network",
 				      net_mode_name(r->mode), out->net.name, out->net.name,
 				      net_mode_name(out->net.mode));
+	net_trace("prepare.network");
 	if (check_ports(netdir, r, &out->net, err) < 0)
 		return -1;
+	net_trace("prepare.ports");
 	snprintf(out->key, sizeof(out->key), "%s", r->key);
 	snprintf(out->host_if, sizeof(out->host_if), "hv%s", r->key);
 	if (out->net.has_subnet) {
@@ -253,6 +264,7 @@ int netns_prepare(const char *netdir, const struct netns_request *r,
 			return hull_error_prefix(err, "network %s", out->net.name);
 		out->has_addr = true;
 	}
+	net_trace("prepare.ipam");
 	/* The record goes first: from here on, whatever exists can be found. */
 	snprintf(rec.key, sizeof(rec.key), "%s", r->key);
 	snprintf(rec.id, sizeof(rec.id), "%s", r->id);
@@ -265,6 +277,7 @@ int netns_prepare(const char *netdir, const struct netns_request *r,
 	rec.n_ports = r->n_ports;
 	if (record_save(netdir, &rec, err) < 0)
 		return -1;
+	net_trace("prepare.record");
 	if (out->has_addr) {
 		struct ipam_lease nl = { .addr = out->addr };
 
@@ -272,6 +285,7 @@ int netns_prepare(const char *netdir, const struct netns_request *r,
 		if (ipam_add(lpath, &nl, err) < 0)
 			return -1;
 	}
+	net_trace("prepare.lease");
 	if (getenv("HULL_NET_FAULT") && strcmp(getenv("HULL_NET_FAULT"), "prepared") == 0)
 		kill(getpid(), SIGKILL);     /* fault injection, see plumb.c */
 	return 0;

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "netns/internal.h"
 
@@ -98,6 +99,40 @@ int link_index(struct nl_sock *sk, const char *name, bool *is_bridge)
 	return idx;
 }
 
+int link_ifindex(struct nl_sock *sk, const char *name)
+{
+	struct ifreq r;
+
+	/* SIOCGIFINDEX on any socket answers for the socket's namespace (a
+	 * netlink socket's ioctls fall through to dev_ioctl): a name lookup
+	 * without the full link dump RTM_GETLINK builds and libnl parses. */
+	memset(&r, 0, sizeof(r));
+	if (strlen(name) >= sizeof(r.ifr_name))
+		return 0;
+	strcpy(r.ifr_name, name);
+	if (ioctl(nl_socket_get_fd(sk), SIOCGIFINDEX, &r) < 0)
+		return 0;
+	return r.ifr_ifindex;
+}
+
+int link_up_index(struct nl_sock *sk, int ifindex, struct hull_error *err)
+{
+	struct rtnl_link *orig = rtnl_link_alloc(), *change = rtnl_link_alloc();
+	int r = -NLE_NOMEM;
+
+	/* By index, without fetching the link first: one round trip. */
+	if (orig && change) {
+		rtnl_link_set_ifindex(orig, ifindex);
+		rtnl_link_set_flags(change, IFF_UP);
+		r = rtnl_link_change(sk, orig, change, 0);
+	}
+	rtnl_link_put(orig);
+	rtnl_link_put(change);
+	if (r < 0)
+		return hull_error_set(err, EIO, "setting link %d up: %s", ifindex, nl_geterror(r));
+	return 0;
+}
+
 int link_bridge_create(struct nl_sock *sk, const char *name, struct hull_error *err)
 {
 	int r = rtnl_link_bridge_add(sk, name);
@@ -108,18 +143,31 @@ int link_bridge_create(struct nl_sock *sk, const char *name, struct hull_error *
 }
 
 int link_veth_create(struct nl_sock *sk, const char *host_if, const char *peer_name,
-		     int peer_nsfd, struct hull_error *err)
+		     int peer_nsfd, int master, struct hull_error *err)
 {
 	struct rtnl_link *l = rtnl_link_veth_alloc(), *peer;
 	int r;
 
 	if (l == NULL)
 		return hull_error_set(err, ENOMEM, "veth");
-	rtnl_link_set_name(l, host_if);
 	peer = rtnl_link_veth_get_peer(l);
+	/* The whole pair in one request: the host end up and in its
+	 * bridge, the peer as eth0 inside the container's namespace (it
+	 * never exists on the host under a name that could clash with
+	 * another container's).  The peer cannot be born up: veth_open()
+	 * refuses (ENOTCONN) until both ends are linked, after its
+	 * configuration.  One queue each, asked for explicitly: what veth
+	 * would cut them down to anyway, without the two expedited RCU grace
+	 * periods that cutting costs (veth_init_queues). */
+	rtnl_link_set_name(l, host_if);
+	rtnl_link_set_flags(l, IFF_UP);
+	rtnl_link_set_num_tx_queues(l, 1);
+	rtnl_link_set_num_rx_queues(l, 1);
+	if (master > 0)
+		rtnl_link_set_master(l, master);
 	rtnl_link_set_name(peer, peer_name);
-	/* The peer is born in the container's namespace: it never exists on
-	 * the host under a name that could clash with another container's. */
+	rtnl_link_set_num_tx_queues(peer, 1);
+	rtnl_link_set_num_rx_queues(peer, 1);
 	rtnl_link_set_ns_fd(peer, peer_nsfd);
 	r = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
 	rtnl_link_put(peer);

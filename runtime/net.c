@@ -11,6 +11,7 @@
 #include "base/cleanup.h"
 #include "base/fsutil.h"
 #include "base/json.h"
+#include "netns/trace.h"
 #include "runtime/net.h"
 
 #define NET_RECORD "net.json"
@@ -201,9 +202,10 @@ int runtime_net_prepare(const struct create_opts *o, struct spec *s, struct cont
 	if (save_pointer(c, n->netdir, key, err) < 0)
 		return -1;
 	n->active = true;
-	if (netns_prepare(n->netdir, &r, &n->plan, err) < 0)
+	if (netns_prepare(n->netdir, &r, &n->plan, err) < 0 || write_etc(s, c, &n->plan, err) < 0)
 		return -1;
-	return write_etc(s, c, &n->plan, err);
+	net_trace("runtime.etc");
+	return 0;
 }
 
 int runtime_net_attach(struct runtime_net *n, const char *id, pid_t pid, struct hull_error *err)
