@@ -9,10 +9,13 @@
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
-#include <pthread.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/netlink.h>
 
 #include "netns/internal.h"
 
@@ -44,41 +47,63 @@ void link_sock_free(struct nl_sock *sk)
 
 struct sock_in_arg {
 	int nsfd;
-	struct nl_sock *sk;
-	struct hull_error err;
+	int fd;
+	int error;
 };
 
-/* Runs in a short-lived thread: setns(CLONE_NEWNET) changes only the
- * calling thread's namespace, and a socket stays in the namespace it was
- * made in, so the caller can use it from the main thread afterwards while
- * the main thread itself never leaves the host's namespace. */
-static void *sock_in_thread(void *p)
+/* Runs in a child that shares the caller's memory and fd table while the
+ * caller waits (CLONE_VM | CLONE_VFORK | CLONE_FILES, posix_spawn's
+ * arrangement): setns(CLONE_NEWNET) changes only the child's namespace,
+ * and a socket stays in the namespace it was made in, so the caller gets
+ * a socket inside the container's namespace without ever leaving the
+ * host's.  System calls only: no allocation, no lock, on a borrowed stack. */
+static int sock_in_child(void *p)
 {
 	struct sock_in_arg *a = p;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 
-	if (setns(a->nsfd, CLONE_NEWNET) < 0)
-		hull_error_errno(&a->err, "setns into the container's network namespace");
-	else
-		link_sock(&a->sk, &a->err);
-	return NULL;
+	if (setns(a->nsfd, CLONE_NEWNET) < 0) {
+		a->error = errno;
+		_exit(1);
+	}
+	a->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (a->fd < 0 || bind(a->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		a->error = errno;
+	_exit(0);
 }
 
 int link_sock_in(int nsfd, struct nl_sock **out, struct hull_error *err)
 {
-	struct sock_in_arg a = { .nsfd = nsfd };
-	pthread_t t;
+	/* The child's stack: this frame's, idle while the caller is
+	 * suspended in clone() until the child exits. */
+	_Alignas(16) char stack[16384];
+	struct sock_in_arg a = { .nsfd = nsfd, .fd = -1 };
+	struct nl_sock *sk;
+	pid_t pid;
 	int r;
 
-	if ((r = pthread_create(&t, NULL, sock_in_thread, &a)) != 0) {
-		errno = r;
-		return hull_error_errno(err, "pthread_create");
+	pid = clone(sock_in_child, stack + sizeof(stack),
+		    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &a);
+	if (pid < 0)
+		return hull_error_errno(err, "clone");
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (a.error) {
+		if (a.fd >= 0)
+			close(a.fd);
+		errno = a.error;
+		return hull_error_errno(err, "netlink socket in the container's network namespace");
 	}
-	pthread_join(t, NULL);
-	if (a.sk == NULL) {
-		*err = a.err;
-		return -1;
+	if ((sk = nl_socket_alloc()) == NULL) {
+		close(a.fd);
+		return hull_error_set(err, ENOMEM, "netlink socket");
 	}
-	*out = a.sk;
+	if ((r = nl_socket_set_fd(sk, NETLINK_ROUTE, a.fd)) < 0) {
+		close(a.fd);
+		nl_socket_free(sk);
+		return nl_fail(err, r, "netlink socket in the container's network namespace");
+	}
+	*out = sk;
 	return 0;
 }
 
