@@ -2,9 +2,14 @@
 # bench/net.sh: the cost of Hull's built-in networking (issue 9), against
 # podman with its CNI bridge plugin and against a bare veth, in one run.
 #
-#   bench/net.sh [-n N] [-t SECONDS] [-r ROUNDS]
+#   bench/net.sh [-n N] [-t SECONDS] [-r ROUNDS] [-D]
 #       N runs per setup figure (default 40); iperf3 rounds (default 3) of
-#       SECONDS (default 2) each, hull and bare veth alternating
+#       SECONDS (default 2) each, hull and bare veth alternating.
+#       The state roots (hull's --root and network dir, podman's runroot)
+#       live on a tmpfs the bench mounts, as /run does on most hosts; -D
+#       keeps them on the disk under /tmp instead (on a filesystem mounted
+#       with -o discard and no journal, every file a container's state
+#       adds costs a synchronous TRIM when it is deleted).
 #
 # Figures:
 #  setup   p50 and p90 over N of `hull run --net nat:NET` minus `hull run`
@@ -28,12 +33,14 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 N=40
 SECS=2
 ROUNDS=3
+ONDISK=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-n) N="$2"; shift 2 ;;
 	-t) SECS="$2"; shift 2 ;;
 	-r) ROUNDS="$2"; shift 2 ;;
-	-h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+	-D) ONDISK=1; shift ;;
+	-h|--help) sed -n '2,30p' "$0"; exit 0 ;;
 	*) echo "net.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -42,19 +49,22 @@ command -v iperf3 >/dev/null || { echo "net.sh: needs iperf3 (apt-get install ip
 
 HULL="${HULL:-$REPO/build/hull}"
 WORK=$(mktemp -d /tmp/hull-netbench.XXXXXX)
-export HULL_NET_DIR="$WORK/net"
+RUN="$WORK/run"
+mkdir -p "$RUN"
+[ "$ONDISK" = 1 ] || mount -t tmpfs -o size=256m,mode=0700 hull-netbench "$RUN"
+export HULL_NET_DIR="$RUN/net"
 P="hbnb$$"
 CG="hull-netbench-$$"
 # runc: crun refuses hybrid cgroup hosts; ulimits below the host's hard
 # ones (podman's defaults need CAP_SYS_RESOURCE to raise them).
-PODMAN=(podman --root "$WORK/podman-root" --runroot "$WORK/podman-run" \
+PODMAN=(podman --root "$WORK/podman-root" --runroot "$RUN/podman-run" \
 	--network-config-dir "$WORK/podman-net" --cgroup-manager cgroupfs --runtime runc)
 PU=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 
 cleanup() {
 	set +e
-	for id in $(ls -A "$WORK/state" 2>/dev/null); do
-		"$HULL" --root "$WORK/state" delete --force "$id" >/dev/null 2>&1
+	for id in $(ls -A "$RUN/state" 2>/dev/null); do
+		"$HULL" --root "$RUN/state" delete --force "$id" >/dev/null 2>&1
 	done
 	"$HULL" network rm "${P}n" >/dev/null 2>&1
 	if command -v podman >/dev/null; then
@@ -66,6 +76,7 @@ cleanup() {
 	ip link del "${P}h" 2>/dev/null
 	[ -n "${IPERF_PID:-}" ] && kill "$IPERF_PID" 2>/dev/null
 	rmdir /sys/fs/cgroup/*/"$CG"/* /sys/fs/cgroup/*/"$CG" 2>/dev/null
+	mountpoint -q "$RUN" && umount "$RUN"
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -99,9 +110,9 @@ diffrow() { printf '%-34s wall p50 %7s p90 %7s us   cpu p50 %6s p90 %6s us\n' "$
 	$(( $(q "$2" 1 0.5) - $(q "$3" 1 0.5) )) $(( $(q "$2" 1 0.9) - $(q "$3" 1 0.9) )) \
 	$(( $(q "$2" 2 0.5) - $(q "$3" 2 0.5) )) $(( $(q "$2" 2 0.9) - $(q "$3" 2 0.9) )); }
 
-echo "# load at start: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"
+echo "# load at start: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs); state on $( [ "$ONDISK" = 1 ] && echo "disk ($(findmnt -no FSTYPE,OPTIONS -T "$WORK"))" || echo tmpfs)"
 echo "# setup cost per container (over $N runs each; microseconds)"
-ST="$WORK/state"
+ST="$RUN/state"
 one warm "$HULL" --root "$ST" run --bundle "$WORK/bundle" --net "nat:${P}n" w   # the bridge is made once
 # Interleaved, so that noise from the shared machine hits both alike.
 for i in $(seq 1 "$N"); do
@@ -179,16 +190,17 @@ ip addr add "$B.1/30" dev "${P}h"
 ip link set "${P}h" up
 ip -n "${P}ns" addr add "$B.2/30" dev eth0
 ip -n "${P}ns" link set eth0 up
-iperf3 -s -p 5399 -D --pidfile "$WORK/iperf.pid" >/dev/null
+IPORT=$(( 52000 + $$ % 8000 ))
+iperf3 -s -p "$IPORT" -D --pidfile "$WORK/iperf.pid" >/dev/null
 for i in $(seq 1 50); do [ -s "$WORK/iperf.pid" ] && break; sleep 0.1; done
 IPERF_PID=$(tr -dc 0-9 <"$WORK/iperf.pid")
 # Alternating rounds: on a shared machine one long run of each would
 # compare two different moments more than two network paths.
 : >"$WORK/tc"; : >"$WORK/tb"
 for r in $(seq 1 "$ROUNDS"); do
-	nsenter -t "$CPID" -n iperf3 -c "$GW" -p 5399 -t "$SECS" -J |
+	nsenter -t "$CPID" -n iperf3 -c "$GW" -p "$IPORT" -t "$SECS" -J |
 		jq '.end.sum_received.bits_per_second' >>"$WORK/tc"
-	ip netns exec "${P}ns" iperf3 -c "$B.1" -p 5399 -t "$SECS" -J |
+	ip netns exec "${P}ns" iperf3 -c "$B.1" -p "$IPORT" -t "$SECS" -J |
 		jq '.end.sum_received.bits_per_second' >>"$WORK/tb"
 done
 kill "$IPERF_PID"; IPERF_PID=""
