@@ -216,6 +216,55 @@ static int check_ports(const char *netdir, const struct netns_request *r,
 	return rc;
 }
 
+/* A static address: on the network's link, not one of its reserved
+ * addresses, and not leased to another container. */
+static int check_static(const char *netdir, const struct netns_request *r,
+			const struct net_network *net, const struct ipam_lease *leases,
+			size_t n, struct hull_error *err)
+{
+	char a[NET_ADDR_STRLEN], s[NET_ADDR_STRLEN + 8];
+	struct net_addr first, last;
+
+	net_addr_format(&r->ip, a);
+	if (net->mode == NET_ROUTED && r->ip_prefix)
+		return hull_error_set(err, EINVAL, "--ip %s/%u: a routed container's address is a /%u; give the address alone",
+				      a, r->ip_prefix, r->ip.family == AF_INET6 ? 128 : 32);
+	if (!net->has_subnet) {
+		if (r->ip_prefix == 0)
+			return hull_error_set(err, EINVAL, "--ip %s: network %s has no subnet; give the prefix length too (ADDR/PREFIX)",
+					      a, net->name);
+	} else {
+		net_cidr_format(&net->subnet, s, sizeof(s));
+		if (!net_cidr_contains(&net->subnet, &r->ip))
+			return hull_error_set(err, EINVAL, "--ip %s: not inside network %s's subnet %s", a, net->name, s);
+		if (r->ip_prefix && r->ip_prefix != net->subnet.prefix)
+			return hull_error_set(err, EINVAL, "--ip %s/%u: network %s's subnet is %s", a, r->ip_prefix,
+					      net->name, s);
+		net_cidr_nth(&net->subnet, 0, &first);
+		/* The last address of a v4 subnet is its broadcast address. */
+		if (net_cidr_host_bits(&net->subnet) < 64)
+			net_cidr_nth(&net->subnet, (UINT64_C(1) << net_cidr_host_bits(&net->subnet)) - 1, &last);
+		if (net_addr_equal(&r->ip, &first) || (net->has_gateway && net_addr_equal(&r->ip, &net->gateway)) ||
+		    (r->ip.family == AF_INET && net_cidr_host_bits(&net->subnet) < 64 &&
+		     net_addr_equal(&r->ip, &last)))
+			return hull_error_set(err, EINVAL, "--ip %s: the subnet's own, gateway or broadcast address", a);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (net_addr_equal(&leases[i].addr, &r->ip)) {
+			struct netns_record rec;
+			char id[300] = "another container";
+
+			if (record_load(netdir, leases[i].key, &rec, err) == 0) {
+				snprintf(id, sizeof(id), "container %s", rec.id);
+				record_free(&rec);
+			}
+			hull_error_clear(err);
+			return hull_error_set(err, EADDRINUSE, "--ip %s: already used by %s on network %s",
+					      a, id, net->name);
+		}
+	return 0;
+}
+
 int netns_prepare(const char *netdir, const struct netns_request *r,
 		  struct netns_plan *out, struct hull_error *err)
 {
@@ -255,13 +304,22 @@ int netns_prepare(const char *netdir, const struct netns_request *r,
 	net_trace("prepare.ports");
 	snprintf(out->key, sizeof(out->key), "%s", r->key);
 	snprintf(out->host_if, sizeof(out->host_if), "hv%s", r->key);
-	if (out->net.has_subnet) {
+	if (out->net.has_subnet || r->has_ip) {
 		if ((lpath = netdir_path(netdir, "leases", out->net.name, NULL)) == NULL)
 			return hull_error_errno(err, "asprintf");
-		if (ipam_read(lpath, &leases, &n, err) < 0 ||
-		    ipam_pick(&out->net.subnet, out->net.has_gateway ? &out->net.gateway : NULL,
-			      leases, n, &out->addr, err) < 0)
+		if (ipam_read(lpath, &leases, &n, err) < 0)
 			return hull_error_prefix(err, "network %s", out->net.name);
+		if (r->has_ip) {
+			if (check_static(netdir, r, &out->net, leases, n, err) < 0)
+				return -1;
+			out->addr = r->ip;
+			out->prefix = r->ip_prefix ? r->ip_prefix : out->net.subnet.prefix;
+		} else if (ipam_pick(&out->net.subnet, out->net.has_gateway ? &out->net.gateway : NULL,
+				     leases, n, &out->addr, err) < 0) {
+			return hull_error_prefix(err, "network %s", out->net.name);
+		} else {
+			out->prefix = out->net.subnet.prefix;
+		}
 		out->has_addr = true;
 	}
 	net_trace("prepare.ipam");

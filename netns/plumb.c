@@ -274,7 +274,7 @@ static int configure_peer(int nsfd, const struct netns_plan *p, struct hull_erro
 		goto out;
 	net_trace("attach.peer_up");
 	if (p->has_addr &&
-	    link_addr_add(sk, idx, &p->addr, n->mode == NET_ROUTED ? full : n->subnet.prefix, err) < 0)
+	    link_addr_add(sk, idx, &p->addr, n->mode == NET_ROUTED ? full : p->prefix, err) < 0)
 		goto out;
 	net_trace("attach.peer_addr");
 	if (p->has_addr && n->has_gateway && link_route_add(sk, NULL, &n->gateway, idx, err) < 0)
