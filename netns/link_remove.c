@@ -29,24 +29,28 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "netns/internal.h"
 
-/* The grandchild: deletes ifindex and writes libnl's result to wfd. */
+struct helper_arg {
+	int ifindex;
+	int wfd;
+};
+
+/* The helper: deletes ifindex and writes libnl's result to wfd. */
 static void __attribute__((noreturn)) remove_helper(int ifindex, int wfd)
 {
 	struct nl_sock *sk = NULL;
 	struct rtnl_link *l;
 	struct hull_error ignored = { 0 };
 	int r = -NLE_NOMEM;
-	pid_t p = fork();
 
-	if (p != 0)
-		_exit(p < 0);   /* the intermediate: reaped by the caller at once */
 	/* Only the pipe stays open: the caller's stdout may be a pipe that
 	 * someone reads to EOF, and its cwd a mount someone unmounts. */
 	if (wfd > 0)
@@ -64,6 +68,20 @@ static void __attribute__((noreturn)) remove_helper(int ifindex, int wfd)
 	if (write(wfd, &r, sizeof(r)) < 0)
 		_exit(1);
 	_exit(0);
+}
+
+/* The intermediate, in the caller's memory while the caller waits
+ * (CLONE_VM | CLONE_VFORK): it forks the helper with a raw clone (the
+ * helper gets its own copy of the memory, the one copy made) and exits,
+ * so the helper is reparented at once and nobody has to reap it. */
+static int spawn_helper(void *p)
+{
+	struct helper_arg *a = p;
+	long pid = syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
+
+	if (pid == 0)
+		remove_helper(a->ifindex, a->wfd);
+	_exit(pid < 0);
 }
 
 /* Reads what the subscription has; 1 when it announced ifindex's removal
@@ -143,15 +161,24 @@ int link_remove(const char *name, struct hull_error *err)
 		rc = 0;         /* gone already */
 		goto out;
 	}
-	if (pipe2(pfd, O_CLOEXEC) < 0 || (mid = fork()) < 0) {
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		rc = 1;
-	} else if (mid == 0) {
-		remove_helper(ifindex, pfd[1]);
 	} else {
+		/* The intermediate's stack: this frame's, idle while the
+		 * caller is suspended in clone() until it exits. */
+		_Alignas(16) char stack[16384];
+		struct helper_arg a = { .ifindex = ifindex, .wfd = pfd[1] };
+
+		mid = clone(spawn_helper, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
 		close(pfd[1]);
 		pfd[1] = -1;
-		rc = wait_removed(mon, ifindex, pfd[0], name, err);
-		waitpid(mid, NULL, 0);
+		if (mid < 0) {
+			rc = 1;
+		} else {
+			while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
+				;
+			rc = wait_removed(mon, ifindex, pfd[0], name, err);
+		}
 	}
 	if (rc == 1)            /* no helper: delete and wait here */
 		rc = link_delete(mon, name, err);
