@@ -166,7 +166,7 @@ int link_remove(const char *name, struct hull_error *err)
 	} else {
 		/* The intermediate's stack: this frame's, idle while the
 		 * caller is suspended in clone() until it exits. */
-		_Alignas(16) char stack[16384];
+		_Alignas(16) char stack[65536];   /* the helper runs libnl on its copy */
 		struct helper_arg a = { .ifindex = ifindex, .wfd = pfd[1] };
 
 		mid = clone(spawn_helper, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
