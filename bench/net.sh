@@ -117,15 +117,27 @@ one warm "$HULL" --root "$ST" run --bundle "$WORK/bundle" --net "nat:${P}n" w   
 # Interleaved, so that noise from the shared machine hits both alike.
 for i in $(seq 1 "$N"); do
 	one hrun0 "$HULL" --root "$ST" run --bundle "$WORK/bundle" r
-	HULL_NET_TRACE="$WORK/trace" one hrun1 "$HULL" --root "$ST" run --bundle "$WORK/bundle" --net "nat:${P}n" r
+	one hrun1 "$HULL" --root "$ST" run --bundle "$WORK/bundle" --net "nat:${P}n" r
 	one hcre0 "$HULL" --root "$ST" create --bundle "$WORK/bundle" c
 	"$HULL" --root "$ST" delete --force c
 	one hcre1 "$HULL" --root "$ST" create --bundle "$WORK/bundle" --net "nat:${P}n" c
 	"$HULL" --root "$ST" delete --force c
 done
+# Step timings in runs of their own: the trace's writes stay out of the
+# figures above.
+for i in $(seq 1 "$(( N < 20 ? N : 20 ))"); do
+	HULL_NET_TRACE="$WORK/trace" "$HULL" --root "$ST" run --bundle "$WORK/bundle" --net "nat:${P}n" r \
+		</dev/null >/dev/null 2>>"$WORK/errors.log"
+done
+# pairdiff A B COLUMN Q: the Q-quantile of A's run i minus B's run i (each
+# pair ran back to back: less of the load's drift than two quantiles).
+pairdiff() { paste "$WORK/$1" "$WORK/$2" | awk -v c="$3" '{ print $c - $(c + 2) }' | sort -n |
+	awk -v q="$4" '{ a[NR] = $1 } END { i = int(NR * q + 0.999999); if (i < 1) i = 1; print a[i] }'; }
 row "hull run" hrun0
 row "hull run --net nat" hrun1
 diffrow "  network cost (run)" hrun1 hrun0
+printf '%-34s wall p50 %7s p90 %7s us   cpu p50 %6s p90 %6s us\n' "  network cost (run), paired" \
+	"$(pairdiff hrun1 hrun0 1 0.5)" "$(pairdiff hrun1 hrun0 1 0.9)" "$(pairdiff hrun1 hrun0 2 0.5)" "$(pairdiff hrun1 hrun0 2 0.9)"
 row "hull create" hcre0
 row "hull create --net nat" hcre1
 diffrow "  network cost (create)" hcre1 hcre0
@@ -133,6 +145,7 @@ HD=$(( $(med hrun1 1) - $(med hrun0 1) ))
 HC=$(( $(med hrun1 2) - $(med hrun0 2) ))
 HS=$(( $(med hcre1 1) - $(med hcre0 1) ))
 HD9=$(( $(q hrun1 1 0.9) - $(q hrun0 1 0.9) ))
+HP=$(pairdiff hrun1 hrun0 1 0.5)
 if [ -s "$WORK/trace" ]; then
 	echo "# where hull run --net nat's network time goes (HULL_NET_TRACE, p50 of each step)"
 	awk '{ w[$2] = w[$2] " " $3; c[$2] = c[$2] " " $4; if (!($2 in seen)) { seen[$2] = 1; o[++k] = $2 } }
@@ -216,8 +229,8 @@ printf '%-40s %9s Gbit/s (rounds: %s)\n' "bare veth netns -> host" "$(gbps "$BT"
 printf '%-40s %9s (rounds: %s)\n' "ratio per round, median" "$TR" "$(tr '\n' ' ' <"$WORK/tr")"
 
 echo "# ratios (load at end: $(cut -d' ' -f1-3 /proc/loadavg))"
-awk -v ns0="$NS0" -v ns1="$NS1" -v hd="$HD" -v hd9="$HD9" -v hc="$HC" -v hs="$HS" -v pd="${PD:-0}" -v pc="${PC:-0}" -v tr="$TR" 'BEGIN {
-	printf "hull network cost, run  (wall p50 diff): %.2f ms (target <= 5 ms); p90 diff %.2f ms\n", hd / 1000, hd9 / 1000
+awk -v ns0="$NS0" -v ns1="$NS1" -v hd="$HD" -v hd9="$HD9" -v hp="$HP" -v hc="$HC" -v hs="$HS" -v pd="${PD:-0}" -v pc="${PC:-0}" -v tr="$TR" 'BEGIN {
+	printf "hull network cost, run  (wall p50 diff): %.2f ms (target <= 5 ms); p90 diff %.2f ms; paired p50 %.2f ms\n", hd / 1000, hd9 / 1000, hp / 1000
 	printf "hull network cost, run  (CPU p50 diff):  %.2f ms\n", hc / 1000
 	printf "hull network setup, create (wall p50 diff): %.2f ms\n", hs / 1000
 	printf "netns setup alone (wall p50): %.2f ms without ports, %.2f ms with a port\n", ns0 / 1000, ns1 / 1000
