@@ -24,6 +24,7 @@ int cli_parse_create(const struct cli_global *g, const char *verb, int argc,
 		/* built-in networking (runtime/net.h) */
 		{ "net", required_argument, NULL, 'n' + 256 },
 		{ "publish", required_argument, NULL, 'p' },
+		{ "ip", required_argument, NULL, 'I' + 256 },
 		{ "vm-no-jail", no_argument, NULL, 'J' + 256 },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -40,6 +41,7 @@ int cli_parse_create(const struct cli_global *g, const char *verb, int argc,
 		case 'c': o->console_socket = optarg; break;
 		case 'i' + 256: o->pid_file = optarg; break;
 		case 'n' + 256: o->net = optarg; break;
+		case 'I' + 256: o->net_ip = optarg; break;
 		case 'p':
 			if (o->n_ports == sizeof(ports) / sizeof(ports[0]))
 				return cli_usage_error(g, verb, "too many -p flags") ? -1 : -1;
@@ -136,6 +138,7 @@ HULL_COMMAND(create_cmd) = {
 	"  --vm                    run the container in a microVM sandbox\n"
 	"  --vm-kernel FILE        guest kernel for the microVM (implies --vm)\n"
 	"  --net MODE[:NETWORK]    none, host, nat[:NET], bridge:NET, routed:NET\n"
+	"  --ip ADDR[/PREFIX]      a static address on the network (/PREFIX: a network without a subnet)\n"
 	"  -p, --publish SPEC      [HOSTIP:]HOSTPORT[-END]:CTRPORT[-END][/tcp|udp] (nat)\n"
 	"  --vm-no-jail            DEBUGGING ONLY: the microVM's monitor runs as root in\n"
 	"                          the host's namespaces, without seccomp (implies --vm)\n",

@@ -48,6 +48,7 @@ HULL_COMMAND(run_cmd) = {
 	"  --vm                    run the container in a microVM sandbox\n"
 	"  --vm-kernel FILE        guest kernel for the microVM (implies --vm)\n"
 	"  --net MODE[:NETWORK]    none, host, nat[:NET], bridge:NET, routed:NET\n"
+	"  --ip ADDR[/PREFIX]      a static address on the network (/PREFIX: a network without a subnet)\n"
 	"  -p, --publish SPEC      [HOSTIP:]HOSTPORT[-END]:CTRPORT[-END][/tcp|udp] (nat)\n"
 	"  --keep                  keep the container after it exits (stopped), for\n"
 	"                          `state` and `delete` later; without it, run deletes it\n"

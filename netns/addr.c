@@ -61,6 +61,34 @@ static bool prefix_equal(const uint8_t *x, const uint8_t *y, unsigned int bits)
 	return (x[full] & mask) == (y[full] & mask);
 }
 
+int net_addr_prefix_parse(const char *s, struct net_addr *out, unsigned int *prefix,
+			  struct hull_error *err)
+{
+	char buf[128];
+	const char *slash = strchr(s, '/');
+	char *end;
+	unsigned long p;
+	unsigned int max;
+
+	*prefix = 0;
+	if (slash == NULL)
+		return net_addr_parse(s, out, err);
+	if ((size_t)(slash - s) >= sizeof(buf))
+		return hull_error_set(err, EINVAL, "\"%s\" is not an address", s);
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
+	if (net_addr_parse(buf, out, err) < 0)
+		return hull_error_prefix(err, "\"%s\"", s);
+	errno = 0;
+	p = strtoul(slash + 1, &end, 10);
+	max = out->family == AF_INET6 ? 128 : 32;
+	/* /0 would leave no room for a host on the link. */
+	if (*end || errno || slash[1] < '0' || slash[1] > '9' || p < 1 || p > max)
+		return hull_error_set(err, EINVAL, "\"%s\": prefix length must be 1..%u", s, max);
+	*prefix = (unsigned int)p;
+	return 0;
+}
+
 int net_cidr_parse(const char *s, struct net_cidr *out, struct hull_error *err)
 {
 	char buf[128];

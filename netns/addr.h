@@ -25,6 +25,10 @@ struct net_cidr {
 
 /* "10.0.0.1" or "fd00::1"; 0 or -1 (err names the text). */
 int net_addr_parse(const char *s, struct net_addr *out, struct hull_error *err);
+/* A host address with an optional prefix length, "10.0.0.5" or
+ * "10.0.0.5/24" (a static address, --ip): *prefix is 0 without one. */
+int net_addr_prefix_parse(const char *s, struct net_addr *out, unsigned int *prefix,
+			  struct hull_error *err);
 /* "10.88.0.0/16"; host bits set is an error (it usually is a typo). */
 int net_cidr_parse(const char *s, struct net_cidr *out, struct hull_error *err);
 const char *net_addr_format(const struct net_addr *a, char buf[NET_ADDR_STRLEN]);

@@ -13,6 +13,7 @@
 #include "base/cleanup.h"
 #include "netns/internal.h"
 #include "netns/ipam.h"
+#include "netns/trace.h"
 
 static int lease_release(const char *netdir, const char *network, const char *key,
 			 struct hull_error *err)
@@ -29,11 +30,11 @@ int detach_locked(const char *netdir, const char *key, struct hull_error *err)
 	struct netns_record r;
 	char tag[32], ndt[16];
 	autofree char *path = netdir_path(netdir, "attach", key, ".json");
-	struct nl_sock *sk = NULL;
 	int rc;
 
 	if ((rc = record_load(netdir, key, &r, err)) != 0)
 		return rc > 0 ? 0 : -1;
+	net_trace("detach.record_load");
 	netdir_tag(netdir, ndt);
 	snprintf(tag, sizeof(tag), "%s:%s", ndt, key);
 	/* Reverse of attach: first the rules (no new traffic is steered to
@@ -45,17 +46,20 @@ int detach_locked(const char *netdir, const char *key, struct hull_error *err)
 	 * without them costs no nftables round trip at all). */
 	if (r.n_ports && nft_delete_tagged(tag, NULL, NULL, NULL, NULL, err) < 0)
 		goto out;
-	if (link_sock(&sk, err) < 0 || link_delete(sk, r.host_if, err) < 0)
+	net_trace("detach.rules");
+	if (link_remove(r.host_if, err) < 0)
 		goto out;
+	net_trace("detach.link");
 	if (r.has_addr && lease_release(netdir, r.net.name, key, err) < 0)
 		goto out;
+	net_trace("detach.lease");
 	if (path == NULL || (unlink(path) < 0 && errno != ENOENT)) {
 		hull_error_errno(err, "unlink %s", path ? path : key);
 		goto out;
 	}
+	net_trace("detach.unlink");
 	rc = 0;
 out:
-	link_sock_free(sk);
 	record_free(&r);
 	if (rc < 0)
 		hull_error_prefix(err, "detaching container %s from network %s", r.id, r.net.name);
@@ -152,10 +156,12 @@ int netns_reconcile(const char *netdir, bool sweep, size_t *removed, struct hull
 
 int netns_detach(const char *netdir, const char *key, struct hull_error *err)
 {
-	autoclose int lock = netdir_lock(netdir, err);
+	autoclose int lock = -1;
 
-	if (lock < 0)
+	net_trace_start();
+	if ((lock = netdir_lock(netdir, err)) < 0)
 		return -1;
+	net_trace("detach.lock");
 	return detach_locked(netdir, key, err);
 }
 
@@ -210,10 +216,59 @@ static int check_ports(const char *netdir, const struct netns_request *r,
 	return rc;
 }
 
+/* A static address: on the network's link, not one of its reserved
+ * addresses, and not leased to another container. */
+static int check_static(const char *netdir, const struct netns_request *r,
+			const struct net_network *net, const struct ipam_lease *leases,
+			size_t n, struct hull_error *err)
+{
+	char a[NET_ADDR_STRLEN], s[NET_ADDR_STRLEN + 8];
+	struct net_addr first, last;
+
+	net_addr_format(&r->ip, a);
+	if (net->mode == NET_ROUTED && r->ip_prefix)
+		return hull_error_set(err, EINVAL, "--ip %s/%u: a routed container's address is a /%u; give the address alone",
+				      a, r->ip_prefix, r->ip.family == AF_INET6 ? 128 : 32);
+	if (!net->has_subnet) {
+		if (r->ip_prefix == 0)
+			return hull_error_set(err, EINVAL, "--ip %s: network %s has no subnet; give the prefix length too (ADDR/PREFIX)",
+					      a, net->name);
+	} else {
+		net_cidr_format(&net->subnet, s, sizeof(s));
+		if (!net_cidr_contains(&net->subnet, &r->ip))
+			return hull_error_set(err, EINVAL, "--ip %s: not inside network %s's subnet %s", a, net->name, s);
+		if (r->ip_prefix && r->ip_prefix != net->subnet.prefix)
+			return hull_error_set(err, EINVAL, "--ip %s/%u: network %s's subnet is %s", a, r->ip_prefix,
+					      net->name, s);
+		net_cidr_nth(&net->subnet, 0, &first);
+		/* The last address of a v4 subnet is its broadcast address. */
+		if (net_cidr_host_bits(&net->subnet) < 64)
+			net_cidr_nth(&net->subnet, (UINT64_C(1) << net_cidr_host_bits(&net->subnet)) - 1, &last);
+		if (net_addr_equal(&r->ip, &first) || (net->has_gateway && net_addr_equal(&r->ip, &net->gateway)) ||
+		    (r->ip.family == AF_INET && net_cidr_host_bits(&net->subnet) < 64 &&
+		     net_addr_equal(&r->ip, &last)))
+			return hull_error_set(err, EINVAL, "--ip %s: the subnet's own, gateway or broadcast address", a);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (net_addr_equal(&leases[i].addr, &r->ip)) {
+			struct netns_record rec;
+			char id[300] = "another container";
+
+			if (record_load(netdir, leases[i].key, &rec, err) == 0) {
+				snprintf(id, sizeof(id), "container %s", rec.id);
+				record_free(&rec);
+			}
+			hull_error_clear(err);
+			return hull_error_set(err, EADDRINUSE, "--ip %s: already used by %s on network %s",
+					      a, id, net->name);
+		}
+	return 0;
+}
+
 int netns_prepare(const char *netdir, const struct netns_request *r,
 		  struct netns_plan *out, struct hull_error *err)
 {
-	autoclose int lock = netdir_lock(netdir, err);
+	autoclose int lock = -1;
 	struct netns_record rec;
 	autofree char *lpath = NULL;
 	autofree struct ipam_lease *leases = NULL;
@@ -221,12 +276,15 @@ int netns_prepare(const char *netdir, const struct netns_request *r,
 
 	memset(out, 0, sizeof(*out));
 	memset(&rec, 0, sizeof(rec));
-	if (lock < 0)
+	net_trace_start();
+	if ((lock = netdir_lock(netdir, err)) < 0)
 		return -1;
+	net_trace("prepare.lock");
 	/* Stale attachments first (Hull killed, host rebooted): their ports
 	 * and addresses must not block this container. */
 	if (reconcile_locked(netdir, &removed, err) < 0)
 		return -1;
+	net_trace("prepare.reconcile");
 	if (r->network == NULL && r->mode == NET_NAT) {
 		if (network_default_locked(netdir, &out->net, err) < 0)
 			return -1;
@@ -240,19 +298,31 @@ int netns_prepare(const char *netdir, const struct netns_request *r,
 		return hull_error_set(err, EINVAL, "--net %s:%s: network %s is a %s network",
 				      net_mode_name(r->mode), out->net.name, out->net.name,
 				      net_mode_name(out->net.mode));
+	net_trace("prepare.network");
 	if (check_ports(netdir, r, &out->net, err) < 0)
 		return -1;
+	net_trace("prepare.ports");
 	snprintf(out->key, sizeof(out->key), "%s", r->key);
 	snprintf(out->host_if, sizeof(out->host_if), "hv%s", r->key);
-	if (out->net.has_subnet) {
+	if (out->net.has_subnet || r->has_ip) {
 		if ((lpath = netdir_path(netdir, "leases", out->net.name, NULL)) == NULL)
 			return hull_error_errno(err, "asprintf");
-		if (ipam_read(lpath, &leases, &n, err) < 0 ||
-		    ipam_pick(&out->net.subnet, out->net.has_gateway ? &out->net.gateway : NULL,
-			      leases, n, &out->addr, err) < 0)
+		if (ipam_read(lpath, &leases, &n, err) < 0)
 			return hull_error_prefix(err, "network %s", out->net.name);
+		if (r->has_ip) {
+			if (check_static(netdir, r, &out->net, leases, n, err) < 0)
+				return -1;
+			out->addr = r->ip;
+			out->prefix = r->ip_prefix ? r->ip_prefix : out->net.subnet.prefix;
+		} else if (ipam_pick(&out->net.subnet, out->net.has_gateway ? &out->net.gateway : NULL,
+				     leases, n, &out->addr, err) < 0) {
+			return hull_error_prefix(err, "network %s", out->net.name);
+		} else {
+			out->prefix = out->net.subnet.prefix;
+		}
 		out->has_addr = true;
 	}
+	net_trace("prepare.ipam");
 	/* The record goes first: from here on, whatever exists can be found. */
 	snprintf(rec.key, sizeof(rec.key), "%s", r->key);
 	snprintf(rec.id, sizeof(rec.id), "%s", r->id);
@@ -265,6 +335,7 @@ int netns_prepare(const char *netdir, const struct netns_request *r,
 	rec.n_ports = r->n_ports;
 	if (record_save(netdir, &rec, err) < 0)
 		return -1;
+	net_trace("prepare.record");
 	if (out->has_addr) {
 		struct ipam_lease nl = { .addr = out->addr };
 
@@ -272,6 +343,7 @@ int netns_prepare(const char *netdir, const struct netns_request *r,
 		if (ipam_add(lpath, &nl, err) < 0)
 			return -1;
 	}
+	net_trace("prepare.lease");
 	if (getenv("HULL_NET_FAULT") && strcmp(getenv("HULL_NET_FAULT"), "prepared") == 0)
 		kill(getpid(), SIGKILL);     /* fault injection, see plumb.c */
 	return 0;

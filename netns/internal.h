@@ -58,12 +58,20 @@ int link_sock(struct nl_sock **out, struct hull_error *err);
 int link_sock_in(int nsfd, struct nl_sock **out, struct hull_error *err);
 void link_sock_free(struct nl_sock *sk);
 int link_index(struct nl_sock *sk, const char *name, bool *is_bridge);   /* 0 = absent */
+/* The ifindex of name in sk's namespace (0: absent), without a dump. */
+int link_ifindex(struct nl_sock *sk, const char *name);
+int link_up_index(struct nl_sock *sk, int ifindex, struct hull_error *err);
 int link_bridge_create(struct nl_sock *sk, const char *name, struct hull_error *err);
+/* The pair, up, the host end in master (if > 0), the peer in peer_nsfd. */
 int link_veth_create(struct nl_sock *sk, const char *host_if, const char *peer,
-		     int peer_nsfd, struct hull_error *err);
+		     int peer_nsfd, int master, struct hull_error *err);
 int link_up(struct nl_sock *sk, const char *name, int master_ifindex,
 	    struct hull_error *err);
 int link_delete(struct nl_sock *sk, const char *name, struct hull_error *err);
+/* A container's veth (link_remove.c): returns once the kernel has unlisted
+ * it (no link, bridge port, address or route left), leaving the wait for
+ * its memory's release to a short-lived helper process. */
+int link_remove(const char *name, struct hull_error *err);
 int link_addr_add(struct nl_sock *sk, int ifindex, const struct net_addr *a,
 		  unsigned int prefix, struct hull_error *err);
 /* dst NULL: the default route of gw's family.  gw NULL: a link route. */

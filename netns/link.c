@@ -9,9 +9,13 @@
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
-#include <pthread.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/netlink.h>
 
 #include "netns/internal.h"
 
@@ -43,41 +47,63 @@ void link_sock_free(struct nl_sock *sk)
 
 struct sock_in_arg {
 	int nsfd;
-	struct nl_sock *sk;
-	struct hull_error err;
+	int fd;
+	int error;
 };
 
-/* Runs in a short-lived thread: setns(CLONE_NEWNET) changes only the
- * calling thread's namespace, and a socket stays in the namespace it was
- * made in, so the caller can use it from the main thread afterwards while
- * the main thread itself never leaves the host's namespace. */
-static void *sock_in_thread(void *p)
+/* Runs in a child that shares the caller's memory and fd table while the
+ * caller waits (CLONE_VM | CLONE_VFORK | CLONE_FILES, posix_spawn's
+ * arrangement): setns(CLONE_NEWNET) changes only the child's namespace,
+ * and a socket stays in the namespace it was made in, so the caller gets
+ * a socket inside the container's namespace without ever leaving the
+ * host's.  System calls only: no allocation, no lock, on a borrowed stack. */
+static int sock_in_child(void *p)
 {
 	struct sock_in_arg *a = p;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 
-	if (setns(a->nsfd, CLONE_NEWNET) < 0)
-		hull_error_errno(&a->err, "setns into the container's network namespace");
-	else
-		link_sock(&a->sk, &a->err);
-	return NULL;
+	if (setns(a->nsfd, CLONE_NEWNET) < 0) {
+		a->error = errno;
+		_exit(1);
+	}
+	a->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (a->fd < 0 || bind(a->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		a->error = errno;
+	_exit(0);
 }
 
 int link_sock_in(int nsfd, struct nl_sock **out, struct hull_error *err)
 {
-	struct sock_in_arg a = { .nsfd = nsfd };
-	pthread_t t;
+	/* The child's stack: this frame's, idle while the caller is
+	 * suspended in clone() until the child exits. */
+	_Alignas(16) char stack[16384];
+	struct sock_in_arg a = { .nsfd = nsfd, .fd = -1 };
+	struct nl_sock *sk;
+	pid_t pid;
 	int r;
 
-	if ((r = pthread_create(&t, NULL, sock_in_thread, &a)) != 0) {
-		errno = r;
-		return hull_error_errno(err, "pthread_create");
+	pid = clone(sock_in_child, stack + sizeof(stack),
+		    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &a);
+	if (pid < 0)
+		return hull_error_errno(err, "clone");
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (a.error) {
+		if (a.fd >= 0)
+			close(a.fd);
+		errno = a.error;
+		return hull_error_errno(err, "netlink socket in the container's network namespace");
 	}
-	pthread_join(t, NULL);
-	if (a.sk == NULL) {
-		*err = a.err;
-		return -1;
+	if ((sk = nl_socket_alloc()) == NULL) {
+		close(a.fd);
+		return hull_error_set(err, ENOMEM, "netlink socket");
 	}
-	*out = a.sk;
+	if ((r = nl_socket_set_fd(sk, NETLINK_ROUTE, a.fd)) < 0) {
+		close(a.fd);
+		nl_socket_free(sk);
+		return nl_fail(err, r, "netlink socket in the container's network namespace");
+	}
+	*out = sk;
 	return 0;
 }
 
@@ -98,6 +124,40 @@ int link_index(struct nl_sock *sk, const char *name, bool *is_bridge)
 	return idx;
 }
 
+int link_ifindex(struct nl_sock *sk, const char *name)
+{
+	struct ifreq r;
+
+	/* SIOCGIFINDEX on any socket answers for the socket's namespace (a
+	 * netlink socket's ioctls fall through to dev_ioctl): a name lookup
+	 * without the full link dump RTM_GETLINK builds and libnl parses. */
+	memset(&r, 0, sizeof(r));
+	if (strlen(name) >= sizeof(r.ifr_name))
+		return 0;
+	strcpy(r.ifr_name, name);
+	if (ioctl(nl_socket_get_fd(sk), SIOCGIFINDEX, &r) < 0)
+		return 0;
+	return r.ifr_ifindex;
+}
+
+int link_up_index(struct nl_sock *sk, int ifindex, struct hull_error *err)
+{
+	struct rtnl_link *orig = rtnl_link_alloc(), *change = rtnl_link_alloc();
+	int r = -NLE_NOMEM;
+
+	/* By index, without fetching the link first: one round trip. */
+	if (orig && change) {
+		rtnl_link_set_ifindex(orig, ifindex);
+		rtnl_link_set_flags(change, IFF_UP);
+		r = rtnl_link_change(sk, orig, change, 0);
+	}
+	rtnl_link_put(orig);
+	rtnl_link_put(change);
+	if (r < 0)
+		return hull_error_set(err, EIO, "setting link %d up: %s", ifindex, nl_geterror(r));
+	return 0;
+}
+
 int link_bridge_create(struct nl_sock *sk, const char *name, struct hull_error *err)
 {
 	int r = rtnl_link_bridge_add(sk, name);
@@ -108,18 +168,31 @@ int link_bridge_create(struct nl_sock *sk, const char *name, struct hull_error *
 }
 
 int link_veth_create(struct nl_sock *sk, const char *host_if, const char *peer_name,
-		     int peer_nsfd, struct hull_error *err)
+		     int peer_nsfd, int master, struct hull_error *err)
 {
 	struct rtnl_link *l = rtnl_link_veth_alloc(), *peer;
 	int r;
 
 	if (l == NULL)
 		return hull_error_set(err, ENOMEM, "veth");
-	rtnl_link_set_name(l, host_if);
 	peer = rtnl_link_veth_get_peer(l);
+	/* The whole pair in one request: the host end up and in its
+	 * bridge, the peer as eth0 inside the container's namespace (it
+	 * never exists on the host under a name that could clash with
+	 * another container's).  The peer cannot be born up: veth_open()
+	 * refuses (ENOTCONN) until both ends are linked, after its
+	 * configuration.  One queue each, asked for explicitly: what veth
+	 * would cut them down to anyway, without the two expedited RCU grace
+	 * periods that cutting costs (veth_init_queues). */
+	rtnl_link_set_name(l, host_if);
+	rtnl_link_set_flags(l, IFF_UP);
+	rtnl_link_set_num_tx_queues(l, 1);
+	rtnl_link_set_num_rx_queues(l, 1);
+	if (master > 0)
+		rtnl_link_set_master(l, master);
 	rtnl_link_set_name(peer, peer_name);
-	/* The peer is born in the container's namespace: it never exists on
-	 * the host under a name that could clash with another container's. */
+	rtnl_link_set_num_tx_queues(peer, 1);
+	rtnl_link_set_num_rx_queues(peer, 1);
 	rtnl_link_set_ns_fd(peer, peer_nsfd);
 	r = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
 	rtnl_link_put(peer);

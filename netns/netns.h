@@ -75,6 +75,13 @@ struct netns_request {
 	const char *network;        /* NULL: the default NAT network */
 	const struct net_port *ports;
 	size_t n_ports;
+	/* A static address (--ip) instead of IPAM's pick: inside the
+	 * network's subnet, or with its own prefix on a bridge network
+	 * without one.  Leased like a picked one, so a second container
+	 * asking for it is refused. */
+	bool has_ip;
+	struct net_addr ip;
+	unsigned int ip_prefix;     /* 0: the subnet's */
 };
 
 /* What netns_prepare decided: enough to write /etc/hosts before the
@@ -84,6 +91,7 @@ struct netns_plan {
 	struct net_network net;
 	bool has_addr;
 	struct net_addr addr;
+	unsigned int prefix;        /* addr's prefix length on the link */
 	char host_if[IFNAMSIZ];
 };
 

@@ -18,7 +18,6 @@
 #include "netns/internal.h"
 
 static DLIB_PTR(nft_ctx_new);
-static DLIB_PTR(nft_ctx_free);
 static DLIB_PTR(nft_ctx_buffer_output);
 static DLIB_PTR(nft_ctx_buffer_error);
 static DLIB_PTR(nft_ctx_get_output_buffer);
@@ -26,7 +25,7 @@ static DLIB_PTR(nft_ctx_get_error_buffer);
 static DLIB_PTR(nft_ctx_output_set_flags);
 static DLIB_PTR(nft_run_cmd_from_buffer);
 static const struct dlib_sym nft_syms[] = {
-	DLIB_SYM(nft_ctx_new), DLIB_SYM(nft_ctx_free),
+	DLIB_SYM(nft_ctx_new),
 	DLIB_SYM(nft_ctx_buffer_output), DLIB_SYM(nft_ctx_buffer_error),
 	DLIB_SYM(nft_ctx_get_output_buffer), DLIB_SYM(nft_ctx_get_error_buffer),
 	DLIB_SYM(nft_ctx_output_set_flags), DLIB_SYM(nft_run_cmd_from_buffer),
@@ -43,19 +42,28 @@ const char nft_base[] =
 	"add chain inet hull postrouting { type nat hook postrouting priority srcnat; }\n"
 	"add chain inet hull forward { type filter hook forward priority filter; }\n";
 
+/* One context per process, never freed: closing its netlink socket
+ * right after a commit sleeps in the kernel until the transaction's
+ * objects are freed, an RCU grace period (nft_rcv_nl_event flushes
+ * nf_tables' destroy work), 10-20 ms per batch here.  Left open, the
+ * socket is closed at exit, by when that work has usually run; and one
+ * context lets a listing and the batch built from it share libnftables'
+ * cache. */
+static struct nft_ctx *nft_shared;
+
 static struct nft_ctx *nft_open(struct hull_error *err)
 {
-	struct nft_ctx *ctx;
-
+	if (nft_shared)
+		return nft_shared;
 	if (dlib_load(&nft_lib, nft_syms, DLIB_COUNT(nft_syms), err) < 0)
 		return NULL;
-	if ((ctx = sym_nft_ctx_new(NFT_CTX_DEFAULT)) == NULL) {
+	if ((nft_shared = sym_nft_ctx_new(NFT_CTX_DEFAULT)) == NULL) {
 		hull_error_set(err, ENOMEM, "nft_ctx_new");
 		return NULL;
 	}
-	sym_nft_ctx_buffer_output(ctx);
-	sym_nft_ctx_buffer_error(ctx);
-	return ctx;
+	sym_nft_ctx_buffer_output(nft_shared);
+	sym_nft_ctx_buffer_error(nft_shared);
+	return nft_shared;
 }
 
 /* Runs cmds; on success *out (if asked) gets a copy of the output. */
@@ -76,7 +84,10 @@ static int nft_run(const char *cmds, unsigned int flags, char **out, struct hull
 	} else if (out && (*out = strdup(sym_nft_ctx_get_output_buffer(ctx))) == NULL) {
 		rc = hull_error_errno(err, "strdup");
 	}
-	sym_nft_ctx_free(ctx);
+	/* Reading the buffers rewinds them for the next command. */
+	if (out == NULL)
+		sym_nft_ctx_get_output_buffer(ctx);
+	sym_nft_ctx_get_error_buffer(ctx);
 	return rc;
 }
 

@@ -15,6 +15,7 @@
 
 #include "base/cleanup.h"
 #include "netns/internal.h"
+#include "netns/trace.h"
 
 /* Fault injection for the leak tests (tests/integration/network.bats):
  * HULL_NET_FAULT=<point> kills Hull with SIGKILL at that point of the
@@ -112,8 +113,9 @@ static int ensure_forwarding(const struct net_network *n, struct hull_error *err
 	return netns_sysctl("/proc/sys/net/ipv4/ip_forward", "1", err);
 }
 
-/* The NAT network's bridge and rules, made on first use.  Rules first,
- * then the bridge: a bridge that exists means its rules do. */
+/* The NAT network's bridge and rules, made on first use (the caller holds
+ * the state lock).  Rules first, then the bridge: a bridge that exists
+ * means its rules do. */
 static int ensure_nat_bridge(struct nl_sock *sk, const char *netdir,
 			     const struct net_network *n, int *ifindex, struct hull_error *err)
 {
@@ -124,11 +126,11 @@ static int ensure_nat_bridge(struct nl_sock *sk, const char *netdir,
 		if (!is_br)
 			return hull_error_set(err, EEXIST, "network %s: %s exists and is not a bridge",
 					      n->name, n->bridge);
-		return 0;
+		return 0;       /* made meanwhile by another Hull */
 	}
 	if (nat_network_rules(netdir, n, err) < 0 || link_bridge_create(sk, n->bridge, err) < 0)
 		return -1;
-	if ((*ifindex = link_index(sk, n->bridge, NULL)) <= 0)
+	if ((*ifindex = link_ifindex(sk, n->bridge)) <= 0)
 		return hull_error_set(err, ENODEV, "bridge %s vanished", n->bridge);
 	if (link_addr_add(sk, *ifindex, &n->gateway, n->subnet.prefix, err) < 0)
 		return -1;
@@ -148,6 +150,46 @@ static int ensure_nat_bridge(struct nl_sock *sk, const char *netdir,
 			return -1;
 	}
 	return link_up(sk, n->bridge, 0, err);
+}
+
+/* The host end's master: the network's bridge, by index only.  Whether
+ * it is a bridge is checked where that costs nothing on the common path:
+ * when Hull makes it, and when enslaving to it fails (bridge_diagnose). */
+static int find_master(struct nl_sock *sk, const char *netdir, const struct net_network *n,
+		       int *master, struct hull_error *err)
+{
+	int lock, rc;
+
+	*master = 0;
+	if (n->mode == NET_ROUTED || (*master = link_ifindex(sk, n->bridge)) > 0)
+		return 0;
+	if (n->mode == NET_BRIDGE)
+		return hull_error_set(err, ENODEV, "network %s: bridge \"%s\" does not exist",
+				      n->name, n->bridge);
+	/* First use of a NAT network: under the state lock, so that two
+	 * containers starting at once do not both make its rules. */
+	if ((lock = netdir_lock(netdir, err)) < 0)
+		return -1;
+	rc = ensure_nat_bridge(sk, netdir, n, master, err);
+	close(lock);
+	return rc;
+}
+
+/* The veth could not be made: say why in the network's terms when the
+ * cause is its bridge (gone, or replaced by something else). */
+static void bridge_diagnose(struct nl_sock *sk, const struct net_network *n,
+			    struct hull_error *err)
+{
+	bool is_br = false;
+	int idx;
+
+	if (n->mode == NET_ROUTED)
+		return;
+	if ((idx = link_index(sk, n->bridge, &is_br)) == 0 || !is_br) {
+		hull_error_clear(err);
+		hull_error_set(err, ENODEV, "network %s: bridge \"%s\" %s", n->name, n->bridge,
+			       idx == 0 ? "does not exist" : "is not a bridge");
+	}
 }
 
 static void port_rule(struct buf *b, const char *chain, const struct net_port *p,
@@ -222,17 +264,22 @@ static int configure_peer(int nsfd, const struct netns_plan *p, struct hull_erro
 
 	if (link_sock_in(nsfd, &sk, err) < 0)
 		return -1;
-	if (link_up(sk, "lo", 0, err) < 0 || link_up(sk, "eth0", 0, err) < 0)
-		goto out;
-	if ((idx = link_index(sk, "eth0", NULL)) <= 0) {
+	net_trace("attach.peer_sock");
+	if ((idx = link_ifindex(sk, "eth0")) <= 0) {
 		hull_error_set(err, ENODEV, "eth0 is missing in the container");
 		goto out;
 	}
-	if (p->has_addr &&
-	    link_addr_add(sk, idx, &p->addr, n->mode == NET_ROUTED ? full : n->subnet.prefix, err) < 0)
+	/* lo is ifindex 1 in every network namespace (LOOPBACK_IFINDEX). */
+	if (link_up_index(sk, 1, err) < 0 || link_up_index(sk, idx, err) < 0)
 		goto out;
+	net_trace("attach.peer_up");
+	if (p->has_addr &&
+	    link_addr_add(sk, idx, &p->addr, n->mode == NET_ROUTED ? full : p->prefix, err) < 0)
+		goto out;
+	net_trace("attach.peer_addr");
 	if (p->has_addr && n->has_gateway && link_route_add(sk, NULL, &n->gateway, idx, err) < 0)
 		goto out;
+	net_trace("attach.peer_route");
 	rc = 0;
 out:
 	link_sock_free(sk);
@@ -249,47 +296,32 @@ int netns_attach(const char *netdir, const struct netns_plan *p, pid_t pid,
 	autoclose int nsfd = -1;
 	int master = 0, rc = -1;
 
+	net_trace_start();
 	snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", (int)pid);
 	if ((nsfd = open(nspath, O_RDONLY | O_CLOEXEC)) < 0)
 		return hull_error_errno(err, "open %s", nspath);
 	if (link_sock(&sk, err) < 0)
 		return -1;
-	if (n->mode == NET_NAT) {
-		int lock = -1;
-
-		/* First use of the network: under the state lock, so that two
-		 * containers starting at once do not both make its rules. */
-		if (link_index(sk, n->bridge, NULL) == 0 && (lock = netdir_lock(netdir, err)) < 0)
-			goto out;
-		rc = ensure_nat_bridge(sk, netdir, n, &master, err);
-		if (lock >= 0)
-			close(lock);
-		if (rc < 0)
-			goto out;
-		rc = -1;
-	}
-	if (n->mode == NET_BRIDGE) {
-		bool is_br = false;
-
-		if ((master = link_index(sk, n->bridge, &is_br)) <= 0 || !is_br) {
-			hull_error_set(err, ENODEV, "network %s: bridge \"%s\" does not exist",
-				       n->name, n->bridge);
-			goto out;
-		}
-	}
+	net_trace("attach.sock");
+	if (find_master(sk, netdir, n, &master, err) < 0)
+		goto out;
+	net_trace("attach.bridge");
 	if (n->mode != NET_BRIDGE && ensure_forwarding(n, err) < 0)
 		goto out;
+	net_trace("attach.forwarding");
 	fault_point("bridge");
-	if (link_veth_create(sk, p->host_if, "eth0", nsfd, err) < 0 ||
-	    link_up(sk, p->host_if, master, err) < 0)
+	if (link_veth_create(sk, p->host_if, "eth0", nsfd, master, err) < 0) {
+		bridge_diagnose(sk, n, err);
 		goto out;
+	}
+	net_trace("attach.veth");
 	fault_point("veth");
 	if (n->mode == NET_ROUTED) {
 		/* The gateway address on the host end (the same on every
 		 * routed veth) and a /32 (/128) to the container. */
 		struct net_cidr dst = { .addr = p->addr,
 					.prefix = p->addr.family == AF_INET6 ? 128 : 32 };
-		int idx = link_index(sk, p->host_if, NULL);
+		int idx = link_ifindex(sk, p->host_if);
 
 		if (link_addr_add(sk, idx, &n->gateway, dst.prefix, err) < 0 ||
 		    link_route_add(sk, &dst, NULL, idx, err) < 0)
@@ -300,6 +332,7 @@ int netns_attach(const char *netdir, const struct netns_plan *p, pid_t pid,
 	fault_point("peer");
 	if (port_rules(netdir, p, ports, n_ports, id, err) < 0)
 		goto out;
+	net_trace("attach.rules");
 	fault_point("rules");
 	rc = 0;
 out:

@@ -32,6 +32,7 @@ struct create_opts {
 	const char *net;
 	const char *const *ports;
 	size_t n_ports;
+	const char *net_ip;         /* --ip ADDR[/PREFIX]: a static address */
 };
 
 struct created {

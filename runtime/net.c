@@ -11,6 +11,7 @@
 #include "base/cleanup.h"
 #include "base/fsutil.h"
 #include "base/json.h"
+#include "netns/trace.h"
 #include "runtime/net.h"
 
 #define NET_RECORD "net.json"
@@ -158,11 +159,15 @@ int runtime_net_prepare(const struct create_opts *o, struct spec *s, struct cont
 	const char *what = o->net ? "--net" : "annotations." HULL_NET_ANNOTATION;
 	char mode[16], key[NETNS_KEY_LEN + 1], owner[PATH_MAX];
 	const char *colon = ask ? strchr(ask, ':') : NULL;
+	const char *ip = o->net_ip ? o->net_ip : spec_annotation(s, HULL_NET_IP_ANNOTATION);
 	struct netns_request r = { .id = c->id, .owner_dir = owner, .key = key };
 
 	memset(n, 0, sizeof(*n));
 	if (parse_ports(o, spec_annotation(s, HULL_NET_PORTS_ANNOTATION), n, err) < 0)
 		return -1;
+	if (ip && net_addr_prefix_parse(ip, &r.ip, &r.ip_prefix, err) < 0)
+		return hull_error_prefix(err, "%s", o->net_ip ? "--ip" : "annotations." HULL_NET_IP_ANNOTATION);
+	r.has_ip = ip != NULL;
 	if (ask == NULL)
 		ask = "none";
 	snprintf(mode, sizeof(mode), "%.*s", (int)(colon ? colon - ask : (long)strlen(ask)), ask);
@@ -173,6 +178,8 @@ int runtime_net_prepare(const struct create_opts *o, struct spec *s, struct cont
 		return hull_error_set(err, EINVAL, "published ports need --net nat (the network is %s)", mode);
 	if (colon && (r.mode == NET_NONE || r.mode == NET_HOST))
 		return hull_error_set(err, EINVAL, "%s \"%s\": mode %s takes no network", what, ask, mode);
+	if (ip && (r.mode == NET_NONE || r.mode == NET_HOST))
+		return hull_error_set(err, EINVAL, "--ip %s: mode %s gives the container no address of Hull's", ip, mode);
 	if (r.mode == NET_NONE)
 		return 0;
 	if (vm)
@@ -201,9 +208,10 @@ int runtime_net_prepare(const struct create_opts *o, struct spec *s, struct cont
 	if (save_pointer(c, n->netdir, key, err) < 0)
 		return -1;
 	n->active = true;
-	if (netns_prepare(n->netdir, &r, &n->plan, err) < 0)
+	if (netns_prepare(n->netdir, &r, &n->plan, err) < 0 || write_etc(s, c, &n->plan, err) < 0)
 		return -1;
-	return write_etc(s, c, &n->plan, err);
+	net_trace("runtime.etc");
+	return 0;
 }
 
 int runtime_net_attach(struct runtime_net *n, const char *id, pid_t pid, struct hull_error *err)

@@ -17,6 +17,7 @@
 
 #define HULL_NET_ANNOTATION "io.hull.net"
 #define HULL_NET_PORTS_ANNOTATION "io.hull.net.ports"
+#define HULL_NET_IP_ANNOTATION "io.hull.net.ip"
 
 struct runtime_net {
 	bool active;                /* a veth is to be made (nat/bridge/routed) */

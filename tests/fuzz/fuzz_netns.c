@@ -1,8 +1,9 @@
 /* libFuzzer target: netns/'s parsers of user input (-p specs, the
- * io.hull.net.ports annotation, --subnet) must never crash
+ * io.hull.net.ports annotation, --subnet, --ip) must never crash
  * or read out of bounds, what they accept must round-trip, and an
  * address IPAM picks lies in the prefix.
  *   make fuzz-netns && build-fuzz/fuzz_netns -max_total_time=60 */
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct net_addr a;
 
 		if (ipam_pick(&c, NULL, NULL, 0, &a, &err) == 0 && !net_cidr_contains(&c, &a))
+			abort();
+	}
+	hull_error_clear(&err);
+	{
+		struct net_addr a, b;
+		unsigned int prefix;
+
+		/* --ip: an accepted address formats back to itself. */
+		if (net_addr_prefix_parse(text, &a, &prefix, &err) == 0 &&
+		    (net_addr_parse(net_addr_format(&a, buf), &b, &err) < 0 || !net_addr_equal(&a, &b) ||
+		     prefix > (a.family == AF_INET6 ? 128u : 32u)))
 			abort();
 	}
 	free(text);

@@ -133,6 +133,56 @@ net_nat() {
 	[ "$output" = "peer=10.195.$NETX.1" ]
 }
 
+@test "network: --ip gives a static address in bridge mode; a taken, outside or reserved one is refused" {
+	ip link add "${NETP}x" type bridge
+	net_bridge_made "${NETP}x"
+	ip addr add "10.195.$NETX.1/24" dev "${NETP}x"
+	ip link set "${NETP}x" up
+	hull network create --mode bridge --bridge "${NETP}x" --subnet "10.195.$NETX.0/24" \
+		--gateway "10.195.$NETX.1" "${NETP}br"
+	net_bundle srv checker net-serve tcp 7000
+	net_start srv --net "bridge:${NETP}br" --ip "10.195.$NETX.77"
+	[ "$(net_addr "${NETP}br" srv)" = "10.195.$NETX.77" ]
+	run "$CHECKER_BIN" net-ask tcp "10.195.$NETX.77" 7000
+	[ "$output" = "peer=10.195.$NETX.1" ]
+	# Inside: the address with the subnet's prefix, the default route.
+	net_bundle info /bin/sh -c 'ip -o addr show eth0; ip route'
+	net_client info --net "bridge:${NETP}br" --ip "10.195.$NETX.78"
+	echo "$output"
+	[[ "$output" == *"inet 10.195.$NETX.78/24"* ]]
+	[[ "$output" == *"default via 10.195.$NETX.1 dev eth0"* ]]
+	net_bundle c1 checker exit 0
+	run_hull run --bundle "$BATS_TEST_TMPDIR/b-c1" --net "bridge:${NETP}br" --ip "10.195.$NETX.77" "$CID-c1"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--ip 10.195.$NETX.77: already used by container $CID-srv"* ]]
+	run_hull run --bundle "$BATS_TEST_TMPDIR/b-c1" --net "bridge:${NETP}br" --ip "10.196.$NETX.5" "$CID-c1"
+	[[ "$output" == *"not inside network ${NETP}br's subnet 10.195.$NETX.0/24"* ]]
+	run_hull run --bundle "$BATS_TEST_TMPDIR/b-c1" --net "bridge:${NETP}br" --ip "10.195.$NETX.1" "$CID-c1"
+	[[ "$output" == *"gateway or broadcast address"* ]]
+	run_hull run --bundle "$BATS_TEST_TMPDIR/b-c1" --net "bridge:${NETP}br" --ip "10.195.$NETX.9/16" "$CID-c1"
+	[[ "$output" == *"subnet is 10.195.$NETX.0/24"* ]]
+	run_hull run --bundle "$BATS_TEST_TMPDIR/b-c1" --net "bridge:${NETP}br" --ip "10.195.$NETX.300" "$CID-c1"
+	[[ "$output" == *"--ip"*"not an IPv4 or IPv6 address"* ]]
+	# The refused ones left nothing: one lease, the server's.
+	[ ! -e "$HULL_ROOT/$CID-c1" ]
+	[ "$(ls "$HULL_NET_DIR/leases/${NETP}br")" = "10.195.$NETX.77" ]
+	# A bridge network without a subnet: the address brings its prefix
+	# (here through the io.hull.net.ip annotation).
+	hull network create --mode bridge --bridge "${NETP}x" "${NETP}nb"
+	run_hull run --bundle "$BATS_TEST_TMPDIR/b-info" --net "bridge:${NETP}nb" --ip "10.195.$NETX.88" "$CID-info"
+	[[ "$output" == *"network ${NETP}nb has no subnet; give the prefix length too"* ]]
+	jq --arg ip "10.195.$NETX.88/24" '.annotations["io.hull.net.ip"] = $ip' "$BATS_TEST_TMPDIR/b-info/config.json" \
+		>"$BATS_TEST_TMPDIR/c" && mv "$BATS_TEST_TMPDIR/c" "$BATS_TEST_TMPDIR/b-info/config.json"
+	net_client info --net "bridge:${NETP}nb"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"inet 10.195.$NETX.88/24"* ]]
+	run "$CHECKER_BIN" net-ask tcp "10.195.$NETX.77" 7000
+	[ "$output" = "peer=10.195.$NETX.1" ]
+	hull delete --force "$CID-srv"
+	net_leftovers
+}
+
 @test "network: routed mode gives a /32 with a host route and no bridge" {
 	hull network create --mode routed --subnet "10.194.$NETX.0/24" "${NETP}r"
 	net_bundle srv checker net-serve tcp 7000

@@ -38,6 +38,21 @@ static const struct { const char *in; const char *msg; } cidr_bad[] = {
 	{ "hello/8", "not an IPv4 or IPv6" },
 };
 
+/* Static addresses (--ip): text, the prefix it carries, or an error. */
+static const struct { const char *in; unsigned int prefix; const char *msg; } ip_cases[] = {
+	{ "10.0.0.5", 0, NULL },
+	{ "10.0.0.5/24", 24, NULL },
+	{ "fd00::5", 0, NULL },
+	{ "fd00::5/64", 64, NULL },
+	{ "10.0.0.5/0", 0, "prefix length must be 1..32" },
+	{ "10.0.0.5/33", 0, "prefix length must be 1..32" },
+	{ "fd00::5/129", 0, "prefix length must be 1..128" },
+	{ "10.0.0.5/", 0, "prefix length" },
+	{ "10.0.0.5/2x", 0, "prefix length" },
+	{ "10.0.0/24", 0, "not an IPv4 or IPv6" },
+	{ "", 0, "not an IPv4 or IPv6" },
+};
+
 static const struct { const char *in; const char *canon; } port_good[] = {
 	{ "8080:80", "8080:80/tcp" },
 	{ "8080:80/udp", "8080:80/udp" },
@@ -185,9 +200,27 @@ static void fuzz(void)
 	CHECK(bad == 0, "fuzz: 200000 random specs, %d accepted, %d did not round-trip", accepted, bad);
 }
 
+static void test_static_ip(void)
+{
+	for (size_t i = 0; i < sizeof(ip_cases) / sizeof(ip_cases[0]); i++) {
+		struct hull_error err = { 0 };
+		struct net_addr a;
+		unsigned int prefix = 99;
+		int r = net_addr_prefix_parse(ip_cases[i].in, &a, &prefix, &err);
+
+		if (ip_cases[i].msg == NULL)
+			CHECK(r == 0 && prefix == ip_cases[i].prefix, "--ip \"%s\" gives prefix %u",
+			      ip_cases[i].in, ip_cases[i].prefix);
+		else
+			CHECK(r < 0 && strstr(err.msg, ip_cases[i].msg) != NULL,
+			      "--ip \"%s\" is refused: %s", ip_cases[i].in, err.msg);
+	}
+}
+
 int main(void)
 {
 	test_cidr();
+	test_static_ip();
 	test_ports();
 	fuzz();
 	printf("1..%s\n", failures ? "FAILED" : "done");
