@@ -465,6 +465,12 @@ ipull() { "$HULL_BIN" pull --store "$STORE" "$@"; }
 	[ "$have" -ge 1048576 ]
 	[ "$have" -lt "$size" ]
 	[ -z "$(ls "$STORE/images")" ]
+	# The proxy logs a request when its connection ends: wait for the
+	# killed pull's line, so that it is not counted as the resumed pull's.
+	for i in $(seq 100); do
+		grep -q "/blobs/$layer " "$t/proxy.log" && break
+		sleep 0.1
+	done
 	: >"$t/proxy.log"
 	run "$HULL_BIN" pull --store "$STORE" "$preg/hull-test/big-$CID:1"
 	echo "$output"
