@@ -151,6 +151,19 @@ ipull() { "$HULL_BIN" pull --store "$STORE" "$@"; }
 	unset BUNDLE
 }
 
+@test "images: a bundle's mounts, process security and linux objects are hull spec's defaults" {
+	run "$HULL_BIN" bundle --store "$STORE" "$REG/hull-test/bb:1" "$BATS_TEST_TMPDIR/b"
+	[ "$status" -eq 0 ]
+	mkdir "$BATS_TEST_TMPDIR/s"
+	"$HULL_BIN" spec -b "$BATS_TEST_TMPDIR/s"
+	local f
+	for f in .mounts .linux .process.capabilities .process.rlimits .process.noNewPrivileges; do
+		[ "$(jq -S -c "$f" "$BATS_TEST_TMPDIR/b/config.json")" = "$(jq -S -c "$f" "$BATS_TEST_TMPDIR/s/config.json")" ]
+	done
+	[ "$(jq -c '[.mounts[].destination]' "$BATS_TEST_TMPDIR/b/config.json")" = \
+	  '["/proc","/dev","/dev/pts","/dev/shm","/dev/mqueue","/sys","/sys/fs/cgroup"]' ]
+}
+
 @test "images: containers from one image share its layers: nothing is copied per container" {
 	local i
 	for i in 1 2 3; do
