@@ -62,6 +62,10 @@ static int make_path(char *path, bool dir)
 	}
 	if (dir)
 		return mkdir(path, 0755) < 0 && errno != EEXIST ? -1 : 0;
+	/* An existing file is the mount point as it is (opening it for
+	 * writing would fail on a read-only root). */
+	if (access(path, F_OK) == 0)
+		return 0;
 	{
 		int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 
@@ -72,9 +76,13 @@ static int make_path(char *path, bool dir)
 	return 0;
 }
 
+/* "WHAT PATH"; errno is kept for the caller's fail(), which adds it. */
 static const char *failed(const char *what, const char *path)
 {
-	snprintf(errbuf, sizeof(errbuf), "%s %s: %s", what, path, strerror(errno));
+	int e = errno;
+
+	snprintf(errbuf, sizeof(errbuf), "%s %s", what, path);
+	errno = e;
 	return errbuf;
 }
 
