@@ -16,6 +16,12 @@
  *  - A driver reset stops every ring with GET_VRING_BASE (it replies only
  *    after the ring is stopped) before the transport forgets the queues,
  *    so the back-end never touches rings the driver has freed.
+ *  - Kicks: a guest write of q to QueueNotify signals ring q's kick
+ *    eventfd inside KVM (KVM_IOEVENTFD straight onto the fd the back-end
+ *    polls: no exit, no hop through the I/O thread).  Kicks before the
+ *    rings are handed over just accumulate in the counter; the back-end
+ *    looks at the ring when it gets the fd anyway.  Without ioeventfd the
+ *    MMIO exit reaches fs_queue_notify, which writes the same fd.
  *  - Interrupts: the back-end decides (it reads the driver's suppression
  *    flags) and signals the call eventfd; the I/O thread then sets
  *    InterruptStatus and raises the line, as for the monitor's own
@@ -23,7 +29,9 @@
 #include "vmm/virtio_fs.h"
 
 #include <errno.h>
+#include <linux/kvm.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -34,6 +42,7 @@
 
 #define VIRTIO_FS_DEVICE_ID 26
 #define VIRTIO_FS_QUEUE_MAX 128
+#define VIRTIO_MMIO_QUEUE_NOTIFY 0x050
 /* A back-end that does not answer within this is broken: the vCPU that
  * asked must not hang forever on it. */
 #define VHOST_USER_TIMEOUT_S 10
@@ -199,8 +208,21 @@ int virtio_fs_init(struct virtio_fs *f, struct vm *vm, unsigned int index, const
 		}
 		f->calls[q] = (struct virtio_fs_call){ f, q };
 	}
-	if (virtio_mmio_init(&f->t, vm, index, &fs_ops, 0, f, use_ioeventfd, err) < 0)
+	/* No transport doorbells: the kick fds are the doorbells. */
+	if (virtio_mmio_init(&f->t, vm, index, &fs_ops, 0, f, false, err) < 0)
 		goto fail;
+	for (unsigned int q = 0; use_ioeventfd && vm->has_ioeventfd && q < VIRTIO_FS_QUEUES; q++) {
+		struct kvm_ioeventfd io = {
+			.datamatch = q, .addr = f->t.base + VIRTIO_MMIO_QUEUE_NOTIFY, .len = 4,
+			.fd = f->kick[q], .flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+		};
+
+		if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0) {
+			hull_error_errno(err, "KVM_IOEVENTFD");
+			virtio_mmio_destroy(&f->t);
+			goto fail;
+		}
+	}
 	for (unsigned int q = 0; q < VIRTIO_FS_QUEUES; q++)
 		if (vmm_event_add(&vm->events, f->call[q], EPOLLIN, call_event, &f->calls[q],
 				  err) < 0) {
