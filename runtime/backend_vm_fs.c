@@ -155,8 +155,11 @@ static void move_fds(struct fs_child *c)
 	for (size_t i = 0; i < 4; i++) {
 		int n = fcntl(*fds[i], F_DUPFD_CLOEXEC, FD_BASE + (int)i);
 
-		if (n != FD_BASE + (int)i)
-			_exit(1);       /* the parent reads EOF with no message */
+		if (n != FD_BASE + (int)i) {
+			/* EOF alone would read as a successful exec. */
+			dprintf(c->errw, "virtiofsd: fd %d is taken", FD_BASE + (int)i);
+			_exit(1);
+		}
 		*fds[i] = n;
 	}
 	close_range(3, FD_BASE - 1, 0);

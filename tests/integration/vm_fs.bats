@@ -162,3 +162,24 @@ teardown() {
 	wait "$runner" || rc=$?
 	[ "$rc" -ne 0 ]
 }
+
+@test "vm fs: kill -9 of a running VM container leaves no virtiofsd" {
+	requires_vm_fs
+	add_bind "$HOSTDIR/rw" /data
+	set_args /bin/sh -c 'echo ready; exec sleep 600'
+	"$HULL_BIN" --root "$HULL_ROOT" run --vm --bundle "$BUNDLE" "$CID" </dev/null \
+		>"$BATS_TEST_TMPDIR/out" 2>&1 &
+	runner=$!
+	for _ in $(seq 600); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+	cat "$BATS_TEST_TMPDIR/out"
+	grep -q ready "$BATS_TEST_TMPDIR/out"
+	[ -n "$(virtiofsd_pids)" ]
+	hull kill "$CID" KILL
+	rc=0
+	wait "$runner" || rc=$?
+	[ "$rc" -eq 137 ]
+	# virtiofsd leaves once its client is gone (and run's own delete
+	# stops it by pid if not).
+	for _ in $(seq 100); do [ -z "$(virtiofsd_pids)" ] && break; sleep 0.1; done
+	[ -z "$(virtiofsd_pids)" ]
+}
