@@ -137,6 +137,9 @@ static int cmd_features(struct cli_global *g, int argc, char **argv)
 	json_gen_object_open(j);
 	json_gen_kv_string(j, "io.hull.version", HULL_VERSION);
 	json_gen_kv_string(j, "io.hull.vm", "set to \"true\" to run the container in a microVM");
+	/* vmfs: bind mounts reach the guest (runtime/backend_vm_fs.c). */
+	json_gen_kv_string(j, "io.hull.vm.mounts", "bind mounts of host directories and files "
+			   "through virtio-fs (virtiofsd); read-only enforced on the host");
 	/* netns (issue 9): built-in networking, as --net / -p */
 	json_gen_kv_string(j, "io.hull.net", "none, host, nat[:NETWORK], bridge:NETWORK or routed:NETWORK (as --net)");
 	json_gen_kv_string(j, "io.hull.net.ports", "comma-separated [HOSTIP:]HOSTPORT[-END]:CONTAINERPORT[-END][/tcp|udp] (as -p)");
@@ -145,8 +148,10 @@ static int cmd_features(struct cli_global *g, int argc, char **argv)
 			   cgroup_systemd_available() ? "cgroupfs,systemd" : "cgroupfs");
 	/* vmjail: what VM mode refuses (runtime/backend_vm_check.c). */
 	json_gen_kv_string(j, "io.hull.vm.unsupported",
-			   "mounts (other than /proc /dev /dev/pts /dev/shm /dev/mqueue /sys "
-			   "/sys/fs/cgroup), linux.devices, user/time namespaces, uid/gid mappings, "
+			   "mounts other than bind mounts and /proc /dev /dev/pts /dev/shm /dev/mqueue "
+			   "/sys /sys/fs/cgroup, bind mounts with shared/slave/unbindable propagation, "
+			   "idmap or fs-specific options, linux.devices, user/time namespaces, "
+			   "uid/gid mappings, "
 			   "joining namespaces other than network, timeOffsets, personality, "
 			   "mountLabel, rootfsPropagation, seccomp notify/listenerPath, "
 			   "apparmorProfile, selinuxLabel, ioPriority, scheduler");

@@ -39,6 +39,7 @@
 #include "base/cleanup.h"
 #include "base/fsutil.h"
 #include "runtime/backend_vm.h"
+#include "runtime/backend_vm_fs.h"
 #include "runtime/hooks.h"
 #include "runtime/launch.h"
 #include "runtime/seccomp.h"
@@ -276,7 +277,8 @@ static __attribute__((noreturn)) void vm_child_main(struct launch *l, struct vm_
 	int fifo, status = 0;
 	uint32_t jail_id;
 	const int keep[] = { vc->go_fd, vc->ready_fd, l->fifo_fd, l->proc_fd, vc->disk_fd,
-			     vc->tty_fd, vc->netns_fd, vc->cfg.vsock_listen_fd };
+			     vc->tty_fd, vc->netns_fd, vc->cfg.vsock_listen_fd,
+			     vc->cfg.fs[0].sock /* virtio-fs */ };
 
 	close_other_fds(keep, sizeof(keep) / sizeof(keep[0]));
 	if (vc->netns_fd >= 0 && setns(vc->netns_fd, CLONE_NEWNET) < 0) {
@@ -343,6 +345,7 @@ static int vm_cleanup(struct container *c, struct hull_error *err)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s/" VM_VSOCK_SOCKET, c->dir);
 	unlink(p);
+	vm_fs_cleanup(c);
 	return 0;
 }
 
@@ -419,6 +422,7 @@ static int vm_spawn(struct launch *l, struct hull_error *err)
 	const struct spec *s = l->spec;
 	autofree char *config = NULL;
 	struct vm_child vc;
+	struct vm_fs fs = { .pid = 0, .sock = -1 };
 	int go[2] = { -1, -1 }, ready[2] = { -1, -1 }, master = -1;
 	pid_t pid;
 	uint32_t jail_id;
@@ -445,7 +449,8 @@ static int vm_spawn(struct launch *l, struct hull_error *err)
 	config = malloc(VM_CONFIG_MAX);
 	if (config == NULL)
 		return hull_error_errno(err, "malloc");
-	if (build_agent_config(l, config, err) < 0)
+	if (build_agent_config(l, config, err) < 0 ||
+	    vm_fs_agent_config(s, config, VM_CONFIG_MAX - 64, err) < 0)
 		return -1;
 	{
 		char agent[4096];
@@ -482,6 +487,15 @@ static int vm_spawn(struct launch *l, struct hull_error *err)
 			goto fail;
 		}
 	}
+	/* --- virtio-fs: bind mounts through one virtiofsd, connected here,
+	 * before the fork (runtime/backend_vm_fs.c) --- */
+	if (vm_fs_start(l, &fs, err) < 0)
+		goto fail;
+	if (fs.sock >= 0) {
+		vc.cfg.fs[0] = (struct vmm_fs){ .sock = fs.sock, .tag = VM_FS_TAG };
+		vc.cfg.nfs = 1;
+	}
+	/* --- end virtio-fs --- */
 	/* --- virtio-vsock: <state>/vsock.sock listens from here, before the
 	 * fork and before the monitor is confined in any way, so the monitor
 	 * needs only the fd (exec and Firecracker-style clients use it). --- */
@@ -569,6 +583,7 @@ static int vm_spawn(struct launch *l, struct hull_error *err)
 		close(vc.netns_fd);
 	if (vc.cfg.vsock_listen_fd >= 0)
 		close(vc.cfg.vsock_listen_fd);  /* the monitor has its copy */
+	vm_fs_release(&fs);                     /* so has it of this one */
 	return 0;
 fail:
 	for (int i = 0; i < 2; i++) {
@@ -587,6 +602,7 @@ fail:
 		close(master);
 	if (vc.cfg.vsock_listen_fd >= 0)
 		close(vc.cfg.vsock_listen_fd);
+	vm_fs_abort(&fs);
 	vm_cleanup(l->c, err);
 	return -1;
 }

@@ -7,13 +7,15 @@
  * (on the monitor), hostname, domainname, root, linux.sysctl,
  * maskedPaths, readonlyPaths, seccomp (without notify), resources (the
  * monitor's cgroup), cgroupsPath, the network namespace (the monitor's),
- * all six hook kinds (on the host), and the standard kernel file systems
- * (the guest mounts its own /proc, /sys and /dev). */
+ * all six hook kinds (on the host), the standard kernel file systems
+ * (the guest mounts its own /proc, /sys and /dev), and bind mounts of
+ * host directories and files (virtio-fs, runtime/backend_vm_fs.c). */
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
 #include "runtime/backend_vm.h"
+#include "runtime/backend_vm_fs.h"
 
 /* Mounts every bundle generator adds and the guest provides itself. */
 static bool mount_provided_by_guest(const struct spec_mount *m)
@@ -39,8 +41,12 @@ int vm_check_spec(const struct spec *s, struct hull_error *err)
 		[NS_UTS] = "uts", [NS_USER] = "user", [NS_CGROUP] = "cgroup", [NS_TIME] = "time",
 	};
 
+	/* Bind mounts reach the guest through virtio-fs (backend_vm_fs.c),
+	 * which refuses by name what it cannot honour. */
+	if (vm_fs_check(s, err) < 0)
+		return -1;
 	for (size_t i = 0; i < s->n_mounts; i++)
-		if (!mount_provided_by_guest(&s->mounts[i]))
+		if (!mount_provided_by_guest(&s->mounts[i]) && !vm_fs_is_shared(&s->mounts[i]))
 			return hull_error_set(err, ENOTSUP,
 					      "mounts[%zu] (%s on %s): VM mode cannot mount this into the "
 					      "guest yet", i, s->mounts[i].type ? s->mounts[i].type : "bind",

@@ -9,6 +9,7 @@
  *          KVM_IOEVENTFD/KVM_IRQFD, epoll_ctl), blk requests without
  *          ioeventfd (pread/pwrite/fsync), interrupts (KVM_IRQ_LINE), the
  *          stop kick (tgkill), glibc's malloc.
+ *          virtio-fs hands its rings to virtiofsd (sendmsg/recvmsg).
  *   I/O:   the epoll loop: doorbells, console and signal fds, the same
  *          device work, then the teardown (join, munmap, close, stats).
  * Neither may open a path, create a socket other than a unix stream (vsock
@@ -42,6 +43,10 @@ static const char *const common_calls[] = {
 	 * made before the jail, and the streams' data and half-closes;
 	 * guest -> host connects (allow_vsock_connect). */
 	"accept4", "sendto", "recvfrom", "shutdown", "connect",
+	/* virtio-fs: vhost-user messages to virtiofsd on the socket connected
+	 * before the jail, eventfds and guest-RAM memfds in SCM_RIGHTS
+	 * (vmm/vhost_user.c); the vCPU that sets DRIVER_OK sends them. */
+	"sendmsg", "recvmsg",
 };
 static const char *const io_calls[] = {
 	"epoll_wait", "epoll_pwait", "epoll_pwait2", "mincore", "getrusage",

@@ -2,8 +2,10 @@
 #include "vmm/memory.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
@@ -25,16 +27,64 @@ static int mem_insert(struct vmm_mem *mem, uint64_t gpa, void *host,
 			return hull_error_set(err, EINVAL, "memory region 0x%llx overlaps another",
 					      (unsigned long long)gpa);
 	mem->regions[mem->nr++] = (struct vmm_mem_region){
-		.gpa = gpa, .size = size, .host = host, .owned = owned,
+		.gpa = gpa, .size = size, .host = host, .owned = owned, .fd = -1,
 	};
 	return 0;
+}
+
+/* Shared guest RAM: a memfd of `size` bytes mapped MAP_SHARED.  Another
+ * process (the vhost-user back-end) maps the same fd and sees the guest's
+ * writes, which private anonymous memory cannot offer.  Sealed against
+ * shrinking: a back-end that truncated it would make our own mapping
+ * SIGBUS on the next guest access. */
+static void *map_shared(uint64_t size, bool hugepages, int *fd_out, struct hull_error *err)
+{
+	int fd = memfd_create("hull-guest-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING |
+			      (hugepages ? MFD_HUGETLB : 0));
+	void *p;
+
+	if (fd < 0)
+		return hull_error_errno(err, "memfd_create for guest memory"), NULL;
+	if (ftruncate(fd, (off_t)size) < 0 ||
+	    (!hugepages && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)) {
+		hull_error_errno(err, "sizing shared guest memory (%llu MiB)",
+				 (unsigned long long)(size >> 20));
+		close(fd);
+		return NULL;
+	}
+	/* NORESERVE as for private memory: pages come on first touch. */
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | (hugepages ? 0 : MAP_NORESERVE), fd, 0);
+	if (p == MAP_FAILED) {
+		hull_error_errno(err, "mmap shared guest memory (%llu MiB)",
+				 (unsigned long long)(size >> 20));
+		close(fd);
+		return NULL;
+	}
+	*fd_out = fd;
+	return p;
 }
 
 int vmm_mem_add(struct vmm_mem *mem, uint64_t gpa, uint64_t size,
 		bool hugepages, struct hull_error *err)
 {
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	int fd = -1;
 	void *p;
+
+	if (mem->shared) {
+		p = map_shared(size, hugepages, &fd, err);
+		if (p == NULL)
+			return -1;
+		(void)madvise(p, size, MADV_DONTFORK);
+		if (mem_insert(mem, gpa, p, size, true, err) < 0) {
+			munmap(p, size);
+			close(fd);
+			return -1;
+		}
+		mem->regions[mem->nr - 1].fd = fd;
+		return 0;
+	}
 
 	/* Hugepages are reserved at mmap time (no NORESERVE): with too small
 	 * a pool, a NORESERVE mapping would SIGBUS on the guest's first touch
@@ -67,9 +117,12 @@ int vmm_mem_add_buffer(struct vmm_mem *mem, uint64_t gpa, void *host,
 
 void vmm_mem_free(struct vmm_mem *mem)
 {
-	for (unsigned int i = 0; i < mem->nr; i++)
+	for (unsigned int i = 0; i < mem->nr; i++) {
 		if (mem->regions[i].owned)
 			munmap(mem->regions[i].host, mem->regions[i].size);
+		if (mem->regions[i].fd >= 0)
+			close(mem->regions[i].fd);
+	}
 	mem->nr = 0;
 }
 

@@ -15,11 +15,16 @@ struct vmm_mem_region {
 	uint64_t size;          /* bytes, > 0 */
 	uint8_t *host;          /* host mapping of [gpa, gpa + size) */
 	bool owned;             /* mmap'ed by us: munmap on free */
+	int fd;                 /* shared: the memfd behind it, else -1 */
 };
 
 struct vmm_mem {
 	struct vmm_mem_region regions[VMM_MEM_MAX_REGIONS];
 	unsigned int nr;
+	/* Set before vmm_mem_add: back RAM with a memfd mapped MAP_SHARED, so
+	 * that a vhost-user back-end (virtiofsd) can map the same pages from
+	 * the fd (vmm/vhost_user.c).  Otherwise anonymous private memory. */
+	bool shared;
 };
 
 /* Map `size` bytes of anonymous, MAP_NORESERVE memory for guest-physical

@@ -44,6 +44,12 @@ void virtio_mmio_signal_used(struct virtio_mmio *d, unsigned int q)
 		raise_irq(d);
 }
 
+void virtio_mmio_used_irq(struct virtio_mmio *d)
+{
+	d->interrupt_status |= INT_USED_BUFFER;
+	raise_irq(d);
+}
+
 void virtio_mmio_fail(struct virtio_mmio *d, const struct hull_error *e)
 {
 	/* Spec 2.1.2: the device sets DEVICE_NEEDS_RESET and notifies; it

@@ -84,6 +84,11 @@ void virtio_mmio_kick(struct virtio_mmio *d, unsigned int q);
  * suppressed it (d->lock held). */
 void virtio_mmio_signal_used(struct virtio_mmio *d, unsigned int q);
 
+/* A back-end outside the monitor (vhost-user) used buffers and already
+ * decided the guest wants to hear of it: set the used-buffer bit and raise
+ * the line unconditionally (d->lock held). */
+void virtio_mmio_used_irq(struct virtio_mmio *d);
+
 /* The guest broke a rule on this device: NEEDS_RESET, config interrupt,
  * counted (d->lock held). */
 void virtio_mmio_fail(struct virtio_mmio *d, const struct hull_error *e);

@@ -22,6 +22,7 @@
 #include "vmm/serial.h"
 #include "vmm/virtio_blk.h"
 #include "vmm/virtio_console.h"
+#include "vmm/virtio_fs.h"
 #include "vmm/virtio_rng.h"
 #include "vmm/virtio_vsock.h"
 #include "vmm/vm.h"
@@ -53,6 +54,8 @@ struct machine {
 	bool rng_on;
 	struct virtio_vsock vsock;      /* vsock: after every other device */
 	bool vsock_on;
+	struct virtio_fs fs[VMM_MAX_FS];        /* virtio-fs: after vsock */
+	unsigned int nfs;
 	unsigned int ndev;      /* virtio-mmio slots used */
 	char cmdline[X86_CMDLINE_MAX];
 	struct vmm_jail_filters filters;        /* cfg->jail.enabled */
@@ -72,6 +75,8 @@ void vmm_config_init(struct vmm_config *cfg)
 	cfg->signal_fd = -1;
 	cfg->vsock_listen_fd = -1;
 	cfg->vsock_cid = VSOCK_DEFAULT_CID;
+	for (unsigned int i = 0; i < VMM_MAX_FS; i++)
+		cfg->fs[i].sock = -1;
 }
 
 static int validate_config(const struct vmm_config *cfg, struct hull_error *err)
@@ -86,6 +91,8 @@ static int validate_config(const struct vmm_config *cfg, struct hull_error *err)
 		return hull_error_set(err, EINVAL, "cpus: %u not in 1..%d", cfg->cpus, VMM_MAX_CPUS);
 	if (cfg->mem_mib < 16 || cfg->mem_mib > (1u << 20))
 		return hull_error_set(err, EINVAL, "memory: %u MiB not in 16..1048576", cfg->mem_mib);
+	if (cfg->nfs > VMM_MAX_FS)
+		return hull_error_set(err, EINVAL, "at most %d shared file systems", VMM_MAX_FS);
 	if (cfg->ndisks > VMM_MAX_DISKS)
 		return hull_error_set(err, EINVAL, "at most %d disks", VMM_MAX_DISKS);
 	for (unsigned int i = 0; i < cfg->ndisks; i++)
@@ -280,6 +287,24 @@ static int add_devices(struct machine *m, const struct vmm_config *cfg, struct h
 		m->ndev++;
 	}
 	/* --- end virtio-vsock --- */
+	/* --- virtio-fs: after vsock (the agent finds them by tag) --- */
+	for (unsigned int i = 0; i < cfg->nfs; i++) {
+		/* The MP table routes ISA IRQs 0..15 only. */
+		if (VM_VIRTIO_IRQ_BASE + m->ndev > 15)
+			return hull_error_set(err, ENOSPC, "virtio-fs: no interrupt line left for "
+					      "device %u", m->ndev);
+		/* virtio_fs_init owns the socket from here, even on failure. */
+		if (virtio_fs_init(&m->fs[i], &m->vm, m->ndev, cfg->fs[i].tag, cfg->fs[i].sock,
+				   bells, err) < 0) {
+			for (unsigned int j = i + 1; j < cfg->nfs; j++)
+				close(cfg->fs[j].sock);
+			return -1;
+		}
+		m->nfs = i + 1;
+		virtio_mmio_cmdline(&m->fs[i].t, m->cmdline, sizeof(m->cmdline));
+		m->ndev++;
+	}
+	/* --- end virtio-fs --- */
 	if (cfg->serial) {
 		if (serial_init(&m->serial, &m->vm, cfg->console_out, err) < 0)
 			return -1;
@@ -339,6 +364,8 @@ static void machine_destroy(struct machine *m)
 		virtio_rng_destroy(&m->rng);
 	if (m->vsock_on)
 		virtio_vsock_destroy(&m->vsock);
+	for (unsigned int i = 0; i < m->nfs; i++)
+		virtio_fs_destroy(&m->fs[i]);
 	if (m->serial_on)
 		serial_destroy(&m->serial);
 	vmm_event_destroy(&m->vm.events);
@@ -457,6 +484,8 @@ static int machine_run(struct machine *m, const struct vmm_config *cfg,
 	}
 	if (vm_create(&m->vm, err) < 0)
 		return -1;
+	/* A vhost-user back-end maps guest RAM from its memfds. */
+	m->vm.mem.shared = cfg->nfs > 0;
 	if (vmm_event_init(&m->vm.events, err) < 0 ||
 	    vm_add_memory(&m->vm, (uint64_t)cfg->mem_mib << 20, cfg->hugepages, err) < 0 ||
 	    legacy_devices_init(&m->legacy, &m->vm, cfg->debug_fd, err) < 0 ||

@@ -13,6 +13,7 @@
 
 #define VMM_MAX_DISKS 4
 #define VMM_MAX_CPUS  16
+#define VMM_MAX_FS    4     /* virtio-fs devices (GSIs 5..15 are shared by all) */
 
 /* guest_status when the guest stopped without reporting one (powered off or
  * reset through the keyboard controller, triple fault). */
@@ -51,6 +52,13 @@ struct vmm_config {
 				   "<vsock_uds>_P" */
 	uint32_t vsock_cid;     /* the guest's CID (default 3) */
 	/* --- end virtio-vsock --- */
+	/* --- virtio-fs (vmm/virtio_fs.h): one device per entry, each a
+	 * connected vhost-user socket to a back-end (virtiofsd) made before
+	 * any jail; the monitor owns the fds from vmm_run on.  Guest RAM is
+	 * then a shared memfd. --- */
+	struct vmm_fs { int sock; const char *tag; } fs[VMM_MAX_FS];
+	unsigned int nfs;
+	/* --- end virtio-fs --- */
 	int console_in;         /* -1: no input */
 	int console_out;        /* also where the serial port writes */
 	int debug_fd;           /* port 0xe9 output goes here; -1: port off */

@@ -622,6 +622,30 @@ static int cmd_vsock_send(unsigned int port, const char *msg)
 }
 /* --- end vsock --- */
 
+/* --- vmfs: a file read through, timed (bench/vm-fs-bench.sh) --- */
+static int cmd_read_rate(const char *path)
+{
+	static char buf[1 << 20];
+	struct timespec t0, t1;
+	long long total = 0, ns;
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0) {
+		printf("read_rate=%s\n", errname(errno));
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		total += n;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	close(fd);
+	ns = (t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec);
+	printf("bytes=%lld ns=%lld\n", total, ns);
+	return n < 0;
+}
+/* --- end vmfs --- */
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -678,6 +702,8 @@ int main(int argc, char **argv)
 	/* vsock (issue 12) */
 	if (!strcmp(c, "vsock-echo") && a) return cmd_vsock_echo((unsigned int)atoi(a));
 	if (!strcmp(c, "vsock-send") && a && b) return cmd_vsock_send((unsigned int)atoi(a), b);
+	/* vmfs (issue 12) */
+	if (!strcmp(c, "read-rate") && a) return cmd_read_rate(a);
 	fprintf(stderr, "checker: unknown command \"%s\"\n", c);
 	return 2;
 }

@@ -502,9 +502,14 @@ monitor_field() {
 		check_no_leftovers
 	}
 	cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/config.orig"
-	update_config '.mounts += [{"destination": "/data", "type": "bind", "source": "/tmp", "options": ["rbind"]}]'
+	# vmfs: bind mounts are shared (vm_fs.bats); a tmpfs is not (yet), nor
+	# propagation that cannot cross into the guest.
+	update_config '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs"}]'
 	check_refused "mounts["
 	check_refused "/data"
+	cp "$BATS_TEST_TMPDIR/config.orig" "$BUNDLE/config.json"
+	update_config '.mounts += [{"destination": "/data", "type": "bind", "source": "/tmp", "options": ["rbind", "rslave"]}]'
+	check_refused "propagation"
 	cp "$BATS_TEST_TMPDIR/config.orig" "$BUNDLE/config.json"
 	update_config '.linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}]'
 	check_refused "linux.devices"

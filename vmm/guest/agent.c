@@ -42,6 +42,8 @@
  *                                SECCOMP_FILTER_FLAG_*s: just before exec
  *                                with nonewprivs, else before the capability
  *                                sets change (it needs CAP_SYS_ADMIN then)
+ *   fs TAG                       virtio-fs tree of shared mounts (agent_fs.c)
+ *   bind N FLAGS DEST            its entry N bind-mounted on DEST (agent_fs.c)
  *
  * Exit status: the process's, or 128+N if killed by signal N; 255 when the
  * agent itself fails before the process runs. */
@@ -76,6 +78,9 @@ void agent_exec_start(void);   /* agent_exec.c */
 const char *agent_exec_confine(uid_t uid, gid_t gid, const gid_t *groups, int ngroups,
 			       bool no_new_privs);
 const char *agent_exec_confine_last(bool no_new_privs);
+void agent_fs_tag(char *t);                                   /* agent_fs.c */
+int agent_fs_bind(const char *entry, const char *flags, char *dest);
+const char *agent_fs_mount(const char *root);
 
 #define MAX_ARGS 256
 #define MAX_ENV 512
@@ -247,7 +252,12 @@ static void parse_line(struct agent_config *c, char *line)
 		c->masked[c->nmasked++] = unescape(a);
 	else if (strcmp(key, "readonly") == 0 && a && c->nreadonly < MAX_PATHS)
 		c->readonly[c->nreadonly++] = unescape(a);
-	else if (strcmp(key, "seccomp") == 0 && a) {
+	else if (strcmp(key, "fs") == 0 && a)
+		agent_fs_tag(unescape(a));
+	else if (strcmp(key, "bind") == 0 && a && b && d) {
+		if (agent_fs_bind(a, b, unescape(d)) < 0)
+			fail("config: bad bind line");
+	} else if (strcmp(key, "seccomp") == 0 && a) {
 		c->has_seccomp = true;
 		c->seccomp_flags = (unsigned int)parse_num(a, "seccomp flags");
 	}
@@ -363,6 +373,12 @@ static void enter_root(const struct agent_config *c)
 	if (mount(c->root_dev, "/newroot", c->root_fstype, flags, NULL) < 0)
 		fail("mount %s (%s) on /newroot", c->root_dev, c->root_fstype);
 	mount_essentials("/newroot");
+	{
+		const char *e = agent_fs_mount("/newroot");
+
+		if (e)
+			fail("%s", e);
+	}
 	if (chdir("/newroot") < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
 	    chdir("/") < 0)
 		fail("switching to the root disk");
