@@ -16,8 +16,9 @@
 #          (no network), wall and CPU, the process being /bin/true; the
 #          same for `podman run --network NET` (CNI bridge + host-local
 #          IPAM + portmap/firewall) minus `podman run --network none`.
-#          Target: hull <= 5 ms p50.  Where hull's time goes: the p50 of
-#          each step netns/ times (HULL_NET_TRACE) over the --net runs.
+#          Target: hull <= 5 ms p50.  The same for create, start and
+#          delete --force apart.  Where hull's time goes: the p50 of each
+#          step netns/ times (HULL_NET_TRACE), in runs of their own.
 #  tput    iperf3 TCP, container -> host (the client runs in the container's
 #          network namespace, the server on the bridge's gateway address),
 #          against a veth pair made by hand between the host and a netns,
@@ -118,10 +119,13 @@ one warm "$HULL" --root "$ST" run --bundle "$WORK/bundle" --net "nat:${P}n" w   
 for i in $(seq 1 "$N"); do
 	one hrun0 "$HULL" --root "$ST" run --bundle "$WORK/bundle" r
 	one hrun1 "$HULL" --root "$ST" run --bundle "$WORK/bundle" --net "nat:${P}n" r
+	# The lifecycle's steps apart: what the network adds to each.
 	one hcre0 "$HULL" --root "$ST" create --bundle "$WORK/bundle" c
-	"$HULL" --root "$ST" delete --force c
+	one hsta0 "$HULL" --root "$ST" start c
+	one hdel0 "$HULL" --root "$ST" delete --force c
 	one hcre1 "$HULL" --root "$ST" create --bundle "$WORK/bundle" --net "nat:${P}n" c
-	"$HULL" --root "$ST" delete --force c
+	one hsta1 "$HULL" --root "$ST" start c
+	one hdel1 "$HULL" --root "$ST" delete --force c
 done
 # Step timings in runs of their own: the trace's writes stay out of the
 # figures above.
@@ -141,9 +145,16 @@ printf '%-34s wall p50 %7s p90 %7s us   cpu p50 %6s p90 %6s us\n' "  network cos
 row "hull create" hcre0
 row "hull create --net nat" hcre1
 diffrow "  network cost (create)" hcre1 hcre0
+row "hull start" hsta0
+row "hull start (--net nat)" hsta1
+diffrow "  network cost (start)" hsta1 hsta0
+row "hull delete --force" hdel0
+row "hull delete --force (--net nat)" hdel1
+diffrow "  network cost (delete)" hdel1 hdel0
 HD=$(( $(med hrun1 1) - $(med hrun0 1) ))
 HC=$(( $(med hrun1 2) - $(med hrun0 2) ))
 HS=$(( $(med hcre1 1) - $(med hcre0 1) ))
+HX=$(( $(med hdel1 1) - $(med hdel0 1) ))
 HD9=$(( $(q hrun1 1 0.9) - $(q hrun0 1 0.9) ))
 HP=$(pairdiff hrun1 hrun0 1 0.5)
 if [ -s "$WORK/trace" ]; then
@@ -229,10 +240,10 @@ printf '%-40s %9s Gbit/s (rounds: %s)\n' "bare veth netns -> host" "$(gbps "$BT"
 printf '%-40s %9s (rounds: %s)\n' "ratio per round, median" "$TR" "$(tr '\n' ' ' <"$WORK/tr")"
 
 echo "# ratios (load at end: $(cut -d' ' -f1-3 /proc/loadavg))"
-awk -v ns0="$NS0" -v ns1="$NS1" -v hd="$HD" -v hd9="$HD9" -v hp="$HP" -v hc="$HC" -v hs="$HS" -v pd="${PD:-0}" -v pc="${PC:-0}" -v tr="$TR" 'BEGIN {
+awk -v ns0="$NS0" -v ns1="$NS1" -v hd="$HD" -v hd9="$HD9" -v hp="$HP" -v hc="$HC" -v hs="$HS" -v hx="$HX" -v pd="${PD:-0}" -v pc="${PC:-0}" -v tr="$TR" 'BEGIN {
 	printf "hull network cost, run  (wall p50 diff): %.2f ms (target <= 5 ms); p90 diff %.2f ms; paired p50 %.2f ms\n", hd / 1000, hd9 / 1000, hp / 1000
 	printf "hull network cost, run  (CPU p50 diff):  %.2f ms\n", hc / 1000
-	printf "hull network setup, create (wall p50 diff): %.2f ms\n", hs / 1000
+	printf "hull network setup, create (wall p50 diff): %.2f ms; teardown, delete: %.2f ms\n", hs / 1000, hx / 1000
 	printf "netns setup alone (wall p50): %.2f ms without ports, %.2f ms with a port\n", ns0 / 1000, ns1 / 1000
 	if (pd > 0) printf "podman CNI network cost, run: %.1f ms wall, %.1f ms CPU; hull/podman: %.3f wall, %.3f CPU\n", pd / 1000, pc / 1000, hd / pd, (pc > 0 ? hc / pc : 0)
 	printf "hull throughput / bare veth (median of per-round ratios): %.3f (target >= 0.95)\n", tr
