@@ -16,12 +16,15 @@
 #          (no network), wall and CPU, the process being /bin/true; the
 #          same for `podman run --network NET` (CNI bridge + host-local
 #          IPAM + portmap/firewall) minus `podman run --network none`.
-#          Target: hull <= 5 ms p50.  Where hull's time goes: the p50 of
-#          each step netns/ times (HULL_NET_TRACE) over the --net runs.
+#          Target: hull <= 5 ms p50.  The same for create, start and
+#          delete --force apart.  Where hull's time goes: the p50 of each
+#          step netns/ times (HULL_NET_TRACE), in runs of their own.
 #  tput    iperf3 TCP, container -> host (the client runs in the container's
 #          network namespace, the server on the bridge's gateway address),
 #          against a veth pair made by hand between the host and a netns,
-#          in alternating rounds: the median of the rounds' ratios.
+#          and against a veth into a bridge made by hand (the path NAT
+#          mode takes, without Hull), in alternating rounds: the median of
+#          the rounds' ratios.
 #          Target: >= 95 % of the bare veth.
 # The load average is printed at the start and the end: on a shared
 # machine, figures taken under load say more about the load.
@@ -74,6 +77,9 @@ cleanup() {
 	fi
 	ip netns del "${P}ns" 2>/dev/null
 	ip link del "${P}h" 2>/dev/null
+	ip netns del "${P}nb" 2>/dev/null
+	ip link del "${P}hb" 2>/dev/null
+	ip link del "${P}br" 2>/dev/null
 	[ -n "${IPERF_PID:-}" ] && kill "$IPERF_PID" 2>/dev/null
 	rmdir /sys/fs/cgroup/*/"$CG"/* /sys/fs/cgroup/*/"$CG" 2>/dev/null
 	mountpoint -q "$RUN" && umount "$RUN"
@@ -118,10 +124,13 @@ one warm "$HULL" --root "$ST" run --bundle "$WORK/bundle" --net "nat:${P}n" w   
 for i in $(seq 1 "$N"); do
 	one hrun0 "$HULL" --root "$ST" run --bundle "$WORK/bundle" r
 	one hrun1 "$HULL" --root "$ST" run --bundle "$WORK/bundle" --net "nat:${P}n" r
+	# The lifecycle's steps apart: what the network adds to each.
 	one hcre0 "$HULL" --root "$ST" create --bundle "$WORK/bundle" c
-	"$HULL" --root "$ST" delete --force c
+	one hsta0 "$HULL" --root "$ST" start c
+	one hdel0 "$HULL" --root "$ST" delete --force c
 	one hcre1 "$HULL" --root "$ST" create --bundle "$WORK/bundle" --net "nat:${P}n" c
-	"$HULL" --root "$ST" delete --force c
+	one hsta1 "$HULL" --root "$ST" start c
+	one hdel1 "$HULL" --root "$ST" delete --force c
 done
 # Step timings in runs of their own: the trace's writes stay out of the
 # figures above.
@@ -141,9 +150,16 @@ printf '%-34s wall p50 %7s p90 %7s us   cpu p50 %6s p90 %6s us\n' "  network cos
 row "hull create" hcre0
 row "hull create --net nat" hcre1
 diffrow "  network cost (create)" hcre1 hcre0
+row "hull start" hsta0
+row "hull start (--net nat)" hsta1
+diffrow "  network cost (start)" hsta1 hsta0
+row "hull delete --force" hdel0
+row "hull delete --force (--net nat)" hdel1
+diffrow "  network cost (delete)" hdel1 hdel0
 HD=$(( $(med hrun1 1) - $(med hrun0 1) ))
 HC=$(( $(med hrun1 2) - $(med hrun0 2) ))
 HS=$(( $(med hcre1 1) - $(med hcre0 1) ))
+HX=$(( $(med hdel1 1) - $(med hdel0 1) ))
 HD9=$(( $(q hrun1 1 0.9) - $(q hrun0 1 0.9) ))
 HP=$(pairdiff hrun1 hrun0 1 0.5)
 if [ -s "$WORK/trace" ]; then
@@ -203,39 +219,60 @@ ip addr add "$B.1/30" dev "${P}h"
 ip link set "${P}h" up
 ip -n "${P}ns" addr add "$B.2/30" dev eth0
 ip -n "${P}ns" link set eth0 up
+# ...and a bridge made by hand with a veth into another netns: the path
+# Hull's NAT mode takes (veth, bridge, the bridge's own address), without
+# Hull.  Its ratio to the bare veth is the bridge's price on this host
+# (with br_netfilter's bridge-nf-call-iptables, a host-wide setting).
+ip netns add "${P}nb"
+ip link add "${P}br" type bridge
+ip addr add "$B.5/30" dev "${P}br"
+ip link set "${P}br" up
+ip link add "${P}hb" type veth peer name eth0 netns "${P}nb"
+ip link set "${P}hb" master "${P}br" up
+ip -n "${P}nb" addr add "$B.6/30" dev eth0
+ip -n "${P}nb" link set eth0 up
 IPORT=$(( 52000 + $$ % 8000 ))
 iperf3 -s -p "$IPORT" -D --pidfile "$WORK/iperf.pid" >/dev/null
 for i in $(seq 1 50); do [ -s "$WORK/iperf.pid" ] && break; sleep 0.1; done
 IPERF_PID=$(tr -dc 0-9 <"$WORK/iperf.pid")
 # Alternating rounds: on a shared machine one long run of each would
 # compare two different moments more than two network paths.
-: >"$WORK/tc"; : >"$WORK/tb"
+: >"$WORK/tc"; : >"$WORK/tb"; : >"$WORK/tg"
 for r in $(seq 1 "$ROUNDS"); do
 	nsenter -t "$CPID" -n iperf3 -c "$GW" -p "$IPORT" -t "$SECS" -J |
 		jq '.end.sum_received.bits_per_second' >>"$WORK/tc"
 	ip netns exec "${P}ns" iperf3 -c "$B.1" -p "$IPORT" -t "$SECS" -J |
 		jq '.end.sum_received.bits_per_second' >>"$WORK/tb"
+	ip netns exec "${P}nb" iperf3 -c "$B.5" -p "$IPORT" -t "$SECS" -J |
+		jq '.end.sum_received.bits_per_second' >>"$WORK/tg"
 done
 kill "$IPERF_PID"; IPERF_PID=""
 medf() { sort -g "$1" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 CT=$(medf "$WORK/tc"); BT=$(medf "$WORK/tb")
 paste "$WORK/tc" "$WORK/tb" | awk '{ print $1 / $2 }' >"$WORK/tr"
 TR=$(medf "$WORK/tr")
+paste "$WORK/tg" "$WORK/tb" | awk '{ print $1 / $2 }' >"$WORK/tgr"
+paste "$WORK/tc" "$WORK/tg" | awk '{ print $1 / $2 }' >"$WORK/tcg"
+TGR=$(medf "$WORK/tgr"); TCG=$(medf "$WORK/tcg")
 gbps() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1e9 }'; }
 printf '%-40s %9s Gbit/s (rounds: %s)\n' "hull nat container -> host" "$(gbps "$CT")" \
 	"$(while read -r x; do printf '%s ' "$(gbps "$x")"; done <"$WORK/tc")"
 printf '%-40s %9s Gbit/s (rounds: %s)\n' "bare veth netns -> host" "$(gbps "$BT")" \
 	"$(while read -r x; do printf '%s ' "$(gbps "$x")"; done <"$WORK/tb")"
-printf '%-40s %9s (rounds: %s)\n' "ratio per round, median" "$TR" "$(tr '\n' ' ' <"$WORK/tr")"
+printf '%-40s %9s Gbit/s (rounds: %s)\n' "bridge by hand netns -> host" "$(gbps "$(medf "$WORK/tg")")" \
+	"$(while read -r x; do printf '%s ' "$(gbps "$x")"; done <"$WORK/tg")"
+printf '%-40s %9s (rounds: %s)\n' "hull / bare veth, per round, median" "$TR" "$(tr '\n' ' ' <"$WORK/tr")"
+printf '%-40s %9s (rounds: %s)\n' "bridge by hand / bare veth, median" "$TGR" "$(tr '\n' ' ' <"$WORK/tgr")"
+printf '%-40s %9s (rounds: %s)\n' "hull / bridge by hand, median" "$TCG" "$(tr '\n' ' ' <"$WORK/tcg")"
 
 echo "# ratios (load at end: $(cut -d' ' -f1-3 /proc/loadavg))"
-awk -v ns0="$NS0" -v ns1="$NS1" -v hd="$HD" -v hd9="$HD9" -v hp="$HP" -v hc="$HC" -v hs="$HS" -v pd="${PD:-0}" -v pc="${PC:-0}" -v tr="$TR" 'BEGIN {
+awk -v ns0="$NS0" -v ns1="$NS1" -v hd="$HD" -v hd9="$HD9" -v hp="$HP" -v hc="$HC" -v hs="$HS" -v hx="$HX" -v pd="${PD:-0}" -v pc="${PC:-0}" -v tr="$TR" -v tgr="$TGR" -v tcg="$TCG" 'BEGIN {
 	printf "hull network cost, run  (wall p50 diff): %.2f ms (target <= 5 ms); p90 diff %.2f ms; paired p50 %.2f ms\n", hd / 1000, hd9 / 1000, hp / 1000
 	printf "hull network cost, run  (CPU p50 diff):  %.2f ms\n", hc / 1000
-	printf "hull network setup, create (wall p50 diff): %.2f ms\n", hs / 1000
+	printf "hull network setup, create (wall p50 diff): %.2f ms; teardown, delete: %.2f ms\n", hs / 1000, hx / 1000
 	printf "netns setup alone (wall p50): %.2f ms without ports, %.2f ms with a port\n", ns0 / 1000, ns1 / 1000
 	if (pd > 0) printf "podman CNI network cost, run: %.1f ms wall, %.1f ms CPU; hull/podman: %.3f wall, %.3f CPU\n", pd / 1000, pc / 1000, hd / pd, (pc > 0 ? hc / pc : 0)
-	printf "hull throughput / bare veth (median of per-round ratios): %.3f (target >= 0.95)\n", tr
+	printf "hull throughput / bare veth (median of per-round ratios): %.3f (target >= 0.95); a bridge by hand / bare veth: %.3f; hull / that bridge: %.3f\n", tr, tgr, tcg
 }'
 if [ -s "$WORK/errors.log" ]; then echo "# errors seen:"; sort "$WORK/errors.log" | uniq -c | head; fi
 exit 0

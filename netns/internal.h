@@ -53,8 +53,9 @@ int detach_locked(const char *netdir, const char *key, struct hull_error *err);
 /* --- link.c: libnl-route --- */
 struct nl_sock;
 int link_sock(struct nl_sock **out, struct hull_error *err);
-/* A netlink socket inside the network namespace nsfd (made by a helper
- * thread that setns()es there; the socket keeps that namespace). */
+/* A netlink socket inside the network namespace nsfd (the socket keeps
+ * the namespace it was made in; the caller's thread enters it for the
+ * socket() call alone). */
 int link_sock_in(int nsfd, struct nl_sock **out, struct hull_error *err);
 void link_sock_free(struct nl_sock *sk);
 int link_index(struct nl_sock *sk, const char *name, bool *is_bridge);   /* 0 = absent */

@@ -13,7 +13,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <linux/netlink.h>
 
@@ -45,61 +46,48 @@ void link_sock_free(struct nl_sock *sk)
 		nl_socket_free(sk);
 }
 
-struct sock_in_arg {
-	int nsfd;
-	int fd;
-	int error;
-};
-
-/* Runs in a child that shares the caller's memory and fd table while the
- * caller waits (CLONE_VM | CLONE_VFORK | CLONE_FILES, posix_spawn's
- * arrangement): setns(CLONE_NEWNET) changes only the child's namespace,
- * and a socket stays in the namespace it was made in, so the caller gets
- * a socket inside the container's namespace without ever leaving the
- * host's.  System calls only: no allocation, no lock, on a borrowed stack. */
-static int sock_in_child(void *p)
-{
-	struct sock_in_arg *a = p;
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-
-	if (setns(a->nsfd, CLONE_NEWNET) < 0) {
-		a->error = errno;
-		_exit(1);
-	}
-	a->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (a->fd < 0 || bind(a->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		a->error = errno;
-	_exit(0);
-}
-
 int link_sock_in(int nsfd, struct nl_sock **out, struct hull_error *err)
 {
-	/* The child's stack: this frame's, idle while the caller is
-	 * suspended in clone() until the child exits. */
-	_Alignas(16) char stack[16384];
-	struct sock_in_arg a = { .nsfd = nsfd, .fd = -1 };
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	struct nl_sock *sk;
-	pid_t pid;
-	int r;
+	int host, fd, r, saved;
 
-	pid = clone(sock_in_child, stack + sizeof(stack),
-		    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &a);
-	if (pid < 0)
-		return hull_error_errno(err, "clone");
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	if (a.error) {
-		if (a.fd >= 0)
-			close(a.fd);
-		errno = a.error;
+	/* A socket stays in the namespace it was made in: this thread
+	 * enters the container's namespace for the socket() call alone and
+	 * comes straight back (setns(CLONE_NEWNET) changes only the calling
+	 * thread's namespace, and nothing in between can fail or sleep).  A
+	 * helper thread or child would do the same at the price of a
+	 * wake-up: milliseconds on a loaded host. */
+	if ((host = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
+		return hull_error_errno(err, "open /proc/thread-self/ns/net");
+	if (setns(nsfd, CLONE_NEWNET) < 0) {
+		close(host);
+		return hull_error_errno(err, "setns into the container's network namespace");
+	}
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	saved = errno;
+	/* Back home.  This cannot fail (the fd is our own namespace, and we
+	 * just showed we may setns); if it did, anything this process did
+	 * next would land in the container's namespace: stop it here, as a
+	 * kill -9 would (the attachment's record lets delete undo it). */
+	if (setns(host, CLONE_NEWNET) < 0)
+		abort();
+	close(host);
+	if (fd < 0) {
+		errno = saved;
 		return hull_error_errno(err, "netlink socket in the container's network namespace");
 	}
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		hull_error_errno(err, "binding a netlink socket");
+		close(fd);
+		return -1;
+	}
 	if ((sk = nl_socket_alloc()) == NULL) {
-		close(a.fd);
+		close(fd);
 		return hull_error_set(err, ENOMEM, "netlink socket");
 	}
-	if ((r = nl_socket_set_fd(sk, NETLINK_ROUTE, a.fd)) < 0) {
-		close(a.fd);
+	if ((r = nl_socket_set_fd(sk, NETLINK_ROUTE, fd)) < 0) {
+		close(fd);
 		nl_socket_free(sk);
 		return nl_fail(err, r, "netlink socket in the container's network namespace");
 	}

@@ -180,8 +180,14 @@ int link_remove(const char *name, struct hull_error *err)
 			rc = wait_removed(mon, ifindex, pfd[0], name, err);
 		}
 	}
-	if (rc == 1)            /* no helper: delete and wait here */
-		rc = link_delete(mon, name, err);
+	if (rc == 1) {          /* no helper: delete and wait here */
+		struct nl_sock *sk = NULL;
+
+		/* On a socket of its own: mon's stream carries notifications
+		 * that libnl's ack wait would take for a sequence mismatch. */
+		rc = link_sock(&sk, err) < 0 ? -1 : link_delete(sk, name, err);
+		link_sock_free(sk);
+	}
 out:
 	if (pfd[0] >= 0)
 		close(pfd[0]);

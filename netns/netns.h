@@ -110,7 +110,10 @@ int netns_attach(const char *netdir, const struct netns_plan *p, pid_t pid,
 		 const struct net_port *ports, size_t n_ports, const char *id,
 		 struct hull_error *err);
 /* Undoes an attachment in reverse order from its record (rules, links,
- * lease, record).  A key with no record is not an error. */
+ * lease, record).  A key with no record is not an error.  On return the
+ * container's veth is unlisted (no link, bridge port, address or route);
+ * the kernel's release of its memory is left to a helper process
+ * (link_remove.c). */
 int netns_detach(const char *netdir, const char *key, struct hull_error *err);
 /* Detaches every record whose owner dir is gone; with sweep, also deletes
  * rules tagged with a key that has no record.  *removed counts them. */

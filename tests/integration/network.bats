@@ -305,6 +305,29 @@ net_nat() {
 	net_leftovers
 }
 
+@test "network: what finishes the veth's release after delete holds none of delete's files, cwd or output" {
+	net_nat a "10.197.$NETX.0/24"
+	net_bundle srv checker net-serve tcp 7000
+	net_start srv --net "nat:${NETP}a"
+	mkdir "$BATS_TEST_TMPDIR/cwd"
+	# delete returns once the kernel has unlisted the veth; a helper
+	# sleeps through the rest (an RCU barrier, tens of ms): look at once.
+	(cd "$BATS_TEST_TMPDIR/cwd" && "$HULL_BIN" --root "$HULL_ROOT" delete --force "$CID-srv" \
+		</dev/null >"$BATS_TEST_TMPDIR/cwd/out" 2>&1)
+	local p bad=0
+	for p in /proc/[0-9]*; do
+		if [ "$(readlink "$p/cwd" 2>/dev/null)" = "$BATS_TEST_TMPDIR/cwd" ]; then
+			echo "$p ($(cat "$p/comm" 2>/dev/null)) has its cwd in delete's" >&2; bad=1
+		fi
+		if ls -l "$p/fd" 2>/dev/null | grep -q "$BATS_TEST_TMPDIR/cwd/out"; then
+			echo "$p ($(cat "$p/comm" 2>/dev/null)) holds delete's output" >&2; bad=1
+		fi
+	done
+	[ "$bad" -eq 0 ]
+	net_leftovers
+	[ ! -s "$BATS_TEST_TMPDIR/cwd/out" ]
+}
+
 @test "network: no leftovers after kill -9 of hull at several points of create, then delete --force" {
 	net_nat a "10.197.$NETX.0/24"
 	net_bundle srv checker net-serve tcp 7000
