@@ -72,6 +72,13 @@ vm-bench: vm-test-assets
 		build/vmm/guest/$$k build/vmm/tests/assets/agent.cpio.gz 5; done'
 .PHONY: vm-bench
 
+# Where the guest's boot goes (vmm/bench/vm-boot-profile.sh), in the test VM.
+vm-boot-profile: vm-test-assets
+	$(VM_DIR)/run-in-vm.sh --timeout 900 -- sh -c 'PATH=$$PWD/build/vmm/bench:$$PATH; \
+		sh vmm/bench/vm-boot-profile.sh build/hull build/vmm/guest/vmlinux \
+		build/vmm/tests/assets/agent.cpio.gz'
+.PHONY: vm-boot-profile
+
 # Benchmark helper (vmm/bench/vm-boot-bench.sh): static, so it runs in any guest.
 VMM_RUNSTAT := $(BUILD)/vmm/bench/runstat
 $(VMM_RUNSTAT): vmm/bench/runstat.c

@@ -121,6 +121,18 @@ static int lowest_free_fd(void)
 	return fd;
 }
 
+/* The sockets and their directory go when the fuzzer exits. */
+static void remove_sockets(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s_%u", uds, LISTEN_PORT);
+	unlink(path);
+	unlink(uds);
+	*strrchr(uds, '/') = '\0';
+	rmdir(uds);
+}
+
 static int setup(void)
 {
 	struct hull_error err = { 0 };
@@ -130,6 +142,7 @@ static int setup(void)
 	if (mkdtemp(dir) == NULL)
 		return -1;
 	snprintf(uds, sizeof(uds), "%s/v", dir);
+	atexit(remove_sockets);
 	vm.vm_fd = vm.kvm_fd = -1;
 	vm.stop_efd = -1;
 	/* Guest errors are counted, not fatal: the device must keep going. */

@@ -32,6 +32,8 @@ printf '%s\narg /bin/nproc\n' "$common" > "$tmp/a/hull/nproc.conf"
 printf '%s\narg /bin/sh\narg -c\narg head%%20-c%%2016%%20/dev/hwrng%%20|%%20wc%%20-c\n' "$common" > "$tmp/a/hull/rng.conf"
 printf '%s\nhostname hullvm\nuser 1000 1000\nrlimit 7 64 64\narg /bin/sh\narg -c\narg echo%%20$(hostname)%%20$(id%%20-u):$(id%%20-g)%%20$(ulimit%%20-n)%%20$FOO\nenv FOO=bar%%20baz\n' "$common" > "$tmp/a/hull/settings.conf"
 printf 'root /dev/vda ext4 ro\n%s\narg /bin/cat\narg /marker\n' "$common" > "$tmp/a/hull/disk.conf"
+# The guest kernel's own log (vmm/bench/vm-boot-profile.sh: initcall_debug).
+printf '%s\narg /bin/busybox\narg dmesg\n' "$common" > "$tmp/a/hull/dmesg.conf"
 (cd "$tmp/a" && find . | cpio -o -H newc 2>/dev/null) | gzip -1 > "$out/agent.cpio.gz"
 
 mkdir -p "$tmp/b/bin" "$tmp/b/proc"
