@@ -7,7 +7,10 @@
 # Prints the median and p90 of one create+delete in ms per driver and the
 # difference to cgroupfs (target: systemd <= cgroupfs + 2 ms at the median),
 # create and delete apart, and the median of each step of Hull's systemd
-# driver (HULL_SYSTEMD_TRACE, cgroups/systemd_trace.h).
+# driver (HULL_SYSTEMD_TRACE, cgroups/systemd_trace.h).  HULL_BASELINE names
+# an older hull binary to time its systemd driver in the same run.  The
+# drivers take turns in every round (not one after the other): the load of
+# neighbours on a shared host then falls on all of them alike.
 set -euo pipefail
 N=30
 [ "${1:-}" = -n ] && N=$2
@@ -26,28 +29,53 @@ jq --arg r "$ROOTFS" '.ociVersion = "1.0.2" | .root = {path: $r, readonly: true}
 
 us() { echo $(( ($2 - $1) / 1000 )); }   # ns -> us
 
-# one DRIVER_NAME RUNTIME GLOBAL_FLAGS CGROUPS_PATH_PREFIX
-one() {
-	local name=$1 rt=$2 flags=$3 prefix=$4 i t0 t1 t2
-	: >"$W/$name.us"
-	: >"$W/$name-create.us"
-	: >"$W/$name-delete.us"
-	for i in $(seq 1 "$N"); do
-		jq --arg p "$prefix$i" '.linux.cgroupsPath = $p' "$W/b/config.json" >"$W/b/c.json"
-		cp "$W/b/c.json" "$W/b/config.json"
-		t0=$(date +%s%N)
-		# shellcheck disable=SC2086
-		"$rt" --root "$W/root-$name" $flags create --bundle "$W/b" "sdb-$i" \
-			</dev/null >/dev/null 2>"$W/err" || { echo "$name: create failed: $(tail -2 "$W/err")" >&2; return 1; }
-		t1=$(date +%s%N)
-		# shellcheck disable=SC2086
-		"$rt" --root "$W/root-$name" $flags delete --force "sdb-$i" \
-			>/dev/null 2>"$W/err" || { echo "$name: delete failed: $(tail -2 "$W/err")" >&2; return 1; }
-		t2=$(date +%s%N)
-		us "$t0" "$t2" >>"$W/$name.us"
-		us "$t0" "$t1" >>"$W/$name-create.us"
-		us "$t1" "$t2" >>"$W/$name-delete.us"
+# CPU time (clock ticks) systemd itself spends: PID 1 and journald, which
+# logs every scope's start and stop.  On the VM's one CPU it delays Hull.
+JOURNALD=$(pidof systemd-journald || true)
+sd_ticks() {
+	local p t=0
+	for p in 1 $JOURNALD; do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
 	done
+	echo "$t"
+}
+
+# one DRIVER_NAME RUNTIME GLOBAL_FLAGS CGROUPS_PATH_PREFIX I: one create+delete
+one() {
+	local name=$1 rt=$2 flags=$3 prefix=$4 i=$5 t0 t1 t2 c0
+	jq --arg p "$prefix$i" '.linux.cgroupsPath = $p' "$W/b/config.json" >"$W/b/c.json"
+	cp "$W/b/c.json" "$W/b/config.json"
+	c0=$(sd_ticks)
+	t0=$(date +%s%N)
+	# shellcheck disable=SC2086
+	"$rt" --root "$W/root-$name" $flags create --bundle "$W/b" "sdb-$i" \
+		</dev/null >/dev/null 2>"$W/err" || { echo "$name: create failed: $(tail -2 "$W/err")" >&2; return 1; }
+	t1=$(date +%s%N)
+	# shellcheck disable=SC2086
+	"$rt" --root "$W/root-$name" $flags delete --force "sdb-$i" \
+		>/dev/null 2>"$W/err" || { echo "$name: delete failed: $(tail -2 "$W/err")" >&2; return 1; }
+	t2=$(date +%s%N)
+	us "$t0" "$t2" >>"$W/$name.us"
+	us "$t0" "$t1" >>"$W/$name-create.us"
+	us "$t1" "$t2" >>"$W/$name-delete.us"
+	echo $(($(sd_ticks) - c0)) >>"$W/$name.ticks"
+}
+
+# Mean CPU ms of systemd (PID 1 + journald) per round of a driver.
+sd_cpu() {
+	awk -v hz="$(getconf CLK_TCK)" '{ t += $1 } END { printf "%.0f", t * 1000 / hz / NR }' "$W/$1.ticks"
+}
+
+# systemd's own price for a transient scope, paid by its own client: what
+# systemd-run --scope (connect, StartTransientUnit with the properties Hull
+# sets, wait for the job; the scope goes when true exits) adds to /bin/true.
+ref() { # NAME COMMAND...
+	local name=$1 t0 t1
+	shift
+	t0=$(date +%s%N)
+	"$@" >/dev/null 2>&1 || { echo "$name: failed: $*" >&2; return 1; }
+	t1=$(date +%s%N)
+	us "$t0" "$t1" >>"$W/$name.us"
 }
 
 stat_of() {  # file of microseconds -> "median p90" in ms
@@ -56,7 +84,6 @@ stat_of() {  # file of microseconds -> "median p90" in ms
 		printf "%.2f %.2f\n", m / 1000, p / 1000 }'
 }
 
-printf "create+delete, %d runs each (ms)   median    p90\n" "$N"
 # "create median / delete median" of a driver, in ms
 parts() {
 	local c d
@@ -65,46 +92,64 @@ parts() {
 	printf "create %.2f / delete %.2f" "$c" "$d"
 }
 
-one cgroupfs "$HULL" "" /hull-sdbench/c
+# name -> "runtime|flags|cgroupsPath prefix"; a driver that fails drops out.
+declare -A drv=(
+	[cgroupfs]="$HULL||/hull-sdbench/c"
+	[systemd]="$HULL|--systemd-cgroup|system.slice:hullbench:s"
+)
+order=(cgroupfs systemd)
+if [ -n "${HULL_BASELINE:-}" ]; then
+	drv[baseline]="$HULL_BASELINE|--systemd-cgroup|system.slice:hullbase:b"
+	order+=(baseline)
+fi
+if command -v runc >/dev/null; then
+	drv[runc-systemd]="runc|--systemd-cgroup|system.slice:runcbench:r"
+	order+=(runc-systemd)
+else
+	echo "runc not on PATH: its systemd driver is left out" >&2
+fi
+refs=1
+for i in $(seq 1 "$N"); do
+	for name in "${order[@]}"; do
+		[ -n "${drv[$name]}" ] || continue
+		IFS='|' read -r rt flags prefix <<<"${drv[$name]}"
+		if [ "$name" = systemd ]; then
+			HULL_SYSTEMD_TRACE=$W/trace one "$name" "$rt" "$flags" "$prefix" "$i" || drv[$name]=
+		else
+			one "$name" "$rt" "$flags" "$prefix" "$i" || drv[$name]=
+		fi
+	done
+	if [ "$refs" = 1 ]; then
+		ref plain /bin/true && ref scope systemd-run --scope --quiet --collect \
+			--slice=system.slice -p Delegate=yes -p MemoryAccounting=yes -p CPUAccounting=yes \
+			-p TasksAccounting=yes -p IOAccounting=yes -p DefaultDependencies=no /bin/true || refs=0
+	fi
+done
+[ -n "${drv[cgroupfs]}" ] && [ -n "${drv[systemd]}" ] || exit 1
+
+printf "create+delete, %d rounds (ms)       median    p90\n" "$N"
 read -r cm cp < <(stat_of "$W/cgroupfs.us")
 printf "hull cgroupfs                       %7.2f %7.2f   %s\n" "$cm" "$cp" "$(parts cgroupfs)"
-HULL_SYSTEMD_TRACE=$W/trace one systemd "$HULL" --systemd-cgroup system.slice:hullbench:s
 read -r sm sp < <(stat_of "$W/systemd.us")
 printf "hull systemd                        %7.2f %7.2f   %s   (%+.2f ms, x%.2f)\n" "$sm" "$sp" \
 	"$(parts systemd)" \
 	"$(awk -v a="$sm" -v b="$cm" 'BEGIN { print a - b }')" \
 	"$(awk -v a="$sm" -v b="$cm" 'BEGIN { print a / b }')"
-if command -v runc >/dev/null; then
-	if one runc-systemd runc --systemd-cgroup system.slice:runcbench:r; then
-		read -r rm rp < <(stat_of "$W/runc-systemd.us")
-		printf "runc systemd                        %7.2f %7.2f   %s   (hull systemd / runc systemd x%.2f)\n" \
-			"$rm" "$rp" "$(parts runc-systemd)" "$(awk -v a="$sm" -v b="$rm" 'BEGIN { print a / b }')"
-	fi
-else
-	echo "runc not on PATH: its systemd driver is left out" >&2
+if [ -n "${drv[baseline]:-}" ]; then
+	read -r bm bp < <(stat_of "$W/baseline.us")
+	printf "baseline hull systemd               %7.2f %7.2f   %s   (%+.2f ms)\n" "$bm" "$bp" \
+		"$(parts baseline)" "$(awk -v a="$bm" -v b="$cm" 'BEGIN { print a - b }')"
 fi
-
-# systemd's own price for a transient scope, paid by its own client: the
-# time systemd-run --scope adds to running /bin/true (it connects, asks for
-# the scope with the properties Hull sets, waits for the job; the scope goes
-# when true exits).  What Hull adds over cgroupfs cannot go below this.
-ref() {
-	local name=$1 i t0 t1
-	shift
-	: >"$W/$name.us"
-	for i in $(seq 1 "$N"); do
-		t0=$(date +%s%N)
-		"$@" >/dev/null 2>&1 || { echo "$name: failed: $*" >&2; return 1; }
-		t1=$(date +%s%N)
-		us "$t0" "$t1" >>"$W/$name.us"
-	done
-}
-if ref plain /bin/true && ref scope systemd-run --scope --quiet --collect \
-	--slice=system.slice -p Delegate=yes -p MemoryAccounting=yes -p CPUAccounting=yes \
-	-p TasksAccounting=yes -p IOAccounting=yes -p DefaultDependencies=no /bin/true; then
+if [ -n "${drv[runc-systemd]:-}" ]; then
+	read -r rm rp < <(stat_of "$W/runc-systemd.us")
+	printf "runc systemd                        %7.2f %7.2f   %s   (%+.2f ms; hull systemd / runc systemd x%.2f)\n" \
+		"$rm" "$rp" "$(parts runc-systemd)" "$(awk -v a="$rm" -v b="$cm" 'BEGIN { print a - b }')" \
+		"$(awk -v a="$sm" -v b="$rm" 'BEGIN { print a / b }')"
+fi
+if [ "$refs" = 1 ]; then
 	read -r pm _ < <(stat_of "$W/plain.us")
 	read -r scm _ < <(stat_of "$W/scope.us")
-	printf "systemd-run --scope true vs true    %7.2f ms more (systemd's own client)\n" \
+	printf "systemd-run --scope true vs true    %7.2f ms more (systemd's own client, same scope)\n" \
 		"$(awk -v a="$scm" -v b="$pm" 'BEGIN { print a - b }')"
 fi
 
@@ -117,3 +162,7 @@ if [ -s "$W/trace" ]; then
 		printf "  %-24s %7.2f\n" "$step" "$m"
 	done
 fi
+echo "systemd's own CPU (PID 1 + journald) per create+delete, mean (ms):"
+for name in "${order[@]}"; do
+	[ -s "$W/$name.ticks" ] && printf "  %-24s %7s\n" "$name" "$(sd_cpu "$name")"
+done

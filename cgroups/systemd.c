@@ -286,6 +286,7 @@ static int start_unit_once(struct cgroup_manager *m, pid_t pid, const struct sd_
 				    on_job_removed, &w);
 	if (r < 0)
 		goto bus_err;
+	sd_trace_mark("start.match");
 	r = sym_sd_bus_message_new_method_call(bus, &msg, SD_DEST, SD_PATH, SD_MANAGER,
 					       "StartTransientUnit");
 	if (r < 0 ||
@@ -429,6 +430,7 @@ static int sd_start(struct cgroup_manager *m, pid_t pid, struct hull_error *err)
 			goto out;
 		}
 	}
+	sd_trace_mark("start.props");
 	rc = start_unit_once(m, pid, &props, &exists, err);
 	if (rc < 0 && exists) {
 		/* Left over from a crash: a failed unit of that name stays
@@ -512,6 +514,7 @@ static int sd_enter(struct cgroup_manager *m, pid_t pid, struct hull_error *err)
 		cpu_only.cpu = m->res->cpu;
 		if (cpu_only.cpu_set && m->fs_ops->apply(m, &cpu_only, true, err) < 0)
 			return -1;
+		sd_trace_mark("start.cpu");
 	}
 	return m->fs_ops->enter(m, pid, err);
 }
