@@ -15,7 +15,9 @@
  *
  * sd-bus comes from libsystemd through base/dlib.h: loaded on first use. */
 #include "cgroups/cgroup_internal.h"
+#include "cgroups/systemd_gone.h"
 #include "cgroups/systemd_props.h"
+#include "cgroups/systemd_trace.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -88,6 +90,7 @@ static int bus_connect(struct hull_error *err)
 				      "--systemd-cgroup: systemd is not running on this host (no /run/systemd/system)");
 	if (dlib_load(&sd_lib, sd_syms, DLIB_COUNT(sd_syms), err) < 0)
 		return hull_error_prefix(err, "--systemd-cgroup");
+	sd_trace_mark("dlopen");
 	/* systemd's private socket (root only) skips dbus-daemon: one hop
 	 * less per call, and it works before dbus is up; the system bus is
 	 * the fallback. */
@@ -283,6 +286,7 @@ static int start_unit_once(struct cgroup_manager *m, pid_t pid, const struct sd_
 				    on_job_removed, &w);
 	if (r < 0)
 		goto bus_err;
+	sd_trace_mark("start.match");
 	r = sym_sd_bus_message_new_method_call(bus, &msg, SD_DEST, SD_PATH, SD_MANAGER,
 					       "StartTransientUnit");
 	if (r < 0 ||
@@ -293,7 +297,9 @@ static int start_unit_once(struct cgroup_manager *m, pid_t pid, const struct sd_
 	    (r = sym_sd_bus_message_close_container(msg)) < 0 ||
 	    (r = sym_sd_bus_message_append(msg, "a(sa(sv))", 0)) < 0)
 		goto bus_err;
+	sd_trace_mark("start.build");
 	r = sym_sd_bus_call(bus, msg, SD_TIMEOUT_USEC, &e, &reply);
+	sd_trace_mark("start.call");
 	if (r < 0) {
 		*exists = sym_sd_bus_error_has_name(&e, "org.freedesktop.systemd1.UnitExists");
 		bus_fail(err, r, &e, "starting", m->sd_unit);
@@ -306,6 +312,7 @@ static int start_unit_once(struct cgroup_manager *m, pid_t pid, const struct sd_
 		goto out;
 	}
 	rc = job_wait(&w, "starting", m->sd_unit, err);
+	sd_trace_mark("start.job");
 	goto out;
 bus_err:
 	bus_fail(err, r, &e, "starting", m->sd_unit);
@@ -327,6 +334,7 @@ static int unit_call(const char *method, const char *unit, const char *mode,
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	struct job_wait w = { 0 };
 	const char *job = NULL;
+	char label[64];
 	int r, rc = -1;
 
 	if (wait_job && (r = sym_sd_bus_match_signal(bus, &slot, NULL, SD_PATH, SD_MANAGER,
@@ -337,6 +345,7 @@ static int unit_call(const char *method, const char *unit, const char *mode,
 	    (mode && (r = sym_sd_bus_message_append_basic(msg, 's', mode)) < 0))
 		goto bus_err;
 	r = sym_sd_bus_call(bus, msg, SD_TIMEOUT_USEC, &e, &reply);
+	sd_trace_mark(method);
 	if (r < 0) {
 		/* Gone already: what the caller wanted. */
 		if (sym_sd_bus_error_has_name(&e, "org.freedesktop.systemd1.NoSuchUnit"))
@@ -356,6 +365,8 @@ static int unit_call(const char *method, const char *unit, const char *mode,
 		goto out;
 	}
 	rc = job_wait(&w, method, unit, err);
+	snprintf(label, sizeof(label), "%s.job", method);
+	sd_trace_mark(label);
 	goto out;
 bus_err:
 	bus_fail(err, r, &e, method, unit);
@@ -397,8 +408,10 @@ static int sd_start(struct cgroup_manager *m, pid_t pid, struct hull_error *err)
 	bool exists = false;
 	int rc = -1;
 
+	sd_trace_start();
 	if (bus_connect(err) < 0)
 		return -1;
+	sd_trace_mark("start.connect");
 	if (base_props(m, &props, err) < 0 ||
 	    cgroup_systemd_resource_props(m->res, &props, err) < 0)
 		goto out;
@@ -417,6 +430,7 @@ static int sd_start(struct cgroup_manager *m, pid_t pid, struct hull_error *err)
 			goto out;
 		}
 	}
+	sd_trace_mark("start.props");
 	rc = start_unit_once(m, pid, &props, &exists, err);
 	if (rc < 0 && exists) {
 		/* Left over from a crash: a failed unit of that name stays
@@ -500,6 +514,7 @@ static int sd_enter(struct cgroup_manager *m, pid_t pid, struct hull_error *err)
 		cpu_only.cpu = m->res->cpu;
 		if (cpu_only.cpu_set && m->fs_ops->apply(m, &cpu_only, true, err) < 0)
 			return -1;
+		sd_trace_mark("start.cpu");
 	}
 	return m->fs_ops->enter(m, pid, err);
 }
@@ -531,21 +546,42 @@ static bool sd_is_frozen(struct cgroup_manager *m)
 	return m->fs_ops->is_frozen(m);
 }
 
+/* How long delete waits for systemd to unload the emptied scope by itself
+ * before it asks with StopUnit (a CollectMode annotation that keeps failed
+ * units, a pure v1 host whose empty-cgroup notice is slow). */
+#define SD_GONE_WAIT_MS 3000
+
 static int sd_destroy(struct cgroup_manager *m, struct hull_error *err)
 {
 	struct hull_error ignored = { 0 };
+	int rc;
 
+	sd_trace_start();
 	/* Kill first: stopping a scope that still has processes would
 	 * SIGTERM them and wait TimeoutStopSec.  An emptied scope stops by
-	 * itself; StopUnit makes sure, reset-failed forgets an OOM "failed". */
+	 * itself, and CollectMode=inactive-or-failed unloads it even when it
+	 * failed (OOM): nothing to reset.  Hull only waits for that (no D-Bus,
+	 * no libsystemd); StopUnit and ResetFailedUnit are the fallback when
+	 * the unit stays. */
 	if (m->fs_ops->kill_all(m, SIGKILL, &ignored) < 0)
 		hull_error_clear(&ignored);
-	if (m->sd_unit && cgroup_systemd_available() && bus_connect(&ignored) == 0) {
-		unit_call("StopUnit", m->sd_unit, "replace", true, &ignored);
+	sd_trace_mark("delete.kill");
+	if (m->sd_unit && cgroup_systemd_available() &&
+	    sd_unit_gone_wait(SD_TRANSIENT_DIR, m->sd_unit, SD_GONE_WAIT_MS) != 1) {
+		sd_trace_mark("delete.gone-timeout");
+		if (bus_connect(&ignored) == 0) {
+			sd_trace_mark("delete.connect");
+			unit_call("StopUnit", m->sd_unit, "replace", true, &ignored);
+			hull_error_clear(&ignored);
+			unit_call("ResetFailedUnit", m->sd_unit, NULL, false, &ignored);
+		}
 		hull_error_clear(&ignored);
-		unit_call("ResetFailedUnit", m->sd_unit, NULL, false, &ignored);
+	} else {
+		sd_trace_mark("delete.gone");
 	}
-	return m->fs_ops->destroy(m, err);
+	rc = m->fs_ops->destroy(m, err);
+	sd_trace_mark("delete.rmdir");
+	return rc;
 }
 
 static int sd_stats(struct cgroup_manager *m, struct cgroup_stats *st,

@@ -24,6 +24,7 @@ teardown() {
 		systemctl daemon-reload >/dev/null 2>&1 || true
 		systemctl reset-failed "hull-$CID.scope" "hull-$NAME.scope" "$UNIT" >/dev/null 2>&1 || true
 	fi
+	podman_cleanup
 	teardown_bundle
 	check_no_leftovers
 }
@@ -320,16 +321,63 @@ no_leftovers_of_unit() {
 	[ -z "$(ls /sys/fs/cgroup/system.slice | grep hulloom || true)" ]
 }
 
+# Podman (issue 11): podman's own config.json, conmon in between, its
+# cgroupsPath "machine.slice:libpod:<id>" and --systemd-cgroup.  Private
+# storage and --network none: the test leaves no podman state, bridge or
+# firewall rule on the host.
+podman_hull() {
+	podman --root "$BATS_TEST_TMPDIR/pstore" --runroot "$BATS_TEST_TMPDIR/prun" \
+		--cgroup-manager systemd --runtime "$HULL_BIN" --events-backend file "$@"
+}
+
+# Removes what a failed podman test left: its containers, then the mounts
+# podman keeps in its private storage.
+podman_cleanup() {
+	local mnt
+	[ -d "$BATS_TEST_TMPDIR/pstore" ] || return 0
+	podman_hull rm -af -t 0 >/dev/null 2>&1 || true
+	awk -v p="$BATS_TEST_TMPDIR/p" 'index($5, p) == 1 { print $5 }' /proc/self/mountinfo |
+		sort -r | while read -r mnt; do umount "$mnt" 2>/dev/null || true; done
+}
+
 # bats test_tags=vm
 @test "podman --cgroup-manager systemd --runtime hull runs, execs and stops" {
 	requires systemd cgroup_v2 podman
 	ctr="hullpod-$$"
-	run podman --cgroup-manager systemd --runtime "$HULL_BIN" run -d --name "$ctr" \
+	run podman_hull run -d --name "$ctr" --network none \
 		--rootfs "$BUNDLE/rootfs" /bin/checker sleep 300
+	echo "run: $output"
 	[ "$status" -eq 0 ]
-	run podman --cgroup-manager systemd --runtime "$HULL_BIN" exec "$ctr" /bin/checker ids
+	id=${lines[-1]}
+	scope="libpod-$id.scope"
+	# The container's init runs in its own scope, in machine.slice.
+	run systemctl is-active "$scope"
+	echo "$scope: $output"
+	[ "$output" = active ]
+	run systemctl show -p Delegate -p Slice "$scope"
+	[[ "$output" == *"Delegate=yes"* ]]
+	[[ "$output" == *"Slice=machine.slice"* ]]
+	pid=$(podman_hull inspect -f '{{.State.Pid}}' "$ctr")
+	grep -qx "0::/machine.slice/$scope" "/proc/$pid/cgroup"
+	run podman_hull exec "$ctr" /bin/checker ids
+	echo "exec ids: $output"
 	[ "$status" -eq 0 ]
-	run podman --cgroup-manager systemd --runtime "$HULL_BIN" stop -t 2 "$ctr"
+	[[ "$output" == *"uid=0"* ]]
+	# The exec'd process joined the container's cgroup (seen from inside).
+	run podman_hull exec "$ctr" /bin/checker read /proc/self/cgroup
+	echo "exec cgroup: $output"
 	[ "$status" -eq 0 ]
-	podman --runtime "$HULL_BIN" rm -f "$ctr"
+	[ "${lines[0]}" = "first_line=0::/" ]
+	run podman_hull stop -t 2 "$ctr"
+	echo "stop: $output"
+	[ "$status" -eq 0 ]
+	run podman_hull inspect -f '{{.State.Status}}' "$ctr"
+	[ "$output" = exited ]
+	run podman_hull rm "$ctr"
+	echo "rm: $output"
+	[ "$status" -eq 0 ]
+	run systemctl list-units --all --plain --no-legend "$scope"
+	[ -z "$output" ]
+	[ ! -e "/sys/fs/cgroup/machine.slice/$scope" ]
+	[ ! -e "/proc/$pid" ] || [ "$(cat /proc/$pid/comm)" != checker ]
 }

@@ -24,13 +24,13 @@ log() { echo "build-image: $*" >&2; }
 # The cache key covers everything that shapes the image: this script and the
 # guest/ files (package list, units). A mirror update does not change it.
 recipe_key() {
-	(cd "$here" && cat build-image.sh guest/packages.list guest/hull-autorun \
-		guest/hull-autorun.service) | sha256sum | cut -c1-16
+	(cd "$here" && cat build-image.sh guest/packages.list guest/packages-apt.list \
+		guest/hull-autorun guest/hull-autorun.service) | sha256sum | cut -c1-16
 }
 
-package_list() {
-	sed -e 's/#.*//' -e 's/[[:space:]]//g' "$here/guest/packages.list" |
-		grep -v '^$' | paste -sd, -
+package_list() { # file separator
+	sed -e 's/#.*//' -e 's/[[:space:]]//g' "$here/guest/$1" |
+		grep -v '^$' | paste -sd"$2" -
 }
 
 need_tools() {
@@ -48,8 +48,28 @@ need_tools() {
 run_debootstrap() {
 	local root=$1
 	unshare -m --propagation private \
-		debootstrap --variant=minbase --include="$(package_list)" \
+		debootstrap --variant=minbase --include="$(package_list packages.list ,)" \
 		--components=main "$suite" "$root" "$mirror"
+}
+
+# Packages debootstrap cannot configure in its own passes (podman: the
+# ordering of golang-github-containers-common's dependencies) go in with apt
+# inside the chroot, which resolves and configures them in order. No daemon
+# starts in the chroot (policy-rc.d), and no recommends: the list names what
+# the tests use.
+install_apt_packages() {
+	local root=$1 pkgs
+	pkgs=$(package_list packages-apt.list ' ')
+	[ -n "$pkgs" ] || return 0
+	printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+	chmod 0755 "$root/usr/sbin/policy-rc.d"
+	cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+	# shellcheck disable=SC2086 # $pkgs is a word list
+	unshare -m --propagation private chroot "$root" /usr/bin/env \
+		DEBIAN_FRONTEND=noninteractive /bin/sh -ec \
+		'mount -t proc proc /proc; apt-get update -q;
+		 apt-get install -y -q --no-install-recommends "$@"' sh $pkgs >&2
+	rm -f "$root/usr/sbin/policy-rc.d"
 }
 
 # Small initrd with just what is needed to find and mount /dev/vda: it is
@@ -89,7 +109,9 @@ configure_system() {
 		proc-sys-fs-binfmt_misc.automount systemd-firstboot.service \
 		systemd-random-seed.service systemd-update-utmp.service \
 		systemd-update-utmp-runlevel.service modprobe@dm_mod.service \
-		sys-kernel-debug.mount; do
+		sys-kernel-debug.mount \
+		podman.service podman.socket podman-restart.service \
+		podman-auto-update.service podman-auto-update.timer; do
 		ln -sf /dev/null "$root/etc/systemd/system/$unit"
 	done
 }
@@ -128,6 +150,8 @@ build() {
 	trap 'exit 130' INT TERM
 	log "debootstrap $suite into $tmp/rootfs"
 	run_debootstrap "$tmp/rootfs" || die "debootstrap failed (see $logfile)"
+	log "apt-get install $(package_list packages-apt.list ' ')"
+	install_apt_packages "$tmp/rootfs" || die "apt-get install in $tmp/rootfs failed"
 	log "configuring the guest"
 	configure_system "$tmp/rootfs" || die "configuring $tmp/rootfs failed"
 	configure_initramfs "$tmp/rootfs" || die "update-initramfs in $tmp/rootfs failed"
