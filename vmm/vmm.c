@@ -22,6 +22,7 @@
 #include "vmm/serial.h"
 #include "vmm/virtio_blk.h"
 #include "vmm/virtio_console.h"
+#include "vmm/virtio_net.h"
 #include "vmm/virtio_rng.h"
 #include "vmm/virtio_vsock.h"
 #include "vmm/vm.h"
@@ -53,6 +54,8 @@ struct machine {
 	bool rng_on;
 	struct virtio_vsock vsock;      /* vsock: after every other device */
 	bool vsock_on;
+	struct virtio_net net;          /* virtio-net: after vsock */
+	bool net_on;
 	unsigned int ndev;      /* virtio-mmio slots used */
 	char cmdline[X86_CMDLINE_MAX];
 	struct vmm_jail_filters filters;        /* cfg->jail.enabled */
@@ -72,6 +75,7 @@ void vmm_config_init(struct vmm_config *cfg)
 	cfg->signal_fd = -1;
 	cfg->vsock_listen_fd = -1;
 	cfg->vsock_cid = VSOCK_DEFAULT_CID;
+	cfg->net_tap_fd = -1;
 }
 
 static int validate_config(const struct vmm_config *cfg, struct hull_error *err)
@@ -251,6 +255,16 @@ static int add_devices(struct machine *m, const struct vmm_config *cfg, struct h
 		m->ndev++;
 	}
 	/* --- end virtio-vsock --- */
+	/* --- virtio-net: after vsock, the guest's only NIC (eth0) --- */
+	if (cfg->net_tap_fd >= 0) {
+		if (virtio_net_init(&m->net, &m->vm, m->ndev, cfg->net_tap_fd, cfg->net_mac,
+				    cfg->net_mtu, cfg->net_no_offloads, bells, err) < 0)
+			return -1;
+		m->net_on = true;
+		virtio_mmio_cmdline(&m->net.t, m->cmdline, sizeof(m->cmdline));
+		m->ndev++;
+	}
+	/* --- end virtio-net --- */
 	if (cfg->serial) {
 		if (serial_init(&m->serial, &m->vm, cfg->console_out, err) < 0)
 			return -1;
@@ -310,6 +324,8 @@ static void machine_destroy(struct machine *m)
 		virtio_rng_destroy(&m->rng);
 	if (m->vsock_on)
 		virtio_vsock_destroy(&m->vsock);
+	if (m->net_on)
+		virtio_net_destroy(&m->net);
 	if (m->serial_on)
 		serial_destroy(&m->serial);
 	vmm_event_destroy(&m->vm.events);
