@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "runtime/backend_vm.h"
+#include "runtime/backend_vm_net.h"
 
 /* Mounts every bundle generator adds and the guest provides itself. */
 static bool mount_provided_by_guest(const struct spec_mount *m)
@@ -40,7 +41,7 @@ int vm_check_spec(const struct spec *s, struct hull_error *err)
 	};
 
 	for (size_t i = 0; i < s->n_mounts; i++)
-		if (!mount_provided_by_guest(&s->mounts[i]))
+		if (!mount_provided_by_guest(&s->mounts[i]) && !vm_net_etc_mount(&s->mounts[i]))
 			return hull_error_set(err, ENOTSUP,
 					      "mounts[%zu] (%s on %s): VM mode cannot mount this into the "
 					      "guest yet", i, s->mounts[i].type ? s->mounts[i].type : "bind",
