@@ -28,6 +28,35 @@ bool vm_net_etc_mount(const struct spec_mount *m)
 	return false;
 }
 
+/* The bind target made in the rootfs when missing (empty), as the Linux
+ * backend does before its read-only remount: a read-only root disk is made
+ * from this directory, and the guest can only mount over what exists.
+ * Never through a symlink: the rootfs is the image's. */
+static int make_target(const char *root, const char *dest, struct hull_error *err)
+{
+	autoclose int rfd = open(root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	autoclose int dfd = -1;
+	int fd;
+
+	if (rfd < 0)
+		return hull_error_errno(err, "root.path %s", root);
+	/* dest is "/etc/<name>" (etc_files). */
+	dfd = openat(rfd, "etc", O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0 && errno == ENOENT) {
+		if (mkdirat(rfd, "etc", 0755) < 0 && errno != EEXIST)
+			return hull_error_errno(err, "mkdir %s/etc", root);
+		dfd = openat(rfd, "etc", O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (dfd < 0)
+		return hull_error_errno(err, "%s/etc (not a directory?)", root);
+	fd = openat(dfd, dest + 5, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno != ELOOP)
+		return hull_error_errno(err, "creating the mount target %s in the rootfs", dest);
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
 int vm_net_agent_files(const struct spec *s, char *buf, size_t max, struct hull_error *err)
 {
 	for (size_t i = 0; i < s->n_mounts; i++) {
@@ -47,6 +76,8 @@ int vm_net_agent_files(const struct spec *s, char *buf, size_t max, struct hull_
 					      "of at most %d bytes", i, m->source, m->destination,
 					      VM_ETC_MAX);
 		if (fs_read_file(m->source, &text, &len, err) < 0)
+			return hull_error_prefix(err, "mounts[%zu]", i);
+		if (s->root_path && make_target(s->root_path, m->destination, err) < 0)
 			return hull_error_prefix(err, "mounts[%zu]", i);
 		if (strlen(buf) + strlen(m->destination) + 3 * len + 16 >= max)
 			return hull_error_set(err, E2BIG, "mounts[%zu]: %s too large for the VM agent",
