@@ -80,7 +80,7 @@ one() {
 	shift
 	[ "$kind" = ct ] || flags=(--vm)
 	make_netns
-	"$CHECKER" net-sink "$PORT" >"$WORK/sink" 2>&1 &
+	timeout 600 "$CHECKER" net-sink "$PORT" >"$WORK/sink" 2>&1 &
 	local sink=$!
 	for _ in $(seq 50); do grep -q serving "$WORK/sink" && break; sleep 0.1; done
 	env "$@" "$HULL" --root "$WORK/state" run "${flags[@]}" --bundle "$WORK/bundle" "vn-$kind" \

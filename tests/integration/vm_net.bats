@@ -29,7 +29,7 @@ requires_vm() {
 
 # Hull's NAT needs libnftables (dlopen'ed).
 requires_nat() {
-	ls /usr/lib/*/libnftables.so.1 /usr/lib/libnftables.so.1 >/dev/null 2>&1 ||
+	[ -n "$(ls /usr/lib/*/libnftables.so.1 /usr/lib/libnftables.so.1 2>/dev/null)" ] ||
 		skip "needs libnftables (apt-get install libnftables1) for --net nat"
 }
 
@@ -82,7 +82,8 @@ vm_start() {
 	# The guest's eth0 is the container's interface: its address and MAC.
 	grep -q "inet 10.197.$NETX.2/24" "$BATS_TEST_TMPDIR/srv.out"
 	pid=$("$HULL_BIN" --root "$HULL_ROOT" state "$CID-srv" | jq -r .pid)
-	mac=$(nsenter -t "$pid" -n cat /sys/class/net/eth0/address)
+	mac=$(nsenter -t "$pid" -n ip -o link show eth0 | sed -n 's|.*link/ether \([0-9a-f:]*\) .*|\1|p')
+	[ -n "$mac" ]
 	grep -q "link/ether $mac" "$BATS_TEST_TMPDIR/srv.out"
 	# The namespace holds the tap, and the redirects each way.
 	nsenter -t "$pid" -n ip link show tap0
@@ -110,7 +111,7 @@ vm_start() {
 @test "vm net: the guest reaches a service on the host through the gateway, with the container's /etc files and default route" {
 	requires_nat
 	net_nat a "10.197.$NETX.0/24"
-	"$CHECKER_BIN" net-serve tcp "$PORT" 1 >"$BATS_TEST_TMPDIR/host.out" 2>&1 &
+	timeout 300 "$CHECKER_BIN" net-serve tcp "$PORT" 1 >"$BATS_TEST_TMPDIR/host.out" 2>&1 &
 	net_bundle cli /bin/sh -c "checker net-ask tcp 10.197.$NETX.1 $PORT; ip route; ip link show lo; cat /etc/hosts /etc/hostname"
 	net_client cli --vm --net "nat:${NETP}a"
 	wait
@@ -119,7 +120,8 @@ vm_start() {
 	[[ "$output" == *"peer=10.197.$NETX.2"* ]]
 	[[ "$output" == *"default via 10.197.$NETX.1 dev eth0"* ]]
 	[[ "$output" == *"lo: <LOOPBACK,UP"* ]]
-	[[ "$output" == *"10.197.$NETX.2"*"$CID-cli"* ]]
+	# /etc/hosts from --net: the container's address with its name.
+	[[ "$output" == *"10.197.$NETX.2"$'\t'* ]]
 	# The bundle's own files are untouched.
 	[ ! -s "$BUNDLE/rootfs/etc/hosts" ]
 }
@@ -142,7 +144,7 @@ make_netns() {
 	requires runc
 	make_netns
 	mac=$(ip netns exec "${NETP}n" cat /sys/class/net/eth0/address)
-	"$CHECKER_BIN" net-serve tcp "$PORT" 1 >"$BATS_TEST_TMPDIR/host.out" 2>&1 &
+	timeout 300 "$CHECKER_BIN" net-serve tcp "$PORT" 1 >"$BATS_TEST_TMPDIR/host.out" 2>&1 &
 	rm "$BUNDLE/config.json"
 	(cd "$BUNDLE" && runc spec)
 	update_config '.process.terminal = false
