@@ -36,6 +36,7 @@
 #include "cgroups/resources.h"
 #include "runtime/backend.h"
 #include "runtime/backend_vm_exec.h"
+#include "runtime/backend_vm_net.h"
 #include "base/cleanup.h"
 #include "base/fsutil.h"
 #include "runtime/backend_vm.h"
@@ -147,6 +148,9 @@ static int build_agent_config(const struct launch *l, char *buf, struct hull_err
 		strcat(buf, "\n");
 	}
 	r = r == 0 ? build_agent_security(l, buf) : r;
+	/* --- vm network: the container's /etc files (backend_vm_net.c) --- */
+	if (r == 0 && vm_net_agent_files(l->spec, buf, VM_CONFIG_MAX, err) < 0)
+		return -1;
 	for (size_t i = 0; r == 0 && i < p->n_rlimits; i++) {
 		size_t used = strlen(buf);
 
@@ -221,6 +225,7 @@ struct vm_child {
 				   sends the jail's uid (a u32) */
 	int ready_fd;           /* write end: we are about to park on the fifo */
 	char vsock[4096];       /* <state>/vsock.sock (runtime/backend_vm_exec.c) */
+	char cmdline[1024];     /* the guest's extra kernel arguments */
 };
 
 /* The jail's uid and gid: a dedicated id per VM, from a range no
@@ -328,6 +333,13 @@ static __attribute__((noreturn)) void vm_child_main(struct launch *l, struct vm_
 	close(l->fifo_fd);
 	close(l->proc_fd);
 	close(fifo);
+	/* --- vm network: the tap joined to the container's interface, now
+	 * that `start` let us go (Hull's --net attached its veth during
+	 * create) and before vmm_run jails us (backend_vm_net.c) --- */
+	if (vm_net_open(l->spec, l->c->dir, &vc->cfg, vc->cmdline, sizeof(vc->cmdline), &err) < 0) {
+		dprintf(2, "hull: %s\n", err.msg);
+		_exit(125);
+	}
 	if (vmm_run(&vc->cfg, &status, NULL, &err) < 0) {
 		dprintf(2, "hull: vm: %s\n", err.msg);
 		_exit(125);
@@ -346,6 +358,7 @@ static int vm_cleanup(struct container *c, struct hull_error *err)
 	snprintf(p, sizeof(p), "%s/" VM_VSOCK_SOCKET, c->dir);
 	unlink(p);
 	vm_fs_cleanup(c);
+	vm_net_cleanup(c->dir);
 	return 0;
 }
 
@@ -473,7 +486,8 @@ static int vm_spawn(struct launch *l, struct hull_error *err)
 	vc.cfg.initrd = vc.initrd;
 	vc.cfg.disks[0] = (struct vmm_disk){ .path = vc.disk, .read_only = s->root_readonly };
 	vc.cfg.ndisks = 1;
-	vc.cfg.cmdline = "quiet";
+	snprintf(vc.cmdline, sizeof(vc.cmdline), "quiet");
+	vc.cfg.cmdline = vc.cmdline;
 	/* The jail's empty root is mounted over the state directory inside
 	 * the monitor's own mount namespace: the host never sees it. */
 	vc.cfg.jail.enabled = !l->vm_no_jail;

@@ -16,6 +16,7 @@
 
 #include "runtime/backend_vm.h"
 #include "runtime/backend_vm_fs.h"
+#include "runtime/backend_vm_net.h"
 
 /* Mounts every bundle generator adds and the guest provides itself. */
 static bool mount_provided_by_guest(const struct spec_mount *m)
@@ -46,7 +47,8 @@ int vm_check_spec(const struct spec *s, struct hull_error *err)
 	if (vm_fs_check(s, err) < 0)
 		return -1;
 	for (size_t i = 0; i < s->n_mounts; i++)
-		if (!mount_provided_by_guest(&s->mounts[i]) && !vm_fs_is_shared(&s->mounts[i]))
+		if (!mount_provided_by_guest(&s->mounts[i]) && !vm_fs_is_shared(&s->mounts[i]) &&
+		    !vm_net_etc_mount(&s->mounts[i]))
 			return hull_error_set(err, ENOTSUP,
 					      "mounts[%zu] (%s on %s): VM mode cannot mount this into the "
 					      "guest yet", i, s->mounts[i].type ? s->mounts[i].type : "bind",

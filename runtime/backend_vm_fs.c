@@ -15,6 +15,7 @@
  * monitor (which gets the connected end) and no path stays behind.
  * virtiofsd takes the listener with --fd. */
 #include "runtime/backend_vm_fs.h"
+#include "runtime/backend_vm_net.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -44,9 +45,13 @@
 #define GUEST_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | \
 		     MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)
 
+/* The container's /etc/hosts, hostname and resolv.conf binds (an engine's
+ * or Hull's --net) are copied into the guest by backend_vm_net.c: written
+ * once before start, they need no virtiofsd, and the common engine bundle
+ * then starts none.  Every other bind is shared. */
 bool vm_fs_is_shared(const struct spec_mount *m)
 {
-	return m->bind;
+	return m->bind && !vm_net_etc_mount(m);
 }
 
 static bool mount_read_only(const struct spec_mount *m)

@@ -182,8 +182,6 @@ int runtime_net_prepare(const struct create_opts *o, struct spec *s, struct cont
 		return hull_error_set(err, EINVAL, "--ip %s: mode %s gives the container no address of Hull's", ip, mode);
 	if (r.mode == NET_NONE)
 		return 0;
-	if (vm)
-		return hull_error_set(err, ENOTSUP, "%s: networking of microVM containers is not wired yet", what);
 	if (r.mode == NET_HOST) {
 		/* The host's namespace: drop the bundle's request for a new one. */
 		if (s->linux.ns[NS_NET].path)

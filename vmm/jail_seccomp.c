@@ -23,6 +23,7 @@
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/if_tun.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -61,6 +62,7 @@ static const char *const setup_calls[] = {
 static const unsigned long vcpu_ioctls[] = { KVM_RUN };
 static const unsigned long device_ioctls[] = {
 	KVM_IOEVENTFD, KVM_IRQFD, KVM_IRQ_LINE, KVM_IRQ_LINE_STATUS, TIOCGWINSZ,
+	TUNSETOFFLOAD,  /* virtio-net: the offloads the guest accepted */
 };
 
 enum kind { KIND_SETUP, KIND_VCPU, KIND_IO };

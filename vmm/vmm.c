@@ -23,6 +23,7 @@
 #include "vmm/virtio_blk.h"
 #include "vmm/virtio_console.h"
 #include "vmm/virtio_fs.h"
+#include "vmm/virtio_net.h"
 #include "vmm/virtio_rng.h"
 #include "vmm/virtio_vsock.h"
 #include "vmm/vm.h"
@@ -56,6 +57,8 @@ struct machine {
 	bool vsock_on;
 	struct virtio_fs fs[VMM_MAX_FS];        /* virtio-fs: after vsock */
 	unsigned int nfs;
+	struct virtio_net net;          /* virtio-net: after vsock */
+	bool net_on;
 	unsigned int ndev;      /* virtio-mmio slots used */
 	char cmdline[X86_CMDLINE_MAX];
 	struct vmm_jail_filters filters;        /* cfg->jail.enabled */
@@ -77,6 +80,7 @@ void vmm_config_init(struct vmm_config *cfg)
 	cfg->vsock_cid = VSOCK_DEFAULT_CID;
 	for (unsigned int i = 0; i < VMM_MAX_FS; i++)
 		cfg->fs[i].sock = -1;
+	cfg->net_tap_fd = -1;
 }
 
 static int validate_config(const struct vmm_config *cfg, struct hull_error *err)
@@ -305,6 +309,19 @@ static int add_devices(struct machine *m, const struct vmm_config *cfg, struct h
 		m->ndev++;
 	}
 	/* --- end virtio-fs --- */
+	/* --- virtio-net: after vsock, the guest's only NIC (eth0) --- */
+	if (cfg->net_tap_fd >= 0) {
+		if (VM_VIRTIO_IRQ_BASE + m->ndev > 15)
+			return hull_error_set(err, ENOSPC, "virtio-net: no interrupt line left for "
+					      "device %u", m->ndev);
+		if (virtio_net_init(&m->net, &m->vm, m->ndev, cfg->net_tap_fd, cfg->net_mac,
+				    cfg->net_mtu, cfg->net_no_offloads, bells, err) < 0)
+			return -1;
+		m->net_on = true;
+		virtio_mmio_cmdline(&m->net.t, m->cmdline, sizeof(m->cmdline));
+		m->ndev++;
+	}
+	/* --- end virtio-net --- */
 	if (cfg->serial) {
 		if (serial_init(&m->serial, &m->vm, cfg->console_out, err) < 0)
 			return -1;
@@ -366,6 +383,8 @@ static void machine_destroy(struct machine *m)
 		virtio_vsock_destroy(&m->vsock);
 	for (unsigned int i = 0; i < m->nfs; i++)
 		virtio_fs_destroy(&m->fs[i]);
+	if (m->net_on)
+		virtio_net_destroy(&m->net);
 	if (m->serial_on)
 		serial_destroy(&m->serial);
 	vmm_event_destroy(&m->vm.events);

@@ -59,6 +59,14 @@ struct vmm_config {
 	struct vmm_fs { int sock; const char *tag; } fs[VMM_MAX_FS];
 	unsigned int nfs;
 	/* --- end virtio-fs --- */
+	/* --- virtio-net (vmm/virtio_net.h) --- */
+	int net_tap_fd;         /* tap (IFF_TAP|IFF_NO_PI|IFF_VNET_HDR,
+				   non-blocking) opened before any jail;
+				   -1: no network device */
+	uint8_t net_mac[6];     /* the guest's eth0 address */
+	uint16_t net_mtu;       /* 0: the guest's default */
+	bool net_no_offloads;   /* no checksum/TSO offloads (benchmarks) */
+	/* --- end virtio-net --- */
 	int console_in;         /* -1: no input */
 	int console_out;        /* also where the serial port writes */
 	int debug_fd;           /* port 0xe9 output goes here; -1: port off */

@@ -487,7 +487,11 @@ static void net_peer(const struct sockaddr_in6 *sa, char *buf, size_t size)
 {
 	char a[INET6_ADDRSTRLEN] = "?";
 
-	inet_ntop(AF_INET6, &sa->sin6_addr, a, sizeof(a));
+	/* vmnet: an IPv4-only server's peers are sockaddr_in. */
+	if (sa->sin6_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, a, sizeof(a));
+	else
+		inet_ntop(AF_INET6, &sa->sin6_addr, a, sizeof(a));
 	snprintf(buf, size, "peer=%s\n", strncmp(a, "::ffff:", 7) == 0 && strchr(a, '.') ? a + 7 : a);
 }
 
@@ -498,10 +502,16 @@ static int cmd_net_serve(const char *proto, int port, int count)
 	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
 	int fd = socket(AF_INET6, udp ? SOCK_DGRAM : SOCK_STREAM, 0), one = 1, zero = 0;
 	char msg[128], buf[256];
+	/* vmnet: a kernel without IPv6 (Hull's microVM guest) serves IPv4. */
+	struct sockaddr_in sa4 = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	bool v4 = fd < 0 && errno == EAFNOSUPPORT;
 
+	if (v4)
+		fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || (!udp && listen(fd, 64) < 0)) {
+	if (fd < 0 || bind(fd, v4 ? (struct sockaddr *)&sa4 : (struct sockaddr *)&sa,
+			   v4 ? sizeof(sa4) : sizeof(sa)) < 0 || (!udp && listen(fd, 64) < 0)) {
 		printf("serve=%s\n", errname(errno));
 		return 1;
 	}
@@ -560,6 +570,69 @@ static int cmd_net_ask(const char *proto, const char *host, int port)
 	return 0;
 }
 /* --- end netns --- */
+
+/* --- vmnet: TCP throughput (bench/vm-net.sh), IPv4 only --- */
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* net-sink PORT: takes one TCP connection on 0.0.0.0:PORT, reads to EOF,
+ * prints "mbit=N bytes=N" (megabits per second over the transfer). */
+static int cmd_net_sink(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1, c;
+	static char buf[1 << 16];
+	unsigned long long total = 0;
+	double t0;
+	ssize_t n;
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
+		printf("sink=%s\n", errname(errno));
+		return 1;
+	}
+	printf("serving=tcp/%d\n", port);
+	fflush(stdout);
+	if ((c = accept(fd, NULL, NULL)) < 0)
+		return 1;
+	t0 = now_s();
+	while ((n = read(c, buf, sizeof(buf))) > 0)
+		total += (unsigned long long)n;
+	printf("mbit=%.0f bytes=%llu\n", total * 8 / 1e6 / (now_s() - t0), total);
+	return 0;
+}
+
+/* net-blast HOST PORT MIB: connects and writes MIB mebibytes. */
+static int cmd_net_blast(const char *host, int port, int mib)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	static char buf[1 << 16];
+
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		printf("blast=%s\n", errname(errno));
+		return 1;
+	}
+	for (long long left = (long long)mib << 20; left > 0;) {
+		ssize_t n = write(fd, buf, left < (long long)sizeof(buf) ? (size_t)left : sizeof(buf));
+
+		if (n <= 0) {
+			printf("blast=%s\n", errname(errno));
+			return 1;
+		}
+		left -= n;
+	}
+	close(fd);
+	printf("sent=%d\n", mib);
+	return 0;
+}
+/* --- end vmnet --- */
 
 /* vmjail: can the process reach x86 I/O ports directly? */
 static int cmd_ioport(void)
@@ -697,6 +770,10 @@ int main(int argc, char **argv)
 	/* netns (issue 9) */
 	if (!strcmp(c, "net-serve") && a && b) return cmd_net_serve(a, atoi(b), argc > 4 ? atoi(argv[4]) : 0);
 	if (!strcmp(c, "net-ask") && a && b && argc > 4) return cmd_net_ask(a, b, atoi(argv[4]));
+	/* --- vmnet --- */
+	if (!strcmp(c, "net-sink") && a) return cmd_net_sink(atoi(a));
+	if (!strcmp(c, "net-blast") && a && b && argc > 4) return cmd_net_blast(a, atoi(b), atoi(argv[4]));
+	/* --- end vmnet --- */
 	if (!strcmp(c, "ioport")) return cmd_ioport();
 	if (!strcmp(c, "winsize")) { struct winsize ws; if (ioctl(0, TIOCGWINSZ, &ws) < 0) { printf("winsize=%s\n", errname(errno)); return 0; } printf("winsize=%ux%u\n", ws.ws_row, ws.ws_col); return 0; }
 	/* vsock (issue 12) */

@@ -37,6 +37,7 @@
  *   masked PATH                  /dev/null (files) or an empty read-only
  *                                tmpfs (directories) over PATH
  *   readonly PATH                PATH bind-mounted read-only
+ *   etcfile DEST CONTENT         DEST gets CONTENT (agent_net.c)
  *   seccomp FLAGS                install /hull/seccomp (struct sock_filter[],
  *                                compiled on the host) with these
  *                                SECCOMP_FILTER_FLAG_*s: just before exec
@@ -81,6 +82,9 @@ const char *agent_exec_confine_last(bool no_new_privs);
 void agent_fs_tag(char *t);                                   /* agent_fs.c */
 int agent_fs_bind(const char *entry, const char *flags, char *dest);
 const char *agent_fs_mount(const char *root);
+void agent_net_up(void);        /* agent_net.c */
+void agent_net_etcfile(const char *dest, const char *content);
+void agent_net_etc_apply(bool root_ro);
 
 #define MAX_ARGS 256
 #define MAX_ENV 512
@@ -265,7 +269,9 @@ static void parse_line(struct agent_config *c, char *line)
 		c->root_dev = unescape(a);
 		c->root_fstype = unescape(b);
 		c->root_ro = d == NULL || strcmp(d, "rw") != 0;
-	} else if (strcmp(key, "user") == 0 && a && b) {
+	} else if (strcmp(key, "etcfile") == 0 && a && b)
+		agent_net_etcfile(unescape(a), unescape(b));
+	else if (strcmp(key, "user") == 0 && a && b) {
 		c->has_user = true;
 		c->uid = (uid_t)parse_num(a, "uid");
 		c->gid = (gid_t)parse_num(b, "gid");
@@ -754,7 +760,9 @@ int main(void)
 	read_config(&cfg, config_path());
 	r.ctl = open_control();
 	open_console(cfg.terminal);
+	agent_net_up();
 	enter_root(&cfg);
+	agent_net_etc_apply(cfg.root_ro);
 	apply_sysctls(&cfg);
 	apply_paths(&cfg);
 	/* `hull exec` (agent_exec.c): a vsock server in the container's root,

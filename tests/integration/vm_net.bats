@@ -1,0 +1,189 @@
+#!/usr/bin/env bats
+# bats file_tags=vm
+# The microVM gets the container's network (issue 12, item 6): a tap in
+# the container's network namespace joined to its interface by tc
+# redirects (netns/vmtap.c), virtio-net in the monitor, eth0 configured by
+# the agent.  Whatever made the namespace's network, Hull's --net or the
+# test itself (as an engine would), reaches the guest; delete leaves no
+# tap, qdisc, veth, nft rule or process.  Needs a /dev/kvm that boots Linux:
+# runs in the test VM (make vm-run CMD='bats tests/integration/vm_net.bats').
+
+load helpers
+load net_helpers
+
+GUEST_KERNEL="$REPO/build/vmm/guest/vmlinux"
+GUEST_AGENT="$REPO/build/vmm/guest/hull-agent"
+
+requires_vm() {
+	[ -c /dev/kvm ] || skip "needs /dev/kvm"
+	if [ -d /sys/module/kvm_pvm ] && ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
+		skip "this host's /dev/kvm is PVM: standard guest kernels cannot boot (run in the test VM)"
+	fi
+	[ -f "$GUEST_KERNEL" ] || skip "no Hull guest kernel at $GUEST_KERNEL (make vm-kernel vm-test-assets)"
+	[ -x "$GUEST_AGENT" ] || skip "no guest agent (make vm-agent)"
+	command -v mkfs.ext4 >/dev/null || skip "needs mkfs.ext4 (apt-get install e2fsprogs)"
+	command -v tc >/dev/null || skip "needs tc (iproute2) to check for leftover qdiscs"
+	export HULL_VM_AGENT="$GUEST_AGENT" HULL_VM_KERNEL="$GUEST_KERNEL"
+	export HULL_VM_DISK_CACHE="$BATS_TEST_TMPDIR/disks"
+}
+
+# Hull's NAT needs libnftables (dlopen'ed).
+requires_nat() {
+	[ -n "$(ls /usr/lib/*/libnftables.so.1 /usr/lib/libnftables.so.1 2>/dev/null)" ] ||
+		skip "needs libnftables (apt-get install libnftables1) for --net nat"
+}
+
+setup() {
+	requires root
+	requires_vm
+	setup_bundle
+	net_setup
+}
+
+teardown() {
+	local rc=0
+	net_teardown || rc=1
+	check_no_leftovers || rc=1
+	if pgrep -f -- "--root $HULL_ROOT" >/dev/null; then
+		echo "a monitor outlived its container" >&2
+		rc=1
+	fi
+	ip netns del "${NETP}n" 2>/dev/null || true
+	ip link del "${NETP}v" 2>/dev/null || true
+	return $rc
+}
+
+net_nat() {
+	hull network create --subnet "$2" --bridge "${NETP}$1" "${NETP}$1"
+	net_bridge_made "${NETP}$1"
+}
+
+# vm_start NAME FLAGS...: `run -d --vm` of bundle NAME, waiting (boot under
+# nested emulation takes seconds) until its server says "serving".
+vm_start() {
+	local name="$1" i
+	shift
+	"$HULL_BIN" --root "$HULL_ROOT" run -d --vm --bundle "$BATS_TEST_TMPDIR/b-$name" "$@" "$CID-$name" \
+		</dev/null >"$BATS_TEST_TMPDIR/$name.out" 2>&1 || { cat "$BATS_TEST_TMPDIR/$name.out" >&2; return 1; }
+	for i in $(seq 1 1200); do
+		grep -q serving= "$BATS_TEST_TMPDIR/$name.out" && return 0
+		sleep 0.1
+	done
+	echo "VM container $name never served: $(cat "$BATS_TEST_TMPDIR/$name.out")" >&2
+	return 1
+}
+
+@test "vm net: --net nat -p: a TCP server in the guest answers on the published port from 127.0.0.1, the host's address and another host; eth0 has the container's address" {
+	requires_nat
+	net_nat a "10.197.$NETX.0/24"
+	net_bundle srv /bin/sh -c 'ip -4 addr show eth0; ip link show eth0; checker net-serve tcp 7000'
+	vm_start srv --net "nat:${NETP}a" -p "$PORT:7000"
+	cat "$BATS_TEST_TMPDIR/srv.out"
+	# The guest's eth0 is the container's interface: its address and MAC.
+	grep -q "inet 10.197.$NETX.2/24" "$BATS_TEST_TMPDIR/srv.out"
+	pid=$("$HULL_BIN" --root "$HULL_ROOT" state "$CID-srv" | jq -r .pid)
+	mac=$(nsenter -t "$pid" -n ip -o link show eth0 | sed -n 's|.*link/ether \([0-9a-f:]*\) .*|\1|p')
+	[ -n "$mac" ]
+	grep -q "link/ether $mac" "$BATS_TEST_TMPDIR/srv.out"
+	# The namespace holds the tap, and the redirects each way.
+	nsenter -t "$pid" -n ip link show tap0
+	[ "$(nsenter -t "$pid" -n tc filter show dev eth0 ingress | grep -c 'Redirect to device tap0')" -eq 1 ]
+	[ "$(nsenter -t "$pid" -n tc filter show dev tap0 ingress | grep -c 'Redirect to device eth0')" -eq 1 ]
+	# A client "host" in its own netns, on a veth the test made.
+	ip netns add "${NETP}c"
+	ip link add "${NETP}h" type veth peer name eth9 netns "${NETP}c"
+	ip addr add "10.196.$NETX.1/30" dev "${NETP}h"
+	ip link set "${NETP}h" up
+	ip -n "${NETP}c" addr add "10.196.$NETX.2/30" dev eth9
+	ip -n "${NETP}c" link set eth9 up
+	ip -n "${NETP}c" route add default via "10.196.$NETX.1"
+	run ip netns exec "${NETP}c" "$CHECKER_BIN" net-ask tcp "10.196.$NETX.1" "$PORT"
+	echo "remote: $output"
+	[ "$output" = "peer=10.196.$NETX.2" ]
+	run "$CHECKER_BIN" net-ask tcp "10.196.$NETX.1" "$PORT"
+	echo "host address: $output"
+	[ "$output" = "peer=10.196.$NETX.1" ]
+	run "$CHECKER_BIN" net-ask tcp 127.0.0.1 "$PORT"
+	echo "loopback: $output"
+	[ "$output" = "peer=10.197.$NETX.1" ]
+}
+
+@test "vm net: the guest reaches a service on the host through the gateway, with the container's /etc files and default route" {
+	requires_nat
+	net_nat a "10.197.$NETX.0/24"
+	timeout 300 "$CHECKER_BIN" net-serve tcp "$PORT" 1 >"$BATS_TEST_TMPDIR/host.out" 2>&1 &
+	net_bundle cli /bin/sh -c "checker net-ask tcp 10.197.$NETX.1 $PORT; ip route; ip link show lo; cat /etc/hosts /etc/hostname"
+	net_client cli --vm --net "nat:${NETP}a"
+	wait
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"peer=10.197.$NETX.2"* ]]
+	[[ "$output" == *"default via 10.197.$NETX.1 dev eth0"* ]]
+	[[ "$output" == *"lo: <LOOPBACK,UP"* ]]
+	# /etc/hosts from --net: the container's address with its name.
+	[[ "$output" == *"10.197.$NETX.2"$'\t'* ]]
+	# The bundle's own files are untouched.
+	[ ! -s "$BUNDLE/rootfs/etc/hosts" ]
+}
+
+# A namespace made outside Hull, as podman/netavark or a CNI plugin would:
+# a veth with its address and default route, joined through
+# linux.namespaces' path in a runc-made config.
+make_netns() {
+	ip netns add "${NETP}n"
+	ip link add "${NETP}v" type veth peer name eth0 netns "${NETP}n"
+	ip addr add "10.195.$NETX.1/30" dev "${NETP}v"
+	ip link set "${NETP}v" up
+	ip -n "${NETP}n" addr add "10.195.$NETX.2/30" dev eth0
+	ip -n "${NETP}n" link set eth0 up
+	ip -n "${NETP}n" link set lo up
+	ip -n "${NETP}n" route add default via "10.195.$NETX.1"
+}
+
+@test "vm net: a VM container on a network namespace the test made (runc spec, namespace path) gets its network; delete leaves the namespace as it was" {
+	requires runc
+	make_netns
+	mac=$(ip netns exec "${NETP}n" cat /sys/class/net/eth0/address)
+	timeout 300 "$CHECKER_BIN" net-serve tcp "$PORT" 1 >"$BATS_TEST_TMPDIR/host.out" 2>&1 &
+	rm "$BUNDLE/config.json"
+	(cd "$BUNDLE" && runc spec)
+	update_config '.process.terminal = false
+		| .process.args = ["/bin/sh", "-c", "ip -4 addr show eth0; ip link show eth0; checker net-ask tcp 10.195.'"$NETX"'.1 '"$PORT"'"]
+		| .linux.cgroupsPath = "'"$TEST_CGROUP_PARENT/$CID"'"
+		| .linux.namespaces |= map(if .type == "network" then .path = "/run/netns/'"${NETP}n"'" else . end)'
+	run_hull run --vm --bundle "$BUNDLE" "$CID"
+	wait
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"inet 10.195.$NETX.2/30"* ]]
+	[[ "$output" == *"link/ether $mac"* ]]
+	[[ "$output" == *"peer=10.195.$NETX.2"* ]]
+	# run deleted the container: the namespace is as the test made it.
+	[ ! -e "$HULL_ROOT/$CID" ]
+	run ip -n "${NETP}n" link show tap0
+	[ "$status" -ne 0 ]
+	run ip netns exec "${NETP}n" tc qdisc show dev eth0
+	echo "$output"
+	[[ "$output" != *ingress* ]]
+	# And the namespace still works for the next one.
+	run ip netns exec "${NETP}n" "$CHECKER_BIN" net-ask tcp "10.195.$NETX.1" 1
+	[ "$output" = "ask=Connection refused" ]
+}
+
+@test "vm net: a namespace with two addressed interfaces and no default route is refused by name, and delete leaves nothing" {
+	make_netns
+	ip -n "${NETP}n" route del default
+	ip -n "${NETP}n" link add d0 type veth peer name d1
+	ip -n "${NETP}n" addr add "10.194.$NETX.1/30" dev d0
+	update_config '.process.args = ["/bin/true"]
+		| .linux.namespaces |= map(if .type == "network" then .path = "/run/netns/'"${NETP}n"'" else . end)'
+	run_hull run --vm --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"more than one interface with an address"* ]]
+	"$HULL_BIN" --root "$HULL_ROOT" delete --force "$CID" 2>/dev/null || true
+	run ip -n "${NETP}n" link show tap0
+	[ "$status" -ne 0 ]
+	run ip netns exec "${NETP}n" tc qdisc show
+	[[ "$output" != *ingress* ]]
+}
