@@ -44,7 +44,7 @@ teardown() {
 	local rc=0
 	net_teardown || rc=1
 	check_no_leftovers || rc=1
-	if pgrep -f -- "--root $HULL_ROOT" >/dev/null; then
+	if [ -n "${HULL_ROOT:-}" ] && pgrep -f -- "--root $HULL_ROOT" >/dev/null; then
 		echo "a monitor outlived its container" >&2
 		rc=1
 	fi
