@@ -10,24 +10,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "vmm/memory.h"
 #include "vmm/virtio_net.h"
-#include "vmm/virtio_queue.h"
 
-#define RAM_GPA  0x10000ull
 #define RAM_SIZE 0x20000ull
-#define QSZ 8
-#define DESC  (RAM_GPA + 0x0000)
-#define AVAIL (RAM_GPA + 0x1000)
-#define USED  (RAM_GPA + 0x2000)
-#define BUF   (RAM_GPA + 0x8000)
+#include "tests/unit/fake_ring.h"
 
-struct desc { uint64_t addr; uint32_t len; uint16_t flags, next; };
-
-static uint8_t ram[RAM_SIZE] __attribute__((aligned(4096)));
-static struct vmm_mem mem;
-static struct virtq q;
-static struct virtq_chain chain;
 static int failures, checks;
 static int sp[2];               /* [0]: the "tap" the device uses, [1]: the wire */
 static uint64_t dropped;
@@ -37,36 +24,6 @@ static uint64_t dropped;
 	if (cond) printf("ok - %s\n", what); \
 	else { printf("not ok - %s (line %d)\n", what, __LINE__); failures++; } \
 } while (0)
-
-static void *at(uint64_t gpa) { return ram + (gpa - RAM_GPA); }
-
-static void set_desc(unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
-{
-	struct desc d = { addr, len, flags, next };
-
-	memcpy(at(DESC + 16ull * i), &d, sizeof(d));
-}
-
-static void reset_queue(void)
-{
-	memset(ram, 0, sizeof(ram));
-	virtq_reset(&q);
-	q.size = QSZ;
-	q.desc_gpa = DESC;
-	q.avail_gpa = AVAIL;
-	q.used_gpa = USED;
-	q.ready = true;
-}
-
-static void publish(uint16_t head)
-{
-	uint16_t idx;
-
-	memcpy(&idx, at(AVAIL + 2), 2);
-	memcpy(at(AVAIL + 4 + 2ull * (idx % QSZ)), &head, 2);
-	idx++;
-	memcpy(at(AVAIL + 2), &idx, 2);
-}
 
 static uint16_t used_idx(void)
 {
@@ -101,11 +58,11 @@ static void test_tx(void)
 	ssize_t n;
 
 	/* Header and frame in two descriptors: one frame on the wire. */
-	reset_queue();
+	reset_ring(false);
 	memset(at(BUF), 0xaa, VIRTIO_NET_HDR_LEN);
 	memcpy(at(BUF + 0x100), "frame-bytes", 11);
-	set_desc(0, BUF, VIRTIO_NET_HDR_LEN, VIRTQ_DESC_F_NEXT, 1);
-	set_desc(1, BUF + 0x100, 11, 0, 0);
+	set_desc_in(DESC, 0, BUF, VIRTIO_NET_HDR_LEN, VIRTQ_DESC_F_NEXT, 1);
+	set_desc_in(DESC, 1, BUF + 0x100, 11, 0, 0);
 	publish(0);
 	CHECK(virtio_net_tx(&q, &mem, &chain, sp[0], &dropped, &err) == 1, "tx: one frame sent");
 	n = recv(sp[1], got, sizeof(got), MSG_DONTWAIT);
@@ -114,8 +71,8 @@ static void test_tx(void)
 	CHECK(used_idx() == 1 && used_len(0) == 0, "tx: chain returned, nothing written");
 
 	/* A chain shorter than the header is a broken driver. */
-	reset_queue();
-	set_desc(0, BUF, 4, 0, 0);
+	reset_ring(false);
+	set_desc_in(DESC, 0, BUF, 4, 0, 0);
 	publish(0);
 	hull_error_clear(&err);
 	CHECK(virtio_net_tx(&q, &mem, &chain, sp[0], &dropped, &err) < 0 && err.code == EINVAL,
@@ -123,8 +80,8 @@ static void test_tx(void)
 	CHECK(recv(sp[1], got, sizeof(got), MSG_DONTWAIT) < 0, "tx: nothing sent for it");
 
 	/* A chain pointing outside guest RAM never reaches writev. */
-	reset_queue();
-	set_desc(0, RAM_GPA + RAM_SIZE - 8, 64, 0, 0);
+	reset_ring(false);
+	set_desc_in(DESC, 0, RAM_GPA + RAM_SIZE - 8, 64, 0, 0);
 	publish(0);
 	hull_error_clear(&err);
 	CHECK(virtio_net_tx(&q, &mem, &chain, sp[0], &dropped, &err) < 0,
@@ -132,26 +89,26 @@ static void test_tx(void)
 	CHECK(recv(sp[1], got, sizeof(got), MSG_DONTWAIT) < 0, "tx: nothing sent from outside RAM");
 
 	/* A descriptor loop. */
-	reset_queue();
-	set_desc(0, BUF, 64, VIRTQ_DESC_F_NEXT, 1);
-	set_desc(1, BUF, 64, VIRTQ_DESC_F_NEXT, 0);
+	reset_ring(false);
+	set_desc_in(DESC, 0, BUF, 64, VIRTQ_DESC_F_NEXT, 1);
+	set_desc_in(DESC, 1, BUF, 64, VIRTQ_DESC_F_NEXT, 0);
 	publish(0);
 	hull_error_clear(&err);
 	CHECK(virtio_net_tx(&q, &mem, &chain, sp[0], &dropped, &err) < 0,
 	      "tx: descriptor loop refused");
 
 	/* Head index past the queue. */
-	reset_queue();
+	reset_ring(false);
 	publish(QSZ + 3);
 	hull_error_clear(&err);
 	CHECK(virtio_net_tx(&q, &mem, &chain, sp[0], &dropped, &err) < 0,
 	      "tx: head index out of range refused");
 
 	/* Oversized: more readable bytes than any frame. */
-	reset_queue();
-	set_desc(0, BUF, 0x8000, VIRTQ_DESC_F_NEXT, 1);
-	set_desc(1, BUF, 0x8000, VIRTQ_DESC_F_NEXT, 2);
-	set_desc(2, BUF, 0x8000, 0, 0);
+	reset_ring(false);
+	set_desc_in(DESC, 0, BUF, 0x8000, VIRTQ_DESC_F_NEXT, 1);
+	set_desc_in(DESC, 1, BUF, 0x8000, VIRTQ_DESC_F_NEXT, 2);
+	set_desc_in(DESC, 2, BUF, 0x8000, 0, 0);
 	publish(0);
 	hull_error_clear(&err);
 	CHECK(virtio_net_tx(&q, &mem, &chain, sp[0], &dropped, &err) < 0 && err.code == EINVAL,
@@ -167,8 +124,8 @@ static void test_rx(void)
 	int r;
 
 	/* Nothing on the wire: the buffer stays the guest's, unused. */
-	reset_queue();
-	set_desc(0, BUF, 2048, VIRTQ_DESC_F_WRITE, 0);
+	reset_ring(false);
+	set_desc_in(DESC, 0, BUF, 2048, VIRTQ_DESC_F_WRITE, 0);
 	publish(0);
 	r = virtio_net_rx(&q, &mem, &chain, sp[0], 64, &starved, &dropped, &err);
 	CHECK(r == 0 && !starved && used_idx() == 0 && q.last_avail == 0,
@@ -185,14 +142,14 @@ static void test_rx(void)
 	CHECK(send(sp[1], frame, 32, 0) == 32, "rx: second frame queued");
 	r = virtio_net_rx(&q, &mem, &chain, sp[0], 64, &starved, &dropped, &err);
 	CHECK(r == 0 && starved, "rx: no buffer reports starved");
-	set_desc(1, BUF + 0x1000, 2048, VIRTQ_DESC_F_WRITE, 0);
+	set_desc_in(DESC, 1, BUF + 0x1000, 2048, VIRTQ_DESC_F_WRITE, 0);
 	publish(1);
 	r = virtio_net_rx(&q, &mem, &chain, sp[0], 64, &starved, &dropped, &err);
 	CHECK(r == 1 && used_len(1) == 32, "rx: frame waits for the next buffer, not lost");
 
 	/* Buffers the device may not write into: read-only descriptors. */
-	reset_queue();
-	set_desc(0, BUF, 2048, 0, 0);
+	reset_ring(false);
+	set_desc_in(DESC, 0, BUF, 2048, 0, 0);
 	publish(0);
 	CHECK(send(sp[1], frame, 32, 0) == 32, "rx: frame queued for a read-only chain");
 	hull_error_clear(&err);
@@ -200,16 +157,16 @@ static void test_rx(void)
 	CHECK(r < 0 && err.code == EINVAL, "rx: chain with no writable header room refused");
 
 	/* Writable area smaller than the header. */
-	reset_queue();
-	set_desc(0, BUF, 8, VIRTQ_DESC_F_WRITE, 0);
+	reset_ring(false);
+	set_desc_in(DESC, 0, BUF, 8, VIRTQ_DESC_F_WRITE, 0);
 	publish(0);
 	hull_error_clear(&err);
 	r = virtio_net_rx(&q, &mem, &chain, sp[0], 64, &starved, &dropped, &err);
 	CHECK(r < 0 && err.code == EINVAL, "rx: writable area under 12 bytes refused");
 
 	/* A writable buffer outside guest RAM. */
-	reset_queue();
-	set_desc(0, RAM_GPA - 0x1000, 2048, VIRTQ_DESC_F_WRITE, 0);
+	reset_ring(false);
+	set_desc_in(DESC, 0, RAM_GPA - 0x1000, 2048, VIRTQ_DESC_F_WRITE, 0);
 	publish(0);
 	hull_error_clear(&err);
 	r = virtio_net_rx(&q, &mem, &chain, sp[0], 64, &starved, &dropped, &err);
@@ -217,9 +174,9 @@ static void test_rx(void)
 
 	/* Budget: at most `budget` frames per call. */
 	drain_wire();
-	reset_queue();
+	reset_ring(false);
 	for (unsigned i = 0; i < 4; i++) {
-		set_desc(i, BUF + 0x800ull * i, 2048, VIRTQ_DESC_F_WRITE, 0);
+		set_desc_in(DESC, i, BUF + 0x800ull * i, 2048, VIRTQ_DESC_F_WRITE, 0);
 		publish((uint16_t)i);
 		send(sp[1], frame, 16, 0);
 	}

@@ -7,24 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/memory.h"
-#include "vmm/virtio_queue.h"
-
-#define RAM_GPA  0x10000ull
 #define RAM_SIZE 0x10000ull
-#define QSZ 8
-#define DESC  (RAM_GPA + 0x0000)
-#define AVAIL (RAM_GPA + 0x1000)
-#define USED  (RAM_GPA + 0x2000)
-#define TABLE (RAM_GPA + 0x3000)
-#define BUF   (RAM_GPA + 0x8000)
+#include "tests/unit/fake_ring.h"
 
-struct desc { uint64_t addr; uint32_t len; uint16_t flags, next; };
-
-static uint8_t ram[RAM_SIZE] __attribute__((aligned(4096)));
-static struct vmm_mem mem;
-static struct virtq q;
-static struct virtq_chain chain;
 static int failures, checks;
 
 #define CHECK(cond, what) do { \
@@ -32,39 +17,6 @@ static int failures, checks;
 	if (cond) printf("ok - %s\n", what); \
 	else { printf("not ok - %s (line %d)\n", what, __LINE__); failures++; } \
 } while (0)
-
-static void *at(uint64_t gpa) { return ram + (gpa - RAM_GPA); }
-
-static void set_desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len,
-		     uint16_t flags, uint16_t next)
-{
-	struct desc d = { addr, len, flags, next };
-
-	memcpy(at(table + 16ull * i), &d, sizeof(d));
-}
-
-static void reset_queue(bool indirect)
-{
-	memset(ram, 0, sizeof(ram));
-	virtq_reset(&q);
-	q.size = QSZ;
-	q.desc_gpa = DESC;
-	q.avail_gpa = AVAIL;
-	q.used_gpa = USED;
-	q.indirect = indirect;
-	q.ready = true;
-}
-
-/* Put `head` in the avail ring and bump avail->idx by one. */
-static void publish(uint16_t head)
-{
-	uint16_t idx;
-
-	memcpy(&idx, at(AVAIL + 2), 2);
-	memcpy(at(AVAIL + 4 + 2ull * (idx % QSZ)), &head, 2);
-	idx++;
-	memcpy(at(AVAIL + 2), &idx, 2);
-}
 
 static int pop(int *code)
 {
@@ -92,7 +44,7 @@ static void test_validate(void)
 {
 	struct hull_error err = { 0 };
 
-	reset_queue(false);
+	reset_ring(false);
 	CHECK(virtq_validate(&q, &mem, 256, &err) == 0, "validate: good queue");
 	q.size = 0;
 	hull_error_clear(&err);
@@ -124,13 +76,13 @@ static void test_good_chains(void)
 	uint16_t used_idx;
 	int code;
 
-	reset_queue(false);
+	reset_ring(false);
 	CHECK(pop(&code) == 0, "pop: empty queue gives nothing");
 
 	memcpy(at(BUF), "headerdata", 10);
-	set_desc(DESC, 0, BUF, 6, VIRTQ_DESC_F_NEXT, 3);
-	set_desc(DESC, 3, BUF + 6, 4, VIRTQ_DESC_F_NEXT, 5);
-	set_desc(DESC, 5, BUF + 0x100, 32, VIRTQ_DESC_F_WRITE, 0);
+	set_desc_in(DESC, 0, BUF, 6, VIRTQ_DESC_F_NEXT, 3);
+	set_desc_in(DESC, 3, BUF + 6, 4, VIRTQ_DESC_F_NEXT, 5);
+	set_desc_in(DESC, 5, BUF + 0x100, 32, VIRTQ_DESC_F_WRITE, 0);
 	publish(0);
 	CHECK(pop(&code) == 1 && chain.head == 0 && chain.nseg == 3, "pop: three-descriptor chain");
 	CHECK(chain.readable == 10 && chain.writable == 32, "pop: readable/writable totals");
@@ -146,30 +98,30 @@ static void test_good_chains(void)
 	CHECK(pop(&code) == 0, "pop: queue empty again");
 
 	/* Longest legal chain: every descriptor once. */
-	reset_queue(false);
+	reset_ring(false);
 	for (unsigned i = 0; i < QSZ; i++)
-		set_desc(DESC, i, BUF + 16 * i, 16, i + 1 < QSZ ? VIRTQ_DESC_F_NEXT : 0, (uint16_t)(i + 1));
+		set_desc_in(DESC, i, BUF + 16 * i, 16, i + 1 < QSZ ? VIRTQ_DESC_F_NEXT : 0, (uint16_t)(i + 1));
 	publish(0);
 	CHECK(pop(&code) == 1 && chain.nseg == QSZ, "pop: chain of exactly queue-size descriptors");
 
 	/* Indirect table. */
-	reset_queue(true);
-	set_desc(TABLE, 0, BUF, 16, VIRTQ_DESC_F_NEXT, 1);
-	set_desc(TABLE, 1, BUF + 16, 512, VIRTQ_DESC_F_WRITE, 0);
-	set_desc(DESC, 2, TABLE, 32, VIRTQ_DESC_F_INDIRECT, 0);
+	reset_ring(true);
+	set_desc_in(TABLE, 0, BUF, 16, VIRTQ_DESC_F_NEXT, 1);
+	set_desc_in(TABLE, 1, BUF + 16, 512, VIRTQ_DESC_F_WRITE, 0);
+	set_desc_in(DESC, 2, TABLE, 32, VIRTQ_DESC_F_INDIRECT, 0);
 	publish(2);
 	CHECK(pop(&code) == 1 && chain.head == 2 && chain.nseg == 2 && chain.writable == 512,
 	      "pop: indirect table");
 
 	/* avail idx wrap-around at 65535 -> 0. */
-	reset_queue(false);
+	reset_ring(false);
 	q.last_avail = 0xffff;
 	{
 		uint16_t idx = 0xffff;
 
 		memcpy(at(AVAIL + 2), &idx, 2);
 	}
-	set_desc(DESC, 1, BUF, 8, 0, 0);
+	set_desc_in(DESC, 1, BUF, 8, 0, 0);
 	publish(1);
 	CHECK(pop(&code) == 1 && chain.head == 1 && q.last_avail == 0, "pop: avail idx wraps at 2^16");
 }
@@ -185,47 +137,47 @@ static void expect_reject(const char *what, int want_code)
 
 static void test_malformed(void)
 {
-	reset_queue(false);
-	set_desc(DESC, 0, 0x7fff00000000ull, 512, 0, 0);
+	reset_ring(false);
+	set_desc_in(DESC, 0, 0x7fff00000000ull, 512, 0, 0);
 	publish(0);
 	expect_reject("buffer beyond guest memory", EFAULT);
 
-	reset_queue(false);
-	set_desc(DESC, 0, UINT64_MAX - 8, 64, 0, 0);
+	reset_ring(false);
+	set_desc_in(DESC, 0, UINT64_MAX - 8, 64, 0, 0);
 	publish(0);
 	expect_reject("buffer whose end wraps 2^64", EFAULT);
 
-	reset_queue(false);
-	set_desc(DESC, 0, RAM_GPA + RAM_SIZE - 8, 64, 0, 0);
+	reset_ring(false);
+	set_desc_in(DESC, 0, RAM_GPA + RAM_SIZE - 8, 64, 0, 0);
 	publish(0);
 	expect_reject("buffer running off the end of memory", EFAULT);
 
-	reset_queue(false);
-	set_desc(DESC, 0, BUF, 0, 0, 0);
+	reset_ring(false);
+	set_desc_in(DESC, 0, BUF, 0, 0, 0);
 	publish(0);
 	expect_reject("zero-length descriptor", EINVAL);
 
-	reset_queue(false);
-	set_desc(DESC, 0, BUF, 8, VIRTQ_DESC_F_NEXT, 1);
-	set_desc(DESC, 1, BUF, 8, VIRTQ_DESC_F_NEXT, 0);
+	reset_ring(false);
+	set_desc_in(DESC, 0, BUF, 8, VIRTQ_DESC_F_NEXT, 1);
+	set_desc_in(DESC, 1, BUF, 8, VIRTQ_DESC_F_NEXT, 0);
 	publish(0);
 	expect_reject("two-descriptor loop", ELOOP);
 
-	reset_queue(false);
-	set_desc(DESC, 4, BUF, 8, VIRTQ_DESC_F_NEXT, 4);
+	reset_ring(false);
+	set_desc_in(DESC, 4, BUF, 8, VIRTQ_DESC_F_NEXT, 4);
 	publish(4);
 	expect_reject("descriptor pointing at itself", ELOOP);
 
-	reset_queue(false);
-	set_desc(DESC, 0, BUF, 8, VIRTQ_DESC_F_NEXT, QSZ);
+	reset_ring(false);
+	set_desc_in(DESC, 0, BUF, 8, VIRTQ_DESC_F_NEXT, QSZ);
 	publish(0);
 	expect_reject("next index out of range", EINVAL);
 
-	reset_queue(false);
+	reset_ring(false);
 	publish(QSZ + 3);
 	expect_reject("head index out of range", EINVAL);
 
-	reset_queue(false);
+	reset_ring(false);
 	{
 		uint16_t idx = QSZ + 1;
 
@@ -233,58 +185,58 @@ static void test_malformed(void)
 	}
 	expect_reject("avail idx more than queue size ahead", EINVAL);
 
-	reset_queue(false);
-	set_desc(DESC, 0, BUF, 8, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
-	set_desc(DESC, 1, BUF, 8, 0, 0);
+	reset_ring(false);
+	set_desc_in(DESC, 0, BUF, 8, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
+	set_desc_in(DESC, 1, BUF, 8, 0, 0);
 	publish(0);
 	expect_reject("readable descriptor after a writable one", EINVAL);
 
-	reset_queue(false);
-	set_desc(TABLE, 0, BUF, 8, 0, 0);
-	set_desc(DESC, 0, TABLE, 16, VIRTQ_DESC_F_INDIRECT, 0);
+	reset_ring(false);
+	set_desc_in(TABLE, 0, BUF, 8, 0, 0);
+	set_desc_in(DESC, 0, TABLE, 16, VIRTQ_DESC_F_INDIRECT, 0);
 	publish(0);
 	expect_reject("indirect descriptor not negotiated", EINVAL);
 
-	reset_queue(true);
-	set_desc(TABLE, 0, BUF, 8, VIRTQ_DESC_F_NEXT, 1);
-	set_desc(TABLE, 1, BUF, 8, VIRTQ_DESC_F_NEXT, 0);
-	set_desc(DESC, 0, TABLE, 32, VIRTQ_DESC_F_INDIRECT, 0);
+	reset_ring(true);
+	set_desc_in(TABLE, 0, BUF, 8, VIRTQ_DESC_F_NEXT, 1);
+	set_desc_in(TABLE, 1, BUF, 8, VIRTQ_DESC_F_NEXT, 0);
+	set_desc_in(DESC, 0, TABLE, 32, VIRTQ_DESC_F_INDIRECT, 0);
 	publish(0);
 	expect_reject("loop inside an indirect table", ELOOP);
 
-	reset_queue(true);
-	set_desc(TABLE, 0, BUF, 8, VIRTQ_DESC_F_NEXT, 2);
-	set_desc(DESC, 0, TABLE, 32, VIRTQ_DESC_F_INDIRECT, 0);
+	reset_ring(true);
+	set_desc_in(TABLE, 0, BUF, 8, VIRTQ_DESC_F_NEXT, 2);
+	set_desc_in(DESC, 0, TABLE, 32, VIRTQ_DESC_F_INDIRECT, 0);
 	publish(0);
 	expect_reject("indirect next index past the table", EINVAL);
 
-	reset_queue(true);
-	set_desc(TABLE, 0, TABLE, 16, VIRTQ_DESC_F_INDIRECT, 0);
-	set_desc(DESC, 0, TABLE, 16, VIRTQ_DESC_F_INDIRECT, 0);
+	reset_ring(true);
+	set_desc_in(TABLE, 0, TABLE, 16, VIRTQ_DESC_F_INDIRECT, 0);
+	set_desc_in(DESC, 0, TABLE, 16, VIRTQ_DESC_F_INDIRECT, 0);
 	publish(0);
 	expect_reject("nested indirect table", EINVAL);
 
-	reset_queue(true);
-	set_desc(DESC, 0, TABLE, 16, VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_NEXT, 1);
+	reset_ring(true);
+	set_desc_in(DESC, 0, TABLE, 16, VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_NEXT, 1);
 	publish(0);
 	expect_reject("indirect descriptor with NEXT", EINVAL);
 
-	reset_queue(true);
-	set_desc(DESC, 0, TABLE, 20, VIRTQ_DESC_F_INDIRECT, 0);
+	reset_ring(true);
+	set_desc_in(DESC, 0, TABLE, 20, VIRTQ_DESC_F_INDIRECT, 0);
 	publish(0);
 	expect_reject("indirect table length not a multiple of 16", EINVAL);
 
-	reset_queue(true);
-	set_desc(DESC, 0, TABLE, 16 * (QSZ + 1), VIRTQ_DESC_F_INDIRECT, 0);
+	reset_ring(true);
+	set_desc_in(DESC, 0, TABLE, 16 * (QSZ + 1), VIRTQ_DESC_F_INDIRECT, 0);
 	publish(0);
 	expect_reject("indirect table longer than the queue", E2BIG);
 
-	reset_queue(true);
-	set_desc(DESC, 0, RAM_GPA + RAM_SIZE - 16, 32, VIRTQ_DESC_F_INDIRECT, 0);
+	reset_ring(true);
+	set_desc_in(DESC, 0, RAM_GPA + RAM_SIZE - 16, 32, VIRTQ_DESC_F_INDIRECT, 0);
 	publish(0);
 	expect_reject("indirect table outside guest memory", EFAULT);
 
-	reset_queue(false);
+	reset_ring(false);
 	q.ready = false;
 	expect_reject("pop from a queue that is not ready", EINVAL);
 }
