@@ -62,10 +62,24 @@ int link_index(struct nl_sock *sk, const char *name, bool *is_bridge);   /* 0 = 
 /* The ifindex of name in sk's namespace (0: absent), without a dump. */
 int link_ifindex(struct nl_sock *sk, const char *name);
 int link_up_index(struct nl_sock *sk, int ifindex, struct hull_error *err);
+/* A bridge with a MAC of its own (random, locally administered), so that
+ * its address never follows its ports' (the gateway shortcut matches it). */
 int link_bridge_create(struct nl_sock *sk, const char *name, struct hull_error *err);
-/* The pair, up, the host end in master (if > 0), the peer in peer_nsfd. */
+/* The pair, up, the host end in master (if > 0) with host_mac (NULL: the
+ * kernel's choice), the peer in peer_nsfd with peer_mac (a random locally
+ * administered one, filled in here). */
 int link_veth_create(struct nl_sock *sk, const char *host_if, const char *peer,
-		     int peer_nsfd, int master, struct hull_error *err);
+		     int peer_nsfd, int master, const uint8_t *host_mac, uint8_t peer_mac[6],
+		     struct hull_error *err);
+/* name's MAC, without a dump (SIOCGIFHWADDR); -1 when absent. */
+int link_hwaddr(struct nl_sock *sk, const char *name, uint8_t mac[6]);
+
+/* --- gwpath.c: the gateway shortcut of a NAT network's veth --- */
+/* Frames from the container to its gateway go straight to the bridge's
+ * receive path; the container's MAC gets a static bridge table entry.
+ * -1 (nothing to undo beyond the veth) when the kernel cannot. */
+int gwpath_add(struct nl_sock *sk, int port, int bridge, const uint8_t br_mac[6],
+	       const uint8_t ctr_mac[6], const struct net_addr *gw);
 int link_up(struct nl_sock *sk, const char *name, int master_ifindex,
 	    struct hull_error *err);
 int link_delete(struct nl_sock *sk, const char *name, struct hull_error *err);

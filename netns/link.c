@@ -12,6 +12,8 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -146,17 +148,72 @@ int link_up_index(struct nl_sock *sk, int ifindex, struct hull_error *err)
 	return 0;
 }
 
+/* A random unicast, locally administered MAC (what the kernel picks for
+ * a device without one, eth_random_addr). */
+static void random_mac(uint8_t mac[6])
+{
+	if (getrandom(mac, 6, 0) != 6) {
+		/* Cannot fail for 6 bytes once the pool is up; a fallback
+		 * that still differs per call and per process. */
+		struct timespec t;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		uint64_t v = (uint64_t)t.tv_nsec * 2654435761u ^ (uint64_t)getpid() << 20;
+		memcpy(mac, &v, 6);
+	}
+	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02);
+}
+
+static int set_mac(struct rtnl_link *l, const uint8_t mac[6])
+{
+	struct nl_addr *a = nl_addr_build(AF_LLC, mac, 6);
+
+	if (a == NULL)
+		return -NLE_NOMEM;
+	rtnl_link_set_addr(l, a);       /* takes its own reference */
+	nl_addr_put(a);
+	return 0;
+}
+
 int link_bridge_create(struct nl_sock *sk, const char *name, struct hull_error *err)
 {
-	int r = rtnl_link_bridge_add(sk, name);
+	struct rtnl_link *l = rtnl_link_bridge_alloc();
+	uint8_t mac[6];
+	int r = -NLE_NOMEM;
 
+	/* Without an address of its own a bridge takes its lowest port's,
+	 * and changes it as containers come and go (under their ARP caches,
+	 * and under the gateway shortcut's filters, gwpath.c).  Given one at
+	 * birth, it keeps it (addr_assign_type "set"). */
+	random_mac(mac);
+	if (l) {
+		rtnl_link_set_name(l, name);
+		if ((r = set_mac(l, mac)) == 0)
+			r = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
+		rtnl_link_put(l);
+	}
 	if (r < 0 && r != -NLE_EXIST)
 		return nl_fail(err, r, name);
 	return 0;
 }
 
+int link_hwaddr(struct nl_sock *sk, const char *name, uint8_t mac[6])
+{
+	struct ifreq r;
+
+	memset(&r, 0, sizeof(r));
+	if (strlen(name) >= sizeof(r.ifr_name))
+		return -1;
+	strcpy(r.ifr_name, name);
+	if (ioctl(nl_socket_get_fd(sk), SIOCGIFHWADDR, &r) < 0)
+		return -1;
+	memcpy(mac, r.ifr_hwaddr.sa_data, 6);
+	return 0;
+}
+
 int link_veth_create(struct nl_sock *sk, const char *host_if, const char *peer_name,
-		     int peer_nsfd, int master, struct hull_error *err)
+		     int peer_nsfd, int master, const uint8_t *host_mac, uint8_t peer_mac[6],
+		     struct hull_error *err)
 {
 	struct rtnl_link *l = rtnl_link_veth_alloc(), *peer;
 	int r;
@@ -182,7 +239,14 @@ int link_veth_create(struct nl_sock *sk, const char *host_if, const char *peer_n
 	rtnl_link_set_num_tx_queues(peer, 1);
 	rtnl_link_set_num_rx_queues(peer, 1);
 	rtnl_link_set_ns_fd(peer, peer_nsfd);
-	r = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
+	/* The container's MAC chosen here, as the kernel would, so that
+	 * the gateway shortcut can give it a static bridge entry. */
+	random_mac(peer_mac);
+	r = set_mac(peer, peer_mac);
+	if (r == 0 && host_mac)
+		r = set_mac(l, host_mac);
+	if (r == 0)
+		r = rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL);
 	rtnl_link_put(peer);
 	rtnl_link_veth_release(l);
 	if (r < 0)

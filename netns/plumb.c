@@ -253,6 +253,30 @@ static int port_rules(const char *netdir, const struct netns_plan *p,
 	return rc;
 }
 
+/* A NAT network's veth gets the gateway shortcut (gwpath.c): its host
+ * end takes the bridge's MAC, so that the frames the shortcut hands to the
+ * bridge's receive path are addressed to it (PACKET_HOST, as the bridge
+ * would have made them), and the filter matches that MAC.  A port with
+ * its bridge's address is fine for the bridge (br_fdb_add_local: "it is
+ * okay to have multiple ports with same address").  Returns whether. */
+static bool shortcut_wanted(struct nl_sock *sk, const struct net_network *n, int bridge,
+			    uint8_t br_mac[6])
+{
+	return n->mode == NET_NAT && n->has_gateway && bridge > 0 &&
+	       link_hwaddr(sk, n->bridge, br_mac) == 0;
+}
+
+/* Best effort: without it the container's frames take the bridge, as
+ * every other frame does. */
+static void gateway_shortcut(struct nl_sock *sk, const struct net_network *n, const char *host_if,
+			     int bridge, const uint8_t br_mac[6], const uint8_t ctr_mac[6])
+{
+	int port = link_ifindex(sk, host_if);
+
+	if (port > 0)
+		gwpath_add(sk, port, bridge, br_mac, ctr_mac, &n->gateway);
+}
+
 /* Inside the container's namespace: lo and eth0 up, the address, the
  * default route. */
 static int configure_peer(int nsfd, const struct netns_plan *p, struct hull_error *err)
@@ -295,6 +319,8 @@ int netns_attach(const char *netdir, const struct netns_plan *p, pid_t pid,
 	char nspath[64];
 	autoclose int nsfd = -1;
 	int master = 0, rc = -1;
+	uint8_t ctr_mac[6], br_mac[6];
+	bool shortcut;
 
 	net_trace_start();
 	snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", (int)pid);
@@ -310,12 +336,18 @@ int netns_attach(const char *netdir, const struct netns_plan *p, pid_t pid,
 		goto out;
 	net_trace("attach.forwarding");
 	fault_point("bridge");
-	if (link_veth_create(sk, p->host_if, "eth0", nsfd, master, err) < 0) {
+	shortcut = shortcut_wanted(sk, n, master, br_mac);
+	if (link_veth_create(sk, p->host_if, "eth0", nsfd, master, shortcut ? br_mac : NULL,
+			     ctr_mac, err) < 0) {
 		bridge_diagnose(sk, n, err);
 		goto out;
 	}
 	net_trace("attach.veth");
 	fault_point("veth");
+	if (shortcut) {
+		gateway_shortcut(sk, n, p->host_if, master, br_mac, ctr_mac);
+		net_trace("attach.shortcut");
+	}
 	if (n->mode == NET_ROUTED) {
 		/* The gateway address on the host end (the same on every
 		 * routed veth) and a /32 (/128) to the container. */

@@ -242,6 +242,50 @@ net_nat() {
 	[[ "$output" == *"::1 cannot be published"* ]]
 }
 
+# The gateway shortcut (netns/gwpath.c): frames a container sends to its
+# gateway reach the host's stack without the bridge; everything else still
+# crosses it.  Its parts, and that the traffic takes it.
+@test "network: a container's frames to its gateway skip the bridge, for IPv4 and IPv6" {
+	net_nat a "10.197.$NETX.0/24"
+	hull network create --subnet "fd97:$NETX::/64" --bridge "${NETP}6" "${NETP}6"
+	net_bridge_made "${NETP}6"
+	local br k pid cmac bmac fam gw
+	for fam in 4 6; do
+		if [ $fam = 4 ]; then br="${NETP}a"; gw="10.197.$NETX.1"; else br="${NETP}6"; gw="fd97:$NETX::1"; fi
+		net_bundle srv$fam checker net-serve tcp 7000
+		net_start srv$fam --net "nat:$br"
+		k=$(net_key "$HULL_ROOT/$CID-srv$fam")
+		pid=$(jq .pid "$HULL_ROOT/$CID-srv$fam/state.json")
+		# The bridge has an address of its own (it does not follow its
+		# ports'), and the container's host end wears it.
+		bmac=$(cat "/sys/class/net/$br/address")
+		[ "$(cat "/sys/class/net/$br/addr_assign_type")" = 3 ]
+		[ "$(cat "/sys/class/net/hv$k/address")" = "$bmac" ]
+		# The container's MAC is a static entry of the bridge.
+		cmac=$(nsenter -t "$pid" -n ip -o link show eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+		echo "bridge $bmac, container $cmac: $(bridge fdb show br "$br" | grep "$cmac")"
+		bridge fdb show br "$br" | grep -q "^$cmac dev hv$k master $br static"
+		run tc filter show dev "hv$k" ingress
+		echo "$output"
+		[[ "$output" == *"Ingress Redirect to device $br"* ]]
+		# A host service on the gateway: it sees the container's
+		# address, and the filter carried the frames.
+		"$CHECKER_BIN" net-serve tcp "$PORT" 1 >"$BATS_TEST_TMPDIR/host$fam.out" 2>&1 &
+		sleep 0.2
+		run "$HULL_BIN" --root "$HULL_ROOT" exec "$CID-srv$fam" checker net-ask tcp "$gw" "$PORT"
+		wait
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[ "$output" = "peer=$(net_addr "$br" srv$fam)" ]
+		run tc -s filter show dev "hv$k" ingress
+		echo "$output"
+		[[ "$output" =~ Sent\ [1-9][0-9]*\ bytes ]]
+		# The bridge keeps its address when its only port goes.
+		"$HULL_BIN" --root "$HULL_ROOT" delete --force "$CID-srv$fam"
+		[ "$(cat "/sys/class/net/$br/address")" = "$bmac" ]
+	done
+}
+
 @test "network: bad input is refused with a clear error and changes nothing" {
 	net_nat a "10.197.$NETX.0/24"
 	before=$(hull network ls)
