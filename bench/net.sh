@@ -23,7 +23,9 @@
 #          network namespace, the server on the bridge's gateway address),
 #          against a veth pair made by hand between the host and a netns,
 #          and against a veth into a bridge made by hand (the path NAT
-#          mode takes, without Hull), in alternating rounds: the median of
+#          mode took before the gateway shortcut, without Hull), and
+#          against a second Hull container whose shortcut the bench
+#          removes (tc qdisc del), in alternating rounds: the median of
 #          the rounds' ratios.
 #          Target: >= 95 % of the bare veth.
 # The load average is printed at the start and the end: on a shared
@@ -212,6 +214,16 @@ jq '.process.args = ["/bin/sleep", "600"]' "$WORK/bundle/config.json" >"$WORK/c"
 	mv "$WORK/c" "$WORK/bundle/config.json"
 "$HULL" --root "$ST" run -d --bundle "$WORK/bundle" --net "nat:${P}n" tput </dev/null >/dev/null 2>&1
 CPID=$(jq .pid "$ST/tput/state.json")
+# A second one without the gateway shortcut (netns/gwpath.c: its host
+# end's ingress filter removed by hand): the bridge path Hull took before.
+jq --arg cg "/$CG/c2" '.linux.cgroupsPath = $cg' "$WORK/bundle/config.json" >"$WORK/c" &&
+	mkdir -p "$WORK/bundle2" && mv "$WORK/c" "$WORK/bundle2/config.json" &&
+	ln -s "$WORK/bundle/rootfs" "$WORK/bundle2/rootfs"
+"$HULL" --root "$ST" run -d --bundle "$WORK/bundle2" --net "nat:${P}n" tput2 </dev/null >/dev/null 2>&1
+CPID2=$(jq .pid "$ST/tput2/state.json")
+HIF2=$(nsenter -t "$CPID2" -n cat /sys/class/net/eth0/iflink)
+HIF2=$(ip -o link | awk -F': ' -v i="$HIF2" '$1 == i { sub(/@.*/, "", $2); print $2 }')
+tc qdisc del dev "$HIF2" ingress
 B=10.191.$(( $$ % 250 ))
 ip netns add "${P}ns"
 ip link add "${P}h" type veth peer name eth0 netns "${P}ns"
@@ -220,9 +232,10 @@ ip link set "${P}h" up
 ip -n "${P}ns" addr add "$B.2/30" dev eth0
 ip -n "${P}ns" link set eth0 up
 # ...and a bridge made by hand with a veth into another netns: the path
-# Hull's NAT mode takes (veth, bridge, the bridge's own address), without
-# Hull.  Its ratio to the bare veth is the bridge's price on this host
-# (with br_netfilter's bridge-nf-call-iptables, a host-wide setting).
+# Hull's NAT mode took before the gateway shortcut (veth, bridge, the
+# bridge's own address), without Hull.  Its ratio to the bare veth is the
+# bridge's price on this host (with br_netfilter's bridge-nf-call-iptables,
+# a host-wide setting).
 ip netns add "${P}nb"
 ip link add "${P}br" type bridge
 ip addr add "$B.5/30" dev "${P}br"
@@ -237,10 +250,12 @@ for i in $(seq 1 50); do [ -s "$WORK/iperf.pid" ] && break; sleep 0.1; done
 IPERF_PID=$(tr -dc 0-9 <"$WORK/iperf.pid")
 # Alternating rounds: on a shared machine one long run of each would
 # compare two different moments more than two network paths.
-: >"$WORK/tc"; : >"$WORK/tb"; : >"$WORK/tg"
+: >"$WORK/tc"; : >"$WORK/tb"; : >"$WORK/tg"; : >"$WORK/tn"
 for r in $(seq 1 "$ROUNDS"); do
 	nsenter -t "$CPID" -n iperf3 -c "$GW" -p "$IPORT" -t "$SECS" -J |
 		jq '.end.sum_received.bits_per_second' >>"$WORK/tc"
+	nsenter -t "$CPID2" -n iperf3 -c "$GW" -p "$IPORT" -t "$SECS" -J |
+		jq '.end.sum_received.bits_per_second' >>"$WORK/tn"
 	ip netns exec "${P}ns" iperf3 -c "$B.1" -p "$IPORT" -t "$SECS" -J |
 		jq '.end.sum_received.bits_per_second' >>"$WORK/tb"
 	ip netns exec "${P}nb" iperf3 -c "$B.5" -p "$IPORT" -t "$SECS" -J |
@@ -254,25 +269,32 @@ TR=$(medf "$WORK/tr")
 paste "$WORK/tg" "$WORK/tb" | awk '{ print $1 / $2 }' >"$WORK/tgr"
 paste "$WORK/tc" "$WORK/tg" | awk '{ print $1 / $2 }' >"$WORK/tcg"
 TGR=$(medf "$WORK/tgr"); TCG=$(medf "$WORK/tcg")
+paste "$WORK/tn" "$WORK/tb" | awk '{ print $1 / $2 }' >"$WORK/tnr"
+paste "$WORK/tc" "$WORK/tn" | awk '{ print $1 / $2 }' >"$WORK/tcn"
+TNR=$(medf "$WORK/tnr"); TCN=$(medf "$WORK/tcn")
 gbps() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1e9 }'; }
 printf '%-40s %9s Gbit/s (rounds: %s)\n' "hull nat container -> host" "$(gbps "$CT")" \
 	"$(while read -r x; do printf '%s ' "$(gbps "$x")"; done <"$WORK/tc")"
+printf '%-40s %9s Gbit/s (rounds: %s)\n' "hull nat without the gateway shortcut" "$(gbps "$(medf "$WORK/tn")")" \
+	"$(while read -r x; do printf '%s ' "$(gbps "$x")"; done <"$WORK/tn")"
 printf '%-40s %9s Gbit/s (rounds: %s)\n' "bare veth netns -> host" "$(gbps "$BT")" \
 	"$(while read -r x; do printf '%s ' "$(gbps "$x")"; done <"$WORK/tb")"
 printf '%-40s %9s Gbit/s (rounds: %s)\n' "bridge by hand netns -> host" "$(gbps "$(medf "$WORK/tg")")" \
 	"$(while read -r x; do printf '%s ' "$(gbps "$x")"; done <"$WORK/tg")"
 printf '%-40s %9s (rounds: %s)\n' "hull / bare veth, per round, median" "$TR" "$(tr '\n' ' ' <"$WORK/tr")"
+printf '%-40s %9s (rounds: %s)\n' "hull without shortcut / bare veth" "$TNR" "$(tr '\n' ' ' <"$WORK/tnr")"
+printf '%-40s %9s (rounds: %s)\n' "hull / hull without shortcut, median" "$TCN" "$(tr '\n' ' ' <"$WORK/tcn")"
 printf '%-40s %9s (rounds: %s)\n' "bridge by hand / bare veth, median" "$TGR" "$(tr '\n' ' ' <"$WORK/tgr")"
 printf '%-40s %9s (rounds: %s)\n' "hull / bridge by hand, median" "$TCG" "$(tr '\n' ' ' <"$WORK/tcg")"
 
 echo "# ratios (load at end: $(cut -d' ' -f1-3 /proc/loadavg))"
-awk -v ns0="$NS0" -v ns1="$NS1" -v hd="$HD" -v hd9="$HD9" -v hp="$HP" -v hc="$HC" -v hs="$HS" -v hx="$HX" -v pd="${PD:-0}" -v pc="${PC:-0}" -v tr="$TR" -v tgr="$TGR" -v tcg="$TCG" 'BEGIN {
+awk -v ns0="$NS0" -v ns1="$NS1" -v hd="$HD" -v hd9="$HD9" -v hp="$HP" -v hc="$HC" -v hs="$HS" -v hx="$HX" -v pd="${PD:-0}" -v pc="${PC:-0}" -v tr="$TR" -v tgr="$TGR" -v tcg="$TCG" -v tnr="$TNR" 'BEGIN {
 	printf "hull network cost, run  (wall p50 diff): %.2f ms (target <= 5 ms); p90 diff %.2f ms; paired p50 %.2f ms\n", hd / 1000, hd9 / 1000, hp / 1000
 	printf "hull network cost, run  (CPU p50 diff):  %.2f ms\n", hc / 1000
 	printf "hull network setup, create (wall p50 diff): %.2f ms; teardown, delete: %.2f ms\n", hs / 1000, hx / 1000
 	printf "netns setup alone (wall p50): %.2f ms without ports, %.2f ms with a port\n", ns0 / 1000, ns1 / 1000
 	if (pd > 0) printf "podman CNI network cost, run: %.1f ms wall, %.1f ms CPU; hull/podman: %.3f wall, %.3f CPU\n", pd / 1000, pc / 1000, hd / pd, (pc > 0 ? hc / pc : 0)
-	printf "hull throughput / bare veth (median of per-round ratios): %.3f (target >= 0.95); a bridge by hand / bare veth: %.3f; hull / that bridge: %.3f\n", tr, tgr, tcg
+	printf "hull throughput / bare veth (median of per-round ratios): %.3f (target >= 0.95); without the gateway shortcut: %.3f; a bridge by hand / bare veth: %.3f; hull / that bridge: %.3f\n", tr, tnr, tgr, tcg
 }'
 if [ -s "$WORK/errors.log" ]; then echo "# errors seen:"; sort "$WORK/errors.log" | uniq -c | head; fi
 exit 0

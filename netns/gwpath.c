@@ -41,8 +41,6 @@
 #include <netlink/netlink.h>
 #include <netlink/msg.h>
 #include <netlink/route/neighbour.h>
-#include <netlink/route/qdisc.h>
-#include <netlink/route/tc.h>
 #include <string.h>
 
 #include "netns/internal.h"
@@ -54,20 +52,28 @@ static uint32_t word(const uint8_t *b)
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
+/* tc qdisc add|del dev PORT ingress, by hand as the filter below (and
+ * without libnl's tc object registry, whose constructors a program that
+ * links libhull.a piecemeal may run in an order that crashes it). */
 static int ingress_qdisc(struct nl_sock *sk, int port, bool add)
 {
-	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
-	int r = -NLE_NOMEM;
+	struct tcmsg tcm = {
+		.tcm_family = AF_UNSPEC,
+		.tcm_ifindex = port,
+		.tcm_parent = TC_H_INGRESS,
+		.tcm_handle = TC_H_MAKE(TC_H_INGRESS, 0),
+	};
+	struct nl_msg *msg = nlmsg_alloc_simple(add ? RTM_NEWQDISC : RTM_DELQDISC,
+						add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	int r = -NLE_MSGSIZE;
 
-	if (q) {
-		rtnl_tc_set_ifindex(TC_CAST(q), port);
-		rtnl_tc_set_parent(TC_CAST(q), TC_H_INGRESS);
-		rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(0xffff, 0));
-		if ((r = rtnl_tc_set_kind(TC_CAST(q), "ingress")) == 0)
-			r = add ? rtnl_qdisc_add(sk, q, NLM_F_CREATE | NLM_F_EXCL)
-				: rtnl_qdisc_delete(sk, q);
-		rtnl_qdisc_put(q);
-	}
+	if (msg == NULL)
+		return -NLE_NOMEM;
+	if (nlmsg_append(msg, &tcm, sizeof(tcm), NLMSG_ALIGNTO) == 0 &&
+	    nla_put_string(msg, TCA_KIND, "ingress") == 0 &&
+	    (r = nl_send_auto_complete(sk, msg)) >= 0)
+		r = nl_wait_for_ack(sk);
+	nlmsg_free(msg);
 	return r;
 }
 
@@ -81,7 +87,7 @@ static int shortcut_filter(struct nl_sock *sk, int port, int bridge, const uint8
 	struct tcmsg tcm = {
 		.tcm_family = AF_UNSPEC,
 		.tcm_ifindex = port,
-		.tcm_parent = TC_HANDLE(0xffff, 0),
+		.tcm_parent = TC_H_MAKE(TC_H_INGRESS, 0),
 		.tcm_info = TC_H_MAKE(1u << 16, htons(gw->family == AF_INET6 ? ETH_P_IPV6 : ETH_P_IP)),
 	};
 	struct {
