@@ -26,7 +26,9 @@
 #          mode took before the gateway shortcut, without Hull), and
 #          against a second Hull container whose shortcut the bench
 #          removes (tc qdisc del), in alternating rounds: the median of
-#          the rounds' ratios.
+#          the rounds' ratios.  Also the CPU seconds (iperf3's client and
+#          server, user and system, softirqs included) per GB moved, which
+#          the machine's load moves far less than the rate.
 #          Target: >= 95 % of the bare veth.
 # The load average is printed at the start and the end: on a shared
 # machine, figures taken under load say more about the load.
@@ -221,8 +223,7 @@ jq --arg cg "/$CG/c2" '.linux.cgroupsPath = $cg' "$WORK/bundle/config.json" >"$W
 	ln -s "$WORK/bundle/rootfs" "$WORK/bundle2/rootfs"
 "$HULL" --root "$ST" run -d --bundle "$WORK/bundle2" --net "nat:${P}n" tput2 </dev/null >/dev/null 2>&1
 CPID2=$(jq .pid "$ST/tput2/state.json")
-HIF2=$(nsenter -t "$CPID2" -n cat /sys/class/net/eth0/iflink)
-HIF2=$(ip -o link | awk -F': ' -v i="$HIF2" '$1 == i { sub(/@.*/, "", $2); print $2 }')
+HIF2=$(jq -r 'select(.id == "tput2") | .host_if' "$HULL_NET_DIR"/attach/*.json)
 tc qdisc del dev "$HIF2" ingress
 B=10.191.$(( $$ % 250 ))
 ip netns add "${P}ns"
@@ -250,16 +251,24 @@ for i in $(seq 1 50); do [ -s "$WORK/iperf.pid" ] && break; sleep 0.1; done
 IPERF_PID=$(tr -dc 0-9 <"$WORK/iperf.pid")
 # Alternating rounds: on a shared machine one long run of each would
 # compare two different moments more than two network paths.
+# iround OUT CMD...: one round; appends its bit rate to OUT and to OUT.cpu
+# the CPU seconds (client and server, user and system) per GB it moved,
+# which the load of a shared machine moves far less than the rate.
+iround() {
+	local out="$1"
+	shift
+	"$@" -p "$IPORT" -t "$SECS" -J >"$WORK/j" || true
+	jq '.end.sum_received.bits_per_second // 0' "$WORK/j" >>"$WORK/$out"
+	jq '(.end.cpu_utilization_percent.host_total + .end.cpu_utilization_percent.remote_total) / 100
+	    * .end.sum_received.seconds / (.end.sum_received.bytes / 1e9)' "$WORK/j" >>"$WORK/$out.cpu" ||
+		echo 0 >>"$WORK/$out.cpu"
+}
 : >"$WORK/tc"; : >"$WORK/tb"; : >"$WORK/tg"; : >"$WORK/tn"
 for r in $(seq 1 "$ROUNDS"); do
-	nsenter -t "$CPID" -n iperf3 -c "$GW" -p "$IPORT" -t "$SECS" -J |
-		jq '.end.sum_received.bits_per_second' >>"$WORK/tc"
-	nsenter -t "$CPID2" -n iperf3 -c "$GW" -p "$IPORT" -t "$SECS" -J |
-		jq '.end.sum_received.bits_per_second' >>"$WORK/tn"
-	ip netns exec "${P}ns" iperf3 -c "$B.1" -p "$IPORT" -t "$SECS" -J |
-		jq '.end.sum_received.bits_per_second' >>"$WORK/tb"
-	ip netns exec "${P}nb" iperf3 -c "$B.5" -p "$IPORT" -t "$SECS" -J |
-		jq '.end.sum_received.bits_per_second' >>"$WORK/tg"
+	iround tc nsenter -t "$CPID" -n iperf3 -c "$GW"
+	iround tn nsenter -t "$CPID2" -n iperf3 -c "$GW"
+	iround tb ip netns exec "${P}ns" iperf3 -c "$B.1"
+	iround tg ip netns exec "${P}nb" iperf3 -c "$B.5"
 done
 kill "$IPERF_PID"; IPERF_PID=""
 medf() { sort -g "$1" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
@@ -281,6 +290,12 @@ printf '%-40s %9s Gbit/s (rounds: %s)\n' "bare veth netns -> host" "$(gbps "$BT"
 	"$(while read -r x; do printf '%s ' "$(gbps "$x")"; done <"$WORK/tb")"
 printf '%-40s %9s Gbit/s (rounds: %s)\n' "bridge by hand netns -> host" "$(gbps "$(medf "$WORK/tg")")" \
 	"$(while read -r x; do printf '%s ' "$(gbps "$x")"; done <"$WORK/tg")"
+# CPU per GB: the bare veth's over each path's, per round (1 = as cheap).
+for f in tc tn tg; do paste "$WORK/tb.cpu" "$WORK/$f.cpu" | awk '$2 > 0 { print $1 / $2 }' >"$WORK/$f.eff"; done
+printf '%-40s %9s s (hull %s, without shortcut %s, bridge by hand %s)\n' "CPU per GB, bare veth" \
+	"$(medf "$WORK/tb.cpu")" "$(medf "$WORK/tc.cpu")" "$(medf "$WORK/tn.cpu")" "$(medf "$WORK/tg.cpu")"
+CE=$(medf "$WORK/tc.eff"); NE=$(medf "$WORK/tn.eff"); GE=$(medf "$WORK/tg.eff")
+printf '%-40s %9s (without shortcut %s, bridge by hand %s)\n' "CPU per GB, bare / hull, median" "$CE" "$NE" "$GE"
 printf '%-40s %9s (rounds: %s)\n' "hull / bare veth, per round, median" "$TR" "$(tr '\n' ' ' <"$WORK/tr")"
 printf '%-40s %9s (rounds: %s)\n' "hull without shortcut / bare veth" "$TNR" "$(tr '\n' ' ' <"$WORK/tnr")"
 printf '%-40s %9s (rounds: %s)\n' "hull / hull without shortcut, median" "$TCN" "$(tr '\n' ' ' <"$WORK/tcn")"
@@ -288,13 +303,14 @@ printf '%-40s %9s (rounds: %s)\n' "bridge by hand / bare veth, median" "$TGR" "$
 printf '%-40s %9s (rounds: %s)\n' "hull / bridge by hand, median" "$TCG" "$(tr '\n' ' ' <"$WORK/tcg")"
 
 echo "# ratios (load at end: $(cut -d' ' -f1-3 /proc/loadavg))"
-awk -v ns0="$NS0" -v ns1="$NS1" -v hd="$HD" -v hd9="$HD9" -v hp="$HP" -v hc="$HC" -v hs="$HS" -v hx="$HX" -v pd="${PD:-0}" -v pc="${PC:-0}" -v tr="$TR" -v tgr="$TGR" -v tcg="$TCG" -v tnr="$TNR" 'BEGIN {
+awk -v ns0="$NS0" -v ns1="$NS1" -v hd="$HD" -v hd9="$HD9" -v hp="$HP" -v hc="$HC" -v hs="$HS" -v hx="$HX" -v pd="${PD:-0}" -v pc="${PC:-0}" -v tr="$TR" -v tgr="$TGR" -v tcg="$TCG" -v tnr="$TNR" -v ce="$CE" -v ne="$NE" -v ge="$GE" 'BEGIN {
 	printf "hull network cost, run  (wall p50 diff): %.2f ms (target <= 5 ms); p90 diff %.2f ms; paired p50 %.2f ms\n", hd / 1000, hd9 / 1000, hp / 1000
 	printf "hull network cost, run  (CPU p50 diff):  %.2f ms\n", hc / 1000
 	printf "hull network setup, create (wall p50 diff): %.2f ms; teardown, delete: %.2f ms\n", hs / 1000, hx / 1000
 	printf "netns setup alone (wall p50): %.2f ms without ports, %.2f ms with a port\n", ns0 / 1000, ns1 / 1000
 	if (pd > 0) printf "podman CNI network cost, run: %.1f ms wall, %.1f ms CPU; hull/podman: %.3f wall, %.3f CPU\n", pd / 1000, pc / 1000, hd / pd, (pc > 0 ? hc / pc : 0)
 	printf "hull throughput / bare veth (median of per-round ratios): %.3f (target >= 0.95); without the gateway shortcut: %.3f; a bridge by hand / bare veth: %.3f; hull / that bridge: %.3f\n", tr, tnr, tgr, tcg
+	printf "CPU per GB moved, bare veth / path (median of per-round ratios; 1 = as cheap): hull %.3f, without the gateway shortcut %.3f, a bridge by hand %.3f\n", ce, ne, ge
 }'
 if [ -s "$WORK/errors.log" ]; then echo "# errors seen:"; sort "$WORK/errors.log" | uniq -c | head; fi
 exit 0
