@@ -264,11 +264,16 @@ iround() {
 		echo 0 >>"$WORK/$out.cpu"
 }
 : >"$WORK/tc"; : >"$WORK/tb"; : >"$WORK/tg"; : >"$WORK/tn"
+# The order turns every round: no path always follows the same one.
 for r in $(seq 1 "$ROUNDS"); do
-	iround tc nsenter -t "$CPID" -n iperf3 -c "$GW"
-	iround tn nsenter -t "$CPID2" -n iperf3 -c "$GW"
-	iround tb ip netns exec "${P}ns" iperf3 -c "$B.1"
-	iround tg ip netns exec "${P}nb" iperf3 -c "$B.5"
+	for k in 0 1 2 3; do
+		case $(( (r + k) % 4 )) in
+		0) iround tc nsenter -t "$CPID" -n iperf3 -c "$GW" ;;
+		1) iround tn nsenter -t "$CPID2" -n iperf3 -c "$GW" ;;
+		2) iround tb ip netns exec "${P}ns" iperf3 -c "$B.1" ;;
+		3) iround tg ip netns exec "${P}nb" iperf3 -c "$B.5" ;;
+		esac
+	done
 done
 kill "$IPERF_PID"; IPERF_PID=""
 medf() { sort -g "$1" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
