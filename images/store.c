@@ -344,6 +344,24 @@ static char *normalize(const char *what)
 	return s;
 }
 
+/* The record saved for a name (store_save_image's file); -1 if none. */
+static int read_named(struct image_store *s, const char *name, struct image_record *out)
+{
+	char key[72], p[4096];
+	autofree char *text = NULL;
+	struct hull_error ignored = { 0 };
+
+	store_digest(name, strlen(name), key);
+	snprintf(p, sizeof(p), "%s/images/%s", s->root, key + 7);
+	if (fs_read_file(p, &text, NULL, &ignored) < 0 || store_record_parse(text, out, &ignored) < 0)
+		return -1;
+	if (strcmp(out->name, name) != 0) {
+		image_record_free(out);
+		return -1;
+	}
+	return 0;
+}
+
 int store_find_image(struct image_store *s, const char *what, struct image_record *out,
 		     struct hull_error *err)
 {
@@ -352,6 +370,9 @@ int store_find_image(struct image_store *s, const char *what, struct image_recor
 	autofree char *norm = normalize(what);
 	int found = -1;
 
+	/* a name is one file away; digests and id prefixes need the list */
+	if (norm && read_named(s, norm, out) == 0)
+		return 0;
 	if (store_list_images(s, &v, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n && found < 0; i++)
