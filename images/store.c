@@ -168,7 +168,7 @@ void image_records_free(struct image_record *r, size_t n)
 	free(r);
 }
 
-static char *record_json(const struct image_record *r)
+char *store_record_json(const struct image_record *r, const char *store)
 {
 	json_gen *g = json_gen_new(true);
 	char *text;
@@ -176,6 +176,8 @@ static char *record_json(const struct image_record *r)
 	if (g == NULL)
 		return NULL;
 	json_gen_object_open(g);
+	if (store)
+		json_gen_kv_string(g, "store", store);
 	json_gen_kv_string(g, "name", r->name);
 	json_gen_kv_string(g, "manifest", r->manifest);
 	json_gen_kv_string(g, "config", r->config);
@@ -249,7 +251,7 @@ out:
 int store_write_record(const char *dir, const char *file, const struct image_record *r,
 		       struct hull_error *err)
 {
-	autofree char *text = record_json(r);
+	autofree char *text = store_record_json(r, NULL);
 	autoclose int dfd = -1;
 
 	if (text == NULL)
@@ -480,6 +482,37 @@ static int sweep(const char *dir, const struct keep *k, size_t *count, uint64_t 
 	return 0;
 }
 
+/* The image record in containers/ID's marker (one record: *n = 1). */
+static int read_marker_record(int containers_fd, const char *id, struct image_record **out, size_t *n)
+{
+	char p[4200];
+	autofree char *text = NULL;
+	autoclose int fd = -1;
+	struct hull_error ignored = { 0 };
+	struct stat st;
+	ssize_t len;
+
+	snprintf(p, sizeof(p), "%s/" STORE_CONTAINER_MARKER, id);
+	fd = openat(containers_fd, p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 20) ||
+	    (text = malloc((size_t)st.st_size + 1)) == NULL)
+		return -1;
+	len = read(fd, text, (size_t)st.st_size);
+	if (len <= 0 || text[0] != '{')
+		return -1;
+	text[len] = '\0';
+	*out = calloc(1, sizeof(**out));
+	if (*out == NULL)
+		return -1;
+	if (store_record_parse(text, *out, &ignored) < 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	*n = 1;
+	return 0;
+}
+
 int store_gc(struct image_store *s, struct gc_stats *st, struct hull_error *err)
 {
 	struct keep blobs = { 0 }, layers = { 0 };
@@ -508,6 +541,12 @@ int store_gc(struct image_store *s, struct gc_stats *st, struct hull_error *err)
 
 		if (de->d_name[0] == '.')
 			continue;
+		if (read_marker_record(dirfd(cd), de->d_name, &cv, &cn) == 0) {
+			keep_record(&blobs, &layers, cv, s);
+			image_records_free(cv, cn);
+			continue;
+		}
+		/* made before the marker held the record */
 		snprintf(cdir, sizeof(cdir), "%s/%s/image", dir, de->d_name);
 		if (store_read_records(cdir, &cv, &cn, &ignored) == 0) {
 			for (size_t i = 0; i < cn; i++)
