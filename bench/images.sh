@@ -42,6 +42,11 @@ cleanup() {
 	[ -n "$REGPID" ] && kill "$REGPID"
 	podman --root "$W/podman" --runroot "$W/podman-run" --storage-driver overlay rmi -a -f >/dev/null 2>&1
 	umount -R "$W/podman" 2>/dev/null
+	# roots a delete left mounted (an older HULL's delete does not know a
+	# newer build's store layout)
+	for m in $(awk -v w="$W/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+		umount -l "$m"
+	done
 	[ -n "${BENCH_KEEP:-}" ] || rm -rf "$W"
 }
 trap cleanup EXIT
