@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,6 +28,27 @@ const char *store_default_root(const char *flag)
 	if (flag && *flag)
 		return flag;
 	return env && *env ? env : IMAGE_STORE_DEFAULT;
+}
+
+/* Marks containers/ as the top of directory hierarchies (chattr +T), so
+ * that ext4's Orlov allocator spreads each container's directory to a
+ * group of its own instead of packing them all into containers/'s group.
+ * Each container makes ~10 inodes (its directory, marker, config.json,
+ * upper/, work/, rootfs/, and the overlay's work/work and probe files); on
+ * an ext4 without a journal every new inode skips, one by one, the
+ * recently deleted ones of its group (find_inode_bit), and a group that
+ * other programs churn made that 8-11 ms per container in
+ * bench/images.sh against 0.4-1 ms with the hint.  Only a hint: file
+ * systems without the flag refuse it, and that is fine. */
+static void spread_containers(const char *dir)
+{
+	autoclose int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int flags = 0;
+
+	if (fd < 0 || ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0 || (flags & FS_TOPDIR_FL))
+		return;
+	flags |= FS_TOPDIR_FL;
+	(void)ioctl(fd, FS_IOC_SETFLAGS, &flags);
 }
 
 int store_open(const char *root, struct image_store *s, struct hull_error *err)
@@ -61,6 +84,8 @@ int store_open(const char *root, struct image_store *s, struct hull_error *err)
 		if (mkdir(p, 0700) < 0 && errno != EEXIST)
 			return hull_error_errno(err, "image store: mkdir %s", p);
 	}
+	snprintf(p, sizeof(p), "%s/containers", s->root);
+	spread_containers(p);
 	snprintf(p, sizeof(p), "%s/lock", s->root);
 	s->lock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (s->lock_fd < 0)

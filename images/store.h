@@ -6,7 +6,9 @@
  *   images/<hex of name>   one JSON record per image name
  *   containers/<id>/       a container's bundle: config.json, rootfs (an
  *                          overlay mount, or a copy), upper/, work/, and
- *                          the marker STORE_CONTAINER_MARKER
+ *                          the marker STORE_CONTAINER_MARKER;
+ *                          containers/ is chattr +T where the file
+ *                          system has it (see store_open)
  *   lock                   flock: pulls, container setup and gc serialize
  * Nothing here calls the runtime; the runtime hands back a bundle path. */
 #ifndef HULL_IMAGES_STORE_H
