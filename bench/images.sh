@@ -8,25 +8,31 @@
 #      hull (pull from the local registry, so download included) vs umoci
 #      unpack (from a local OCI layout, no download);
 #   3. creating the 2nd..Nth container (default 100) from one pulled image
-#      (`run -d --image`, an overlay each) vs from a plain bundle (`run -d`).
+#      (`run -d --image`, an overlay each) vs from a plain bundle (`run -d`),
+#      alternating; with HULL_BASELINE=OLD_HULL an older build's two kinds
+#      take turns with them, in the same store and state root.
 # Prints the figures and the ratios.
 #
-#   bench/images.sh [-f FILES] [-c CONTAINERS]
+#   bench/images.sh [-f FILES] [-c CONTAINERS] [-p PARTS]   (PARTS: e.g. 3 or 1,3)
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 FILES=100000
 CONTAINERS=100
+PARTS=1,2,3
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-f) FILES="$2"; shift 2 ;;
 	-c) CONTAINERS="$2"; shift 2 ;;
-	-h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+	-p) PARTS="$2"; shift 2 ;;
+	-h|--help) sed -n '2,19p' "$0"; exit 0 ;;
 	*) echo "images.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
 [ "$(id -u)" = 0 ] || { echo "images.sh: needs root" >&2; exit 1; }
+part() { [[ ",$PARTS," == *",$1,"* ]]; }
 HULL="${HULL:-$REPO/build/hull}"
+BASE="${HULL_BASELINE:-}"
 M="$REPO/tests/integration/images/mkimage.py"
 W=$(mktemp -d /var/tmp/hull-bench-images.XXXXXX)
 REGPID=
@@ -36,6 +42,11 @@ cleanup() {
 	[ -n "$REGPID" ] && kill "$REGPID"
 	podman --root "$W/podman" --runroot "$W/podman-run" --storage-driver overlay rmi -a -f >/dev/null 2>&1
 	umount -R "$W/podman" 2>/dev/null
+	# roots a delete left mounted (an older HULL's delete does not know a
+	# newer build's store layout)
+	for m in $(awk -v w="$W/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+		umount -l "$m"
+	done
 	[ -n "${BENCH_KEEP:-}" ] || rm -rf "$W"
 }
 trap cleanup EXIT
@@ -64,100 +75,132 @@ REG="127.0.0.1:$PORT"
 echo "# building images in $W"
 cd "$W"
 python3 "$M" tar bb.tar --dir "$REPO/build/tests/rootfs"
-mkdir -p big/usr/lib big/usr/share
-cp -a /usr/lib/python3 big/usr/lib/
-cp -a /usr/share/doc big/usr/share/
-python3 "$M" tar big.tar --dir big
-python3 "$M" image layout --ref big --layer bb.tar --layer big.tar --config '{"Cmd":["/bin/checker","ids"]}'
-python3 - "$FILES" <<'PY'
+IMAGES=bb
+if part 1; then
+	mkdir -p big/usr/lib big/usr/share
+	cp -a /usr/lib/python3 big/usr/lib/
+	cp -a /usr/share/doc big/usr/share/
+	python3 "$M" tar big.tar --dir big
+	python3 "$M" image layout --ref big --layer bb.tar --layer big.tar --config '{"Cmd":["/bin/checker","ids"]}'
+	BIGSIZE=$(du -sb big | cut -f1)
+	IMAGES="$IMAGES big"
+fi
+if part 2; then
+	python3 - "$FILES" <<'PY'
 import json, sys
 n = int(sys.argv[1])
 e = [{"name": "d%03d/" % d, "type": "dir"} for d in range((n + 99) // 100)]
 e += [{"name": "d%03d/f%05d" % (i // 100, i), "data": "file %d\n" % i} for i in range(n)]
 json.dump(e, open("small.json", "w"))
 PY
-python3 "$M" tar small.tar --spec small.json
-python3 "$M" image layout --ref small --layer small.tar --config '{"Cmd":["/bin/sh"]}'
+	python3 "$M" tar small.tar --spec small.json
+	python3 "$M" image layout --ref small --layer small.tar --config '{"Cmd":["/bin/sh"]}'
+	IMAGES="$IMAGES small"
+fi
 python3 "$M" image layout --ref bb --layer bb.tar --config '{"Cmd":["/bin/sleep","3600"]}'
-for r in big small bb; do
+for r in $IMAGES; do
 	skopeo copy -q --dest-tls-verify=false "oci:layout:$r" "docker://$REG/bench/$r:1"
 done
-BIGSIZE=$(du -sb big | cut -f1)
 
-echo "# 1. pull + first run of a $((BIGSIZE / 1048576)) MiB image"
-sync
-t0=$(now)
-mark; c0=$CPU_MARK
-"$HULL" pull -q --store "$W/store" "$REG/bench/big:1" >/dev/null
-"$HULL" --root "$W/state" run --image "$REG/bench/big:1" --store "$W/store" first </dev/null >/dev/null
-t1=$(now)
-T_HULL=$(secs "$t0" "$t1")
-mark; C_HULL=$(echo "$CPU_MARK - $c0" | bc)
-t0=$(now)
-mark; c0=$CPU_MARK
-skopeo copy -q --src-tls-verify=false "docker://$REG/bench/big:1" "oci:$W/skopeo:big"
-umoci unpack --image "$W/skopeo:big" "$W/umoci-bundle" >/dev/null
-t1=$(now)
-T_UMOCI=$(secs "$t0" "$t1")
-mark; C_UMOCI=$(echo "$CPU_MARK - $c0" | bc)
-P="podman --root $W/podman --runroot $W/podman-run --storage-driver overlay --cgroup-manager cgroupfs --events-backend file"
-# (--ulimit: podman's default rlimits are above this host's hard limits;
-# runc: crun refuses cgroup v1/hybrid hosts whose cgroup2 mount has controllers)
-T_PODMAN=n/a
-t0=$(now)
-mark; c0=$CPU_MARK
-if $P pull -q --tls-verify=false "$REG/bench/big:1" >/dev/null 2>"$W/podman.err" &&
-   $P run --rm --network none --runtime runc --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 "$REG/bench/big:1" >/dev/null 2>>"$W/podman.err"; then
-	t1=$(now)
-	T_PODMAN=$(secs "$t0" "$t1")
-	mark; C_PODMAN=$(echo "$CPU_MARK - $c0" | bc)
-else
-	echo "podman failed: $(tail -1 "$W/podman.err")"
-fi
-printf '%-34s %8.2f s wall %7.2f s cpu\n' "hull pull + run --image" "$T_HULL" "$C_HULL" \
-	"skopeo copy + umoci unpack" "$T_UMOCI" "$C_UMOCI"
-[ "$T_PODMAN" = n/a ] || printf '%-34s %8.2f s wall %7.2f s cpu (podman only; its conmon/crun are not its children)\n' \
-	"podman pull + podman run" "$T_PODMAN" "$C_PODMAN"
-echo "ratio (skopeo+umoci)/hull: wall $(ratio "$T_UMOCI" "$T_HULL")x, cpu $(ratio "$C_UMOCI" "$C_HULL")x"
-[ "$T_PODMAN" = n/a ] || echo "ratio podman/hull: wall $(ratio "$T_PODMAN" "$T_HULL")x"
-
-echo "# 2. unpack of $FILES small files"
-t0=$(now)
-mark; c0=$CPU_MARK
-"$HULL" pull -q --store "$W/store" "$REG/bench/small:1" >/dev/null
-t1=$(now)
-T_HS=$(secs "$t0" "$t1")
-mark; C_HS=$(echo "$CPU_MARK - $c0" | bc)
-t0=$(now)
-mark; c0=$CPU_MARK
-umoci unpack --image "$W/layout:small" "$W/umoci-small" >/dev/null
-t1=$(now)
-T_US=$(secs "$t0" "$t1")
-mark; C_US=$(echo "$CPU_MARK - $c0" | bc)
-printf '%-34s %8.2f s wall %7.2f s cpu %8.0f files/s\n' "hull pull (download + unpack)" "$T_HS" "$C_HS" "$(echo "$FILES / $T_HS" | bc)"
-printf '%-34s %8.2f s wall %7.2f s cpu %8.0f files/s\n' "umoci unpack (local)" "$T_US" "$C_US" "$(echo "$FILES / $T_US" | bc)"
-echo "ratio umoci/hull: wall $(ratio "$T_US" "$T_HS")x, cpu $(ratio "$C_US" "$C_HS")x"
-
-echo "# 3. containers 2..$CONTAINERS: from a pulled image vs from a plain bundle"
-"$HULL" pull -q --store "$W/store" "$REG/bench/bb:1" >/dev/null
-"$HULL" bundle --store "$W/store" "$REG/bench/bb:1" "$W/plain"
-"$HULL" --root "$W/state" run -d --image "$REG/bench/bb:1" --store "$W/store" img1 </dev/null >/dev/null 2>&1
-"$HULL" --root "$W/state" run -d -b "$W/plain" plain1 </dev/null >/dev/null 2>&1
-# alternate the two kinds, so a machine whose load changes meanwhile
-# weighs on both alike
-T_IMG=0
-T_PLAIN=0
-for i in $(seq 2 "$CONTAINERS"); do
+if part 1; then
+	echo "# 1. pull + first run of a $((BIGSIZE / 1048576)) MiB image"
+	sync
 	t0=$(now)
-	"$HULL" --root "$W/state" run -d --image "$REG/bench/bb:1" --store "$W/store" "img$i" </dev/null >/dev/null 2>&1
+	mark; c0=$CPU_MARK
+	"$HULL" pull -q --store "$W/store" "$REG/bench/big:1" >/dev/null
+	"$HULL" --root "$W/state" run --image "$REG/bench/big:1" --store "$W/store" first </dev/null >/dev/null
 	t1=$(now)
-	"$HULL" --root "$W/state" run -d -b "$W/plain" "plain$i" </dev/null >/dev/null 2>&1
-	t2=$(now)
-	T_IMG=$(echo "$T_IMG + $t1 - $t0" | bc)
-	T_PLAIN=$(echo "$T_PLAIN + $t2 - $t1" | bc)
-done
-UPPER=$(find "$W"/store/containers/*/upper -mindepth 1 | wc -l)
-ROOTS=$(grep -c " $W/store/containers/.*/rootfs .* overlay " /proc/self/mountinfo || true)
-printf '%-34s %8.3f s per container\n' "run -d --image (overlay)" "$(echo "scale=4; $T_IMG / ($CONTAINERS - 1)" | bc)"
-printf '%-34s %8.3f s per container\n' "run -d -b plain bundle" "$(echo "scale=4; $T_PLAIN / ($CONTAINERS - 1)" | bc)"
-echo "ratio image/plain: $(ratio "$T_IMG" "$T_PLAIN")x; $ROOTS overlay roots mounted; their upper dirs hold $UPPER entries in all (nothing copied)"
+	T_HULL=$(secs "$t0" "$t1")
+	mark; C_HULL=$(echo "$CPU_MARK - $c0" | bc)
+	t0=$(now)
+	mark; c0=$CPU_MARK
+	skopeo copy -q --src-tls-verify=false "docker://$REG/bench/big:1" "oci:$W/skopeo:big"
+	umoci unpack --image "$W/skopeo:big" "$W/umoci-bundle" >/dev/null
+	t1=$(now)
+	T_UMOCI=$(secs "$t0" "$t1")
+	mark; C_UMOCI=$(echo "$CPU_MARK - $c0" | bc)
+	P="podman --root $W/podman --runroot $W/podman-run --storage-driver overlay --cgroup-manager cgroupfs --events-backend file"
+	# (--ulimit: podman's default rlimits are above this host's hard limits;
+	# runc: crun refuses cgroup v1/hybrid hosts whose cgroup2 mount has controllers)
+	T_PODMAN=n/a
+	t0=$(now)
+	mark; c0=$CPU_MARK
+	if $P pull -q --tls-verify=false "$REG/bench/big:1" >/dev/null 2>"$W/podman.err" &&
+	   $P run --rm --network none --runtime runc --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 "$REG/bench/big:1" >/dev/null 2>>"$W/podman.err"; then
+		t1=$(now)
+		T_PODMAN=$(secs "$t0" "$t1")
+		mark; C_PODMAN=$(echo "$CPU_MARK - $c0" | bc)
+	else
+		echo "podman failed: $(tail -1 "$W/podman.err")"
+	fi
+	printf '%-34s %8.2f s wall %7.2f s cpu\n' "hull pull + run --image" "$T_HULL" "$C_HULL" \
+		"skopeo copy + umoci unpack" "$T_UMOCI" "$C_UMOCI"
+	[ "$T_PODMAN" = n/a ] || printf '%-34s %8.2f s wall %7.2f s cpu (podman only; its conmon/crun are not its children)\n' \
+		"podman pull + podman run" "$T_PODMAN" "$C_PODMAN"
+	echo "ratio (skopeo+umoci)/hull: wall $(ratio "$T_UMOCI" "$T_HULL")x, cpu $(ratio "$C_UMOCI" "$C_HULL")x"
+	[ "$T_PODMAN" = n/a ] || echo "ratio podman/hull: wall $(ratio "$T_PODMAN" "$T_HULL")x"
+fi
+
+if part 2; then
+	echo "# 2. unpack of $FILES small files"
+	t0=$(now)
+	mark; c0=$CPU_MARK
+	"$HULL" pull -q --store "$W/store" "$REG/bench/small:1" >/dev/null
+	t1=$(now)
+	T_HS=$(secs "$t0" "$t1")
+	mark; C_HS=$(echo "$CPU_MARK - $c0" | bc)
+	t0=$(now)
+	mark; c0=$CPU_MARK
+	umoci unpack --image "$W/layout:small" "$W/umoci-small" >/dev/null
+	t1=$(now)
+	T_US=$(secs "$t0" "$t1")
+	mark; C_US=$(echo "$CPU_MARK - $c0" | bc)
+	printf '%-34s %8.2f s wall %7.2f s cpu %8.0f files/s\n' "hull pull (download + unpack)" "$T_HS" "$C_HS" "$(echo "$FILES / $T_HS" | bc)"
+	printf '%-34s %8.2f s wall %7.2f s cpu %8.0f files/s\n' "umoci unpack (local)" "$T_US" "$C_US" "$(echo "$FILES / $T_US" | bc)"
+	echo "ratio umoci/hull: wall $(ratio "$T_US" "$T_HS")x, cpu $(ratio "$C_US" "$C_HS")x"
+fi
+
+if part 3; then
+	echo "# 3. containers 2..$CONTAINERS: from a pulled image vs from a plain bundle"
+	"$HULL" pull -q --store "$W/store" "$REG/bench/bb:1" >/dev/null
+	"$HULL" bundle --store "$W/store" "$REG/bench/bb:1" "$W/plain"
+	"$HULL" --root "$W/state" run -d --image "$REG/bench/bb:1" --store "$W/store" img1 </dev/null >/dev/null 2>&1
+	"$HULL" --root "$W/state" run -d -b "$W/plain" plain1 </dev/null >/dev/null 2>&1
+	KINDS="hull"
+	[ -z "$BASE" ] || KINDS="hull base"
+	ms() { echo "($2 - $1) * 1000" | bc; }
+	# alternate the kinds, so a machine whose load changes meanwhile weighs on
+	# all alike; each run's milliseconds go to $W/times.KIND-WHAT
+	for i in $(seq 2 "$CONTAINERS"); do
+		for k in $KINDS; do
+			h="$HULL"
+			[ "$k" = hull ] || h="$BASE"
+			t0=$(now)
+			"$h" --root "$W/state" run -d --image "$REG/bench/bb:1" --store "$W/store" "$k-img$i" </dev/null >/dev/null 2>&1
+			t1=$(now)
+			"$h" --root "$W/state" run -d -b "$W/plain" "$k-plain$i" </dev/null >/dev/null 2>&1
+			t2=$(now)
+			ms "$t0" "$t1" >>"$W/times.$k-img"
+			ms "$t1" "$t2" >>"$W/times.$k-plain"
+		done
+	done
+	UPPER=$(find "$W"/store/containers/*/upper -mindepth 1 | wc -l)
+	ROOTS=$(grep -c " $W/store/containers/.*/rootfs .* overlay " /proc/self/mountinfo || true)
+	python3 - "$W" $KINDS <<-'PY'
+	import statistics, sys
+	w = sys.argv[1]
+	def q(v, p):
+	    v = sorted(v)
+	    return v[min(len(v) - 1, int(p * len(v)))]
+	for k in sys.argv[2:]:
+	    t = {x: [float(l) for l in open("%s/times.%s-%s" % (w, k, x))] for x in ("img", "plain")}
+	    for x, what in (("img", "run -d --image (overlay)"), ("plain", "run -d -b plain bundle")):
+	        print("%-4s %-28s mean %6.2f ms  p50 %6.2f  p90 %6.2f" %
+	              (k, what, statistics.mean(t[x]), q(t[x], .5), q(t[x], .9)))
+	    print("%-4s ratio image/plain: mean %.2fx, p50 %.2fx, p90 %.2fx" %
+	          (k, statistics.mean(t["img"]) / statistics.mean(t["plain"]),
+	           q(t["img"], .5) / q(t["plain"], .5), q(t["img"], .9) / q(t["plain"], .9)))
+	PY
+	echo "$ROOTS overlay roots mounted; their upper dirs hold $UPPER entries in all (nothing copied)"
+	echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi

@@ -12,24 +12,28 @@
 
 #include "base/cleanup.h"
 #include "base/fsutil.h"
+#include "base/json.h"
 #include "images/bundle.h"
 #include "images/fsops.h"
 #include "images/ref.h"
 
-#define CONTAINER_MARKER ".hull-image-container"
-
-/* A small file of the image, read inside its root (symlinks cannot lead
- * out); NULL when absent. */
+/* A small file of the image (up to 1 MiB), read inside its root (symlinks
+ * cannot lead out); NULL when absent. */
 static char *read_in_root(int rootfd, const char *path)
 {
 	autoclose int fd = ufs_openat2(rootfd, path, O_RDONLY | O_CLOEXEC,
 				       RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	struct stat st;
+	size_t cap;
 	char *buf;
 	ssize_t n;
 
-	if (fd < 0 || (buf = malloc(1 << 20)) == NULL)
+	if (fd < 0 || fstat(fd, &st) < 0)
 		return NULL;
-	n = read(fd, buf, (1 << 20) - 1);
+	cap = S_ISREG(st.st_mode) && st.st_size < (1 << 20) ? (size_t)st.st_size + 1 : 1 << 20;
+	if ((buf = malloc(cap)) == NULL)
+		return NULL;
+	n = read(fd, buf, cap - 1);
 	if (n < 0) {
 		free(buf);
 		return NULL;
@@ -38,8 +42,34 @@ static char *read_in_root(int rootfd, const char *path)
 	return buf;
 }
 
+/* Writes dirfd/name, which must not exist yet: for the files of a
+ * container directory this process has just made (mode 0700, in the
+ * root-only store), where no one else can be looking nor have planted
+ * anything, so a temporary name and a rename would only cost time. */
+static int write_new(int dirfd, const char *name, const char *data, mode_t mode,
+		     struct hull_error *err)
+{
+	autoclose int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	size_t len = strlen(data);
+
+	if (fd < 0)
+		return hull_error_errno(err, "create %s", name);
+	for (size_t off = 0; off < len; ) {
+		ssize_t w = write(fd, data + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return hull_error_errno(err, "write %s", name);
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+/* dir/config.json from the image config; fresh: the directory is a new
+ * container's (write_new), else it is replaced atomically. */
 static int write_config(struct image_store *s, const struct image_record *r, const char *dir,
-			const char *rootfs, struct hull_error *err)
+			const char *rootfs, bool fresh, struct hull_error *err)
 {
 	autofree char *text = NULL;
 	autofree char *json = NULL;
@@ -55,8 +85,8 @@ static int write_config(struct image_store *s, const struct image_record *r, con
 	if (store_get_blob(s, r->config, &text, &len, err) < 0 ||
 	    image_config_parse(text, len, &cfg, err) < 0)
 		return hull_error_prefix(err, "image %s", r->name);
-	rfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rfd >= 0) {
+	/* no User: root, and nothing to look up */
+	if (cfg.user && cfg.user[0] && (rfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) >= 0) {
 		passwd = read_in_root(rfd, "/etc/passwd");
 		group = read_in_root(rfd, "/etc/group");
 	}
@@ -69,6 +99,8 @@ static int write_config(struct image_store *s, const struct image_record *r, con
 	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return hull_error_errno(err, "open %s", dir);
+	if (fresh)
+		return write_new(dfd, "config.json", json, 0644, err);
 	return fs_write_atomic(dfd, "config.json", json, strlen(json), 0644, err);
 }
 
@@ -107,7 +139,7 @@ int images_make_bundle(struct image_store *s, const struct image_record *r,
 		return hull_error_set(err, EEXIST, "%s already exists: hull bundle wants a new directory", rootfs);
 	if (mkdir(rootfs, 0755) < 0)
 		return hull_error_errno(err, "mkdir %s", rootfs);
-	if (copy_layers(s, r, rootfs, err) < 0 || write_config(s, r, dir, rootfs, err) < 0) {
+	if (copy_layers(s, r, rootfs, err) < 0 || write_config(s, r, dir, rootfs, false, err) < 0) {
 		struct hull_error ignored = { 0 };
 
 		fs_remove_tree(rootfs, &ignored);
@@ -149,13 +181,17 @@ int images_container_create(struct image_store *s, const struct image_record *r,
 			    const char *id, bool force_copy, char *bundle, size_t size,
 			    bool *copied, struct hull_error *err)
 {
-	char dir[4096], p[4200], rec[4200];
+	char dir[4096], p[4200];
 	struct hull_error ignored = { 0 };
+	autofree char *marker = NULL;
 	autoclose int dfd = -1;
 
 	*copied = false;
 	if (strchr(id, '/') || strcmp(id, ".") == 0 || strcmp(id, "..") == 0 || strlen(id) > 1024)
 		return hull_error_set(err, EINVAL, "container id \"%s\": not usable as a name", id);
+	marker = store_record_json(r, s->root);
+	if (marker == NULL)
+		return hull_error_set(err, ENOMEM, "recording the image of %s", id);
 	snprintf(dir, sizeof(dir), "%s/containers/%s", s->root, id);
 	if (mkdir(dir, 0700) < 0)
 		return errno == EEXIST
@@ -167,21 +203,18 @@ int images_container_create(struct image_store *s, const struct image_record *r,
 		goto fail;
 	}
 	/* The marker first: whatever fails after it, images_container_remove
-	 * recognizes the directory as ours and can undo it. */
-	if (fs_write_atomic(dfd, CONTAINER_MARKER, s->root, strlen(s->root), 0600, err) < 0)
-		goto fail;
-	snprintf(rec, sizeof(rec), "%s/image", dir);
-	if (mkdir(rec, 0700) < 0 || store_write_record(rec, "record", r, err) < 0) {
-		hull_error_errno(err, "recording the image of %s", id);
+	 * recognizes the directory as ours and can undo it.  It also holds
+	 * the image's record, which keeps the layers from gc. */
+	if (write_new(dfd, STORE_CONTAINER_MARKER, marker, 0600, err) < 0) {
+		hull_error_prefix(err, "recording the image of %s", id);
 		goto fail;
 	}
 	/* the container's root directory: 0755 like any root */
 	for (int i = 0; i < 3; i++) {
 		static const char *const sub[] = { "upper", "work", "rootfs" };
 
-		snprintf(p, sizeof(p), "%s/%s", dir, sub[i]);
-		if (mkdir(p, 0755) < 0) {
-			hull_error_errno(err, "mkdir %s", p);
+		if (mkdirat(dfd, sub[i], 0755) < 0) {
+			hull_error_errno(err, "mkdir %s/%s", dir, sub[i]);
 			goto fail;
 		}
 	}
@@ -194,13 +227,32 @@ int images_container_create(struct image_store *s, const struct image_record *r,
 		*copied = true;
 	}
 	snprintf(p, sizeof(p), "%s/rootfs", dir);
-	if (write_config(s, r, dir, p, err) < 0)
+	if (write_config(s, r, dir, p, true, err) < 0)
 		goto fail;
 	snprintf(bundle, size, "%s", dir);
 	return 0;
 fail:
 	images_container_remove(dir, &ignored);
 	return -1;
+}
+
+/* The store a container directory's marker names: the "store" of its JSON,
+ * or, from before the marker held the record, the whole text. */
+static char *marker_store(const char *path)
+{
+	autofree char *text = NULL;
+	json_node *doc = NULL;
+	char *store = NULL;
+	struct hull_error ignored = { 0 };
+
+	if (fs_read_file(path, &text, NULL, &ignored) < 0)
+		return NULL;
+	if (text[0] != '{')
+		return strdup(text);
+	if (json_parse(text, &doc, &ignored) == 0 && json_type_of(doc) == JSON_OBJECT)
+		json_get_string(doc, "store", "", &store, &ignored);
+	json_free(doc);
+	return store;
 }
 
 int images_container_remove(const char *bundle, struct hull_error *err)
@@ -210,19 +262,18 @@ int images_container_remove(const char *bundle, struct hull_error *err)
 
 	if (bundle == NULL)
 		return 0;
-	snprintf(p, sizeof(p), "%s/" CONTAINER_MARKER, bundle);
+	snprintf(p, sizeof(p), "%s/" STORE_CONTAINER_MARKER, bundle);
 	if (lstat(p, &st) < 0 || !S_ISREG(st.st_mode))
 		return 0;   /* not a bundle made from an image */
 	{
 		/* Only a directory STORE/containers/ID whose marker names
 		 * STORE is ours to unmount and remove: a marker copied into
 		 * some other bundle does not make Hull delete that bundle. */
-		autofree char *store = NULL;
+		autofree char *store = marker_store(p);
 		char want[4200];
 		const char *base = strrchr(bundle, '/');
-		struct hull_error ignored = { 0 };
 
-		if (base == NULL || fs_read_file(p, &store, NULL, &ignored) < 0)
+		if (base == NULL || store == NULL)
 			return 0;
 		snprintf(want, sizeof(want), "%s/containers%s", store, base);
 		if (strcmp(want, bundle) != 0)

@@ -5,7 +5,10 @@
  *                          named by its diff_id
  *   images/<hex of name>   one JSON record per image name
  *   containers/<id>/       a container's bundle: config.json, rootfs (an
- *                          overlay mount, or a copy), upper/, work/
+ *                          overlay mount, or a copy), upper/, work/, and
+ *                          the marker STORE_CONTAINER_MARKER;
+ *                          containers/ is chattr +T where the file
+ *                          system has it (see store_open)
  *   lock                   flock: pulls, container setup and gc serialize
  * Nothing here calls the runtime; the runtime hands back a bundle path. */
 #ifndef HULL_IMAGES_STORE_H
@@ -81,7 +84,16 @@ struct gc_stats {
  * container of the store uses. */
 int store_gc(struct image_store *s, struct gc_stats *st, struct hull_error *err);
 
-/* Record files (also used for a container's image under containers/ID/image/). */
+/* A container's marker file: JSON, the image record plus "store" (the
+ * store's root, so that only this store's own containers are removed).
+ * Containers made before it existed have a marker holding the bare store
+ * path and their record in containers/ID/image/record; both are read. */
+#define STORE_CONTAINER_MARKER ".hull-image-container"
+/* The record as JSON text, with "store" when store is not NULL (caller
+ * frees; NULL when out of memory). */
+char *store_record_json(const struct image_record *r, const char *store);
+
+/* Record files (images/, and containers' markers). */
 int store_record_parse(const char *text, struct image_record *r, struct hull_error *err);
 int store_write_record(const char *dir, const char *file, const struct image_record *r,
 		       struct hull_error *err);

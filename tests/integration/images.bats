@@ -176,6 +176,11 @@ ipull() { "$HULL_BIN" pull --store "$STORE" "$@"; }
 		[ -z "$(ls -A "$STORE/containers/$CID-$i/upper")" ]
 	done
 	[ "$(ls "$STORE/layers" | wc -l)" = 3 ]
+	# on ext4 containers/ is a top of directory hierarchies (chattr +T),
+	# so each container's inodes go to a group of their own
+	if [ "$(stat -f -c %T "$STORE")" = ext2/ext3 ]; then
+		[[ "$(lsattr -d "$STORE/containers" | cut -d' ' -f1)" == *T* ]]
+	fi
 	# gc keeps what running containers use, even with the image removed
 	run "$HULL_BIN" rmi --store "$STORE" "$REG/hull-test/multi:1"
 	[ "$status" -eq 0 ]
@@ -187,6 +192,64 @@ ipull() { "$HULL_BIN" pull --store "$STORE" "$@"; }
 	[ "$status" -eq 0 ]
 	[ -z "$(ls "$STORE/layers")" ]
 	[ -z "$(ls "$STORE/blobs/sha256")" ]
+}
+
+@test "images: run --image finds an image by name, id prefix and digest, and follows a name to the image it names now" {
+	push "$LAYOUT" bb "$REG/hull-test/moved:1"
+	run ipull "$REG/hull-test/moved:1"
+	[ "$status" -eq 0 ]
+	local id what
+	id=$("$HULL_BIN" image inspect --store "$STORE" "$REG/hull-test/moved:1" | jq -r .id)
+	[[ "$id" == sha256:* ]]
+	for what in "$REG/hull-test/moved:1" "${id:7:12}" "$id"; do
+		run "$HULL_BIN" --root "$HULL_ROOT" run --image "$what" --store "$STORE" "$CID" </dev/null
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"uid=0"* ]]
+		[[ "$output" != *"from-the-image"* ]]
+	done
+	# the tag moves to another image: after rmi and a new pull the name
+	# runs that one, not what was stored for it before
+	push "$LAYOUT" app "$REG/hull-test/moved:1"
+	run "$HULL_BIN" rmi --store "$STORE" "$REG/hull-test/moved:1"
+	[ "$status" -eq 0 ]
+	run ipull "$REG/hull-test/moved:1"
+	[ "$status" -eq 0 ]
+	[ "$("$HULL_BIN" image inspect --store "$STORE" "$REG/hull-test/moved:1" | jq -r .id)" != "$id" ]
+	run "$HULL_BIN" --root "$HULL_ROOT" run --image "$REG/hull-test/moved:1" --store "$STORE" "$CID" </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"uid=65534"*"from-the-image"* ]]
+	# and a pull over a name that is still stored replaces its record too
+	push "$LAYOUT" bb "$REG/hull-test/moved:1"
+	run ipull "$REG/hull-test/moved:1"
+	[ "$status" -eq 0 ]
+	run "$HULL_BIN" --root "$HULL_ROOT" run --image "$REG/hull-test/moved:1" --store "$STORE" "$CID" </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"uid=0"* ]]
+	[[ "$output" != *"from-the-image"* ]]
+}
+
+@test "images: a container of the older store layout (bare marker, image/record) is still deleted, and gc keeps its layers until then" {
+	hull_detached run -d --image "$REG/hull-test/bb:1" --store "$STORE" "$CID"
+	[ "$status" -eq 0 ]
+	local c="$STORE/containers/$CID" s
+	# the marker holds the store and the image's record
+	s=$(jq -r .store "$c/.hull-image-container")
+	[ -d "$s/containers/$CID" ]
+	[ "$(jq -r '.layers | length' "$c/.hull-image-container")" = 1 ]
+	# rewritten as the older layout had it
+	mkdir "$c/image"
+	jq 'del(.store)' "$c/.hull-image-container" >"$c/image/record"
+	printf '%s' "$s" >"$c/.hull-image-container"
+	run "$HULL_BIN" rmi --store "$STORE" "$REG/hull-test/bb:1"
+	[ "$status" -eq 0 ]
+	run "$HULL_BIN" gc --store "$STORE"
+	[ "$status" -eq 0 ]
+	[ "$(ls "$STORE/layers" | wc -l)" = 1 ]
+	"$HULL_BIN" --root "$HULL_ROOT" delete --force "$CID"
+	[ ! -e "$c" ]
+	run "$HULL_BIN" gc --store "$STORE"
+	[ "$status" -eq 0 ]
+	[ -z "$(ls "$STORE/layers")" ]
 }
 
 @test "images: a failed create leaves no root in the store" {
@@ -546,6 +609,12 @@ ipull() { "$HULL_BIN" pull --store "$STORE" "$@"; }
 @test "images: delete leaves a plain bundle alone, even one holding a copied store marker" {
 	setup_bundle
 	echo "$STORE" >"$BUNDLE/.hull-image-container"
+	run "$HULL_BIN" --root "$HULL_ROOT" run -b "$BUNDLE" "$CID" </dev/null
+	[ "$status" -eq 0 ]
+	[ -d "$BUNDLE/rootfs/bin" ]
+	[ -f "$BUNDLE/config.json" ]
+	# a marker of today's form (JSON naming the store) alike
+	printf '{"store": "%s"}' "$(dirname "$BUNDLE")" >"$BUNDLE/.hull-image-container"
 	run "$HULL_BIN" --root "$HULL_ROOT" run -b "$BUNDLE" "$CID" </dev/null
 	[ "$status" -eq 0 ]
 	[ -d "$BUNDLE/rootfs/bin" ]
