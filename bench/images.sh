@@ -14,6 +14,9 @@
 # Prints the figures and the ratios.
 #
 #   bench/images.sh [-f FILES] [-c CONTAINERS] [-p PARTS]   (PARTS: e.g. 3 or 1,3)
+#   HULL_BENCH_TMP=DIR: the work dir (registry, store, state roots) under DIR
+#   instead of /var/tmp, e.g. a journaled ext4 to compare with this host's
+#   journal-less, -o discard root.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,7 +37,7 @@ part() { [[ ",$PARTS," == *",$1,"* ]]; }
 HULL="${HULL:-$REPO/build/hull}"
 BASE="${HULL_BASELINE:-}"
 M="$REPO/tests/integration/images/mkimage.py"
-W=$(mktemp -d /var/tmp/hull-bench-images.XXXXXX)
+W=$(mktemp -d "${HULL_BENCH_TMP:-/var/tmp}/hull-bench-images.XXXXXX")
 REGPID=
 cleanup() {
 	set +e
