@@ -75,6 +75,7 @@ void vmm_config_init(struct vmm_config *cfg)
 	cfg->console_in = STDIN_FILENO;
 	cfg->console_out = STDOUT_FILENO;
 	cfg->debug_fd = -1;
+	cfg->sample_fd = -1;
 	cfg->signal_fd = -1;
 	cfg->vsock_listen_fd = -1;
 	cfg->vsock_cid = VSOCK_DEFAULT_CID;
@@ -520,10 +521,20 @@ static int machine_run(struct machine *m, const struct vmm_config *cfg,
 		return -1;
 	if (cfg->jail.enabled && machine_jail(m, cfg, err) < 0)
 		return -1;
+	/* Debugging only (the jail's lists do not allow it). */
+	if (!cfg->jail.enabled)
+		m->vm.sample_us = cfg->sample_us;
 	t0 = now_ns();
 	if (vm_start_vcpus(&m->vm, err) < 0) {
 		vm_join_vcpus(&m->vm);
 		return -1;
+	}
+	if (m->vm.sample_us) {
+		if (vm_sampler_start(&m->vm, err) < 0) {
+			vm_request_stop(&m->vm, VMM_STATUS_NONE);
+			vm_join_vcpus(&m->vm);
+			return -1;
+		}
 	}
 	/* This thread is the I/O thread from here on: its own list.  A
 	 * failure stops the vCPUs that already run. */
@@ -539,7 +550,9 @@ static int machine_run(struct machine *m, const struct vmm_config *cfg,
 	r = vmm_event_run(&m->vm.events, m->vm.stop_efd, err);
 	if (r < 0)
 		vm_request_stop(&m->vm, VMM_STATUS_NONE);
+	vm_sampler_stop(&m->vm);
 	vm_join_vcpus(&m->vm);
+	vm_sampler_write(&m->vm, cfg->sample_fd);
 	/* The guest may stop (control port, reset) right after queueing its
 	 * last output while the I/O thread has not served that doorbell yet:
 	 * flush the console's transmit queue once more. */
