@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "vmm/vmm.h"
@@ -49,6 +50,8 @@ static int cmd_vm_boot(struct cli_global *g, int argc, char **argv)
 		{ "no-ioeventfd", no_argument, NULL, 'E' },
 		{ "stats", no_argument, NULL, 'S' },
 		{ "hugepages", no_argument, NULL, 'H' },
+		{ "no-rng", no_argument, NULL, 'R' },
+		{ "sample", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vmm_config cfg;
@@ -69,6 +72,13 @@ static int cmd_vm_boot(struct cli_global *g, int argc, char **argv)
 		case 'E': cfg.no_ioeventfd = true; break;
 		case 'S': stats = true; cfg.count_ports = true; break;
 		case 'H': cfg.hugepages = true; break;
+		case 'R': cfg.rng = false; break;
+		case 'P':
+			if (parse_uint(optarg, 1000000, &v) < 0 || v == 0)
+				return cli_usage_error(g, "vm-boot", "--sample: \"%s\" not in 1..1000000 us", optarg);
+			cfg.sample_us = (unsigned int)v;
+			cfg.sample_fd = STDERR_FILENO;
+			break;
 		case 'd':
 			if (parse_disk(&cfg, optarg) < 0)
 				return cli_usage_error(g, "vm-boot", "--disk: at most %d disks", VMM_MAX_DISKS);
@@ -147,6 +157,9 @@ HULL_COMMAND(vm_boot_cmd) = {
 	"  --flat ADDR         K is a flat 64-bit binary entered at ADDR (tests);\n"
 	"                      port 0xe9 output goes to stderr\n"
 	"  --hugepages         back guest memory with 2 MiB hugepages (MAP_HUGETLB)\n"
+	"  --no-rng            no virtio-rng device\n"
+	"  --sample US         every US microseconds note vCPU 0's guest RIP;\n"
+	"                      the samples go to stderr at the end (profiling)\n"
 	"  --no-ioeventfd      handle queue doorbells as MMIO exits\n"
 	"  --stats             print exit counts and run time to stderr\n",
 	.run = cmd_vm_boot,

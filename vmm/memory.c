@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -32,6 +33,38 @@ static int mem_insert(struct vmm_mem *mem, uint64_t gpa, void *host,
 	return 0;
 }
 
+/* Guest RAM starts at a 2 MiB-aligned host address (as QEMU's does).  KVM
+ * maps guest memory with 2 MiB pages only where the host address and the
+ * guest-physical address agree modulo 2 MiB, and the host backs only whole
+ * aligned 2 MiB blocks with transparent hugepages.  With a plain mmap the
+ * guest takes one fault (an exit) per 4 KiB page it first touches; under
+ * nested virtualization that was a large part of every boot. */
+#define GUEST_RAM_ALIGN (2ull << 20)
+
+static void *map_aligned(uint64_t size, int flags, int fd)
+{
+	uint64_t span = size + GUEST_RAM_ALIGN;
+	uint8_t *res = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t *p;
+	int saved;
+
+	if (res == MAP_FAILED)
+		return MAP_FAILED;
+	p = (uint8_t *)(((uintptr_t)res + GUEST_RAM_ALIGN - 1) & ~(uintptr_t)(GUEST_RAM_ALIGN - 1));
+	/* MAP_FIXED inside our own reservation: replaces nothing else. */
+	if (mmap(p, size, PROT_READ | PROT_WRITE, flags | MAP_FIXED, fd, 0) == MAP_FAILED) {
+		saved = errno;
+		munmap(res, span);
+		errno = saved;
+		return MAP_FAILED;
+	}
+	if (p > res)
+		munmap(res, (size_t)(p - res));
+	if (res + span > p + size)
+		munmap(p + size, (size_t)(res + span - (p + size)));
+	return p;
+}
+
 /* Shared guest RAM: a memfd of `size` bytes mapped MAP_SHARED.  Another
  * process (the vhost-user back-end) maps the same fd and sees the guest's
  * writes, which private anonymous memory cannot offer.  Sealed against
@@ -53,8 +86,7 @@ static void *map_shared(uint64_t size, bool hugepages, int *fd_out, struct hull_
 		return NULL;
 	}
 	/* NORESERVE as for private memory: pages come on first touch. */
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | (hugepages ? 0 : MAP_NORESERVE), fd, 0);
+	p = map_aligned(size, MAP_SHARED | (hugepages ? 0 : MAP_NORESERVE), fd);
 	if (p == MAP_FAILED) {
 		hull_error_errno(err, "mmap shared guest memory (%llu MiB)",
 				 (unsigned long long)(size >> 20));
@@ -93,7 +125,7 @@ int vmm_mem_add(struct vmm_mem *mem, uint64_t gpa, uint64_t size,
 	/* Anonymous private mapping: zero-filled, populated lazily on first guest
 	 * touch, so a 1 GiB VM that uses 40 MiB costs 40 MiB. NORESERVE keeps
 	 * overcommit accounting from refusing large, mostly-idle guests. */
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0);
+	p = map_aligned(size, flags, -1);
 	if (p == MAP_FAILED)
 		return hull_error_errno(err, "mmap guest memory (%llu MiB%s)",
 					(unsigned long long)(size >> 20),

@@ -146,6 +146,8 @@ static void *vcpu_thread(void *arg)
 	}
 	while (!atomic_load(&cpu->vm->stopping)) {
 		if (ioctl(cpu->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR && cpu->vm->sample_us)
+				vm_sample_take(cpu);
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			hull_error_errno(&e, "vCPU %u: KVM_RUN", cpu->index);

@@ -67,12 +67,13 @@ static int console_tx(struct virtio_console *c, struct hull_error *err)
 	return r;
 }
 
-/* Move pending input into receive buffers; d->lock held. */
+/* Move pending input into receive buffers; d->lock held.  Returns the
+ * number of buffers filled, or -1. */
 static int console_rx_deliver(struct virtio_console *c, struct hull_error *err)
 {
 	struct virtio_mmio *t = &c->t;
 	struct virtq_chain *ch = &t->chain;
-	bool used = false;
+	int used = 0;
 
 	while (c->in_open && c->pending_len > 0 && virtio_mmio_queue_live(t, RXQ)) {
 		size_t n;
@@ -88,11 +89,11 @@ static int console_rx_deliver(struct virtio_console *c, struct hull_error *err)
 		c->in_total += n;
 		if (virtq_push(&t->q[RXQ], &t->vm->mem, ch->head, (uint32_t)n, err) < 0)
 			return -1;
-		used = true;
+		used++;
 	}
 	if (used)
 		virtio_mmio_signal_used(t, RXQ);
-	return 0;
+	return used;
 }
 
 static void console_read_input(struct virtio_console *c)
@@ -111,6 +112,40 @@ static void console_read_input(struct virtio_console *c)
 		c->in_eof = true;
 		if (c->in_polled)
 			vmm_event_modify(&c->t.vm->events, c->in_fd, 0);
+	}
+}
+
+/* Deliver what input there is, and tell the driver whether we want to hear
+ * about new receive buffers.  Linux's driver posts one buffer at a time
+ * and rings the doorbell for each (64 per console while probing, each an
+ * exit), and reposts one after every read: we need none of those kicks
+ * except when input is waiting for a buffer.  A file that cannot be polled
+ * is read on here until it is used up or the buffers are. */
+static int console_rx_pump(struct virtio_console *c, struct hull_error *err)
+{
+	struct virtio_mmio *t = &c->t;
+
+	for (;;) {
+		bool want;
+		int n;
+
+		if (!c->in_polled)
+			console_read_input(c);
+		n = console_rx_deliver(c, err);
+		if (n < 0)
+			return -1;
+		if (n > 0 && c->pending_len == 0 && !c->in_polled && !c->in_eof)
+			continue;
+		if (!virtio_mmio_queue_live(t, RXQ))
+			return 0;
+		want = c->in_open && c->pending_len > 0;
+		virtq_set_notify(&t->q[RXQ], &t->vm->mem, want);
+		if (!want)
+			return 0;
+		/* Buffers posted before the driver saw the flag sent no kick. */
+		n = console_rx_deliver(c, err);
+		if (n <= 0)
+			return n;
 	}
 }
 
@@ -138,7 +173,7 @@ static void console_input_event(void *opaque, int fd, uint32_t events)
 
 	pthread_mutex_lock(&c->t.lock);
 	console_read_input(c);
-	if (!c->t.failed && console_rx_deliver(c, &e) < 0)
+	if (!c->t.failed && console_rx_pump(c, &e) < 0)
 		virtio_mmio_fail(&c->t, &e);
 	console_update_polling(c);
 	pthread_mutex_unlock(&c->t.lock);
@@ -158,13 +193,11 @@ static int console_queue_notify(struct virtio_mmio *t, unsigned int q, struct hu
 			return 0;
 		/* First output: input held so far may go now. */
 	}
-	/* New receive buffers: input that could not be placed may go now. A
-	 * plain file or /dev/null cannot be polled, so read it on demand. */
-	if (!c->in_polled)
-		console_read_input(c);
-	r = console_rx_deliver(c, err);
+	/* New receive buffers (or the queue just went live): input that
+	 * could not be placed may go now. */
+	r = console_rx_pump(c, err);
 	console_update_polling(c);
-	return r;
+	return r < 0 ? -1 : 0;
 }
 
 #define VIRTIO_CONSOLE_F_SIZE (1ull << 0)
@@ -254,7 +287,7 @@ void virtio_console_open_input(struct virtio_console *c)
 
 	pthread_mutex_lock(&c->t.lock);
 	c->in_open = true;
-	if (!c->t.failed && console_rx_deliver(c, &e) < 0)
+	if (!c->t.failed && console_rx_pump(c, &e) < 0)
 		virtio_mmio_fail(&c->t, &e);
 	console_update_polling(c);
 	pthread_mutex_unlock(&c->t.lock);

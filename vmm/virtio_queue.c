@@ -14,6 +14,7 @@ struct vring_desc {
 };
 
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1
+#define VIRTQ_USED_F_NO_NOTIFY     1
 
 static uint64_t desc_bytes(uint16_t n)  { return 16ull * n; }
 static uint64_t avail_bytes(uint16_t n) { return 6ull + 2ull * n; } /* flags, idx, ring, used_event */
@@ -229,6 +230,20 @@ bool virtq_wants_interrupt(const struct virtq *q, const struct vmm_mem *mem)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	flags = load_u16(mem, q->avail_gpa, &ok);
 	return !ok || !(flags & VIRTQ_AVAIL_F_NO_INTERRUPT);
+}
+
+void virtq_set_notify(const struct virtq *q, const struct vmm_mem *mem, bool wanted)
+{
+	/* used->flags, 2 bytes at the start of the used ring (placed in RAM
+	 * and aligned by virtq_validate). */
+	uint16_t *flags = vmm_mem_ptr(mem, q->used_gpa, 2);
+
+	if (flags == NULL)
+		return;
+	__atomic_store_n(flags, wanted ? 0 : VIRTQ_USED_F_NO_NOTIFY, __ATOMIC_RELEASE);
+	/* Order the flag before the caller looks at the avail ring again, so
+	 * that a buffer posted while notifications were off is seen. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 long long virtq_chain_foreach(const struct virtq_chain *c, bool writable,

@@ -64,6 +64,11 @@ int virtq_push(struct virtq *q, const struct vmm_mem *mem, uint16_t head,
 /* True unless the driver set VIRTQ_AVAIL_F_NO_INTERRUPT. */
 bool virtq_wants_interrupt(const struct virtq *q, const struct vmm_mem *mem);
 
+/* Ask the driver to notify (kick) us about new buffers, or not
+ * (VIRTQ_USED_F_NO_NOTIFY; without EVENT_IDX).  After turning them back on,
+ * look at the avail ring once more: buffers posted meanwhile sent no kick. */
+void virtq_set_notify(const struct virtq *q, const struct vmm_mem *mem, bool wanted);
+
 /* Gather/scatter over the readable (or writable) bytes of a chain, starting
  * `off` bytes into that part.  Return the number of bytes copied. */
 size_t virtq_chain_read(const struct virtq_chain *c, uint64_t off, void *dst, size_t len);

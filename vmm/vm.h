@@ -60,7 +60,17 @@ struct vm {
 	/* The jail's vCPU seccomp program, installed by each vCPU thread
 	 * before its first KVM_RUN; NULL without a jail. */
 	const struct sock_fprog *vcpu_filter;
+	/* Guest RIP samples of vCPU 0 (sample.c, debugging; sample_us 0: off). */
+	unsigned int sample_us;
+	atomic_bool sample_req;
+	pthread_t sampler;
+	bool sampler_started;
+	uint64_t sample_t0;
+	struct { uint64_t ns, rip; } *samples;
+	unsigned int nsamples;
 };
+
+#define VM_MAX_SAMPLES 100000
 
 /* kvm.c */
 int vm_create(struct vm *vm, struct hull_error *err);
@@ -83,5 +93,13 @@ void vm_guest_error(struct vm *vm, const char *what, const struct hull_error *e)
 int vm_create_vcpus(struct vm *vm, unsigned int n, struct hull_error *err);
 int vm_start_vcpus(struct vm *vm, struct hull_error *err);
 void vm_join_vcpus(struct vm *vm);
+
+/* sample.c: vm->sample_us is set before vm_start_vcpus and the sampler
+ * started after it; stop it once the VM is stopping, before
+ * vm_join_vcpus; write ("hull sample: <ms> <rip>" lines) after. */
+int vm_sampler_start(struct vm *vm, struct hull_error *err);
+void vm_sample_take(struct vm_vcpu *cpu);
+void vm_sampler_stop(struct vm *vm);
+void vm_sampler_write(struct vm *vm, int fd);
 
 #endif

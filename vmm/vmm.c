@@ -31,9 +31,14 @@
 
 /* Arguments Hull always gives Linux: no PCI or ACPI to probe, reboot
  * through the keyboard controller (which stops the VM), no panic wait, and
- * the i8042 options that keep the guest off the legacy ports. */
+ * the i8042 options that keep the guest off the legacy ports.  Boot time:
+ * no_timer_check skips Linux's test of the IO-APIC timer route (a 40 ms
+ * busy wait at HZ=250; KVM's in-kernel irqchip routes it), and
+ * random.trust_cpu=on seeds the guest's RNG from RDRAND at once instead of
+ * waiting for virtio-rng (a no-op on a CPU without RDRAND). */
 #define VMM_BASE_CMDLINE \
-	"reboot=k panic=-1 pci=off i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd"
+	"reboot=k panic=-1 pci=off i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd" \
+	" no_timer_check random.trust_cpu=on"
 
 struct machine {
 	struct vm vm;
@@ -75,6 +80,7 @@ void vmm_config_init(struct vmm_config *cfg)
 	cfg->console_in = STDIN_FILENO;
 	cfg->console_out = STDOUT_FILENO;
 	cfg->debug_fd = -1;
+	cfg->sample_fd = -1;
 	cfg->signal_fd = -1;
 	cfg->vsock_listen_fd = -1;
 	cfg->vsock_cid = VSOCK_DEFAULT_CID;
@@ -338,8 +344,9 @@ static int build_cmdline(struct machine *m, const struct vmm_config *cfg, struct
 	/* add_devices appended the virtio_mmio.device= arguments already. */
 	memcpy(devices, m->cmdline, sizeof(devices));
 	devices[sizeof(devices) - 1] = '\0';
+	/* Without Hull's 16550 there is no UART to probe for. */
 	r = snprintf(m->cmdline, sizeof(m->cmdline), "%s %s%s %s", VMM_BASE_CMDLINE,
-		     cfg->serial ? "console=ttyS0" : "console=hvc0", devices,
+		     cfg->serial ? "console=ttyS0" : "console=hvc0 8250.nr_uarts=0", devices,
 		     cfg->cmdline ? cfg->cmdline : "");
 	if (r < 0 || (size_t)r >= sizeof(m->cmdline))
 		return hull_error_set(err, E2BIG, "kernel command line too long");
@@ -520,10 +527,20 @@ static int machine_run(struct machine *m, const struct vmm_config *cfg,
 		return -1;
 	if (cfg->jail.enabled && machine_jail(m, cfg, err) < 0)
 		return -1;
+	/* Debugging only (the jail's lists do not allow it). */
+	if (!cfg->jail.enabled)
+		m->vm.sample_us = cfg->sample_us;
 	t0 = now_ns();
 	if (vm_start_vcpus(&m->vm, err) < 0) {
 		vm_join_vcpus(&m->vm);
 		return -1;
+	}
+	if (m->vm.sample_us) {
+		if (vm_sampler_start(&m->vm, err) < 0) {
+			vm_request_stop(&m->vm, VMM_STATUS_NONE);
+			vm_join_vcpus(&m->vm);
+			return -1;
+		}
 	}
 	/* This thread is the I/O thread from here on: its own list.  A
 	 * failure stops the vCPUs that already run. */
@@ -539,7 +556,9 @@ static int machine_run(struct machine *m, const struct vmm_config *cfg,
 	r = vmm_event_run(&m->vm.events, m->vm.stop_efd, err);
 	if (r < 0)
 		vm_request_stop(&m->vm, VMM_STATUS_NONE);
+	vm_sampler_stop(&m->vm);
 	vm_join_vcpus(&m->vm);
+	vm_sampler_write(&m->vm, cfg->sample_fd);
 	/* The guest may stop (control port, reset) right after queueing its
 	 * last output while the I/O thread has not served that doorbell yet:
 	 * flush the console's transmit queue once more. */

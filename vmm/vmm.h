@@ -74,6 +74,10 @@ struct vmm_config {
 				       device instead of stopping the VM */
 	bool no_ioeventfd;      /* force the MMIO-exit doorbell path */
 	bool count_ports;       /* fill vmm_stats.top_ports (debugging) */
+	unsigned int sample_us; /* debugging: sample vCPU 0's RIP this often
+				   and write the samples to sample_fd at the
+				   end (vmm/sample.c); 0: off.  Not with a jail. */
+	int sample_fd;
 	int signal_fd;          /* signalfd, or -1 (signals keep their default
 				   action on the monitor).  A signal read from
 				   it goes to the guest when signal_to_guest,

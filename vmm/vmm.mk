@@ -55,7 +55,8 @@ vm-test-assets: $(HULL) $(VMM_ASSETS)
 	@k=$$(HULL_KERNEL_CACHE=$${HULL_KERNEL_CACHE:-/var/cache/hull/kernel} \
 		sh -c 'd=$$HULL_KERNEL_CACHE/$$(cat vmm/guest/kernel.config vmm/guest/build-kernel.sh | sha256sum | cut -c1-16); \
 		[ -f $$d/bzImage ] && echo $$d'); \
-	if [ -n "$$k" ]; then cp $$k/bzImage $$k/vmlinux $(BUILD)/vmm/guest/; \
+	if [ -n "$$k" ]; then cp $$k/bzImage $$k/vmlinux $(BUILD)/vmm/guest/ && \
+		nm -n $(BUILD)/vmm/guest/vmlinux > $(BUILD)/vmm/guest/System.map; \
 	else echo "vm-test-assets: no cached Hull kernel (make vm-kernel); its tests will skip"; fi
 	@d=$$(ls /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -1); \
 	if [ -n "$$d" ]; then cp $$d $(BUILD)/vmm/guest/debian-vmlinuz; fi
@@ -65,18 +66,19 @@ VM_BATS += vmm/tests/linux-boot.bats
 VM_DEPS += vm-test-assets
 
 # The boot benchmark inside the test VM: Hull's monitor against QEMU
-# -M microvm, same kernel and initramfs (PVH vmlinux, then bzImage).
+# -M microvm, same kernel and initramfs (uncompressed, as Hull's runtime
+# writes it), PVH vmlinux and bzImage taking turns.
 vm-bench: vm-test-assets
 	$(VM_DIR)/run-in-vm.sh --timeout 900 -- sh -c 'PATH=$$PWD/build/vmm/bench:$$PATH; \
-		for k in vmlinux bzImage; do echo "# $$k"; sh vmm/bench/vm-boot-bench.sh build/hull \
-		build/vmm/guest/$$k build/vmm/tests/assets/agent.cpio.gz 5; done'
+		sh vmm/bench/vm-boot-bench.sh build/hull build/vmm/guest/vmlinux \
+		build/vmm/guest/bzImage build/vmm/tests/assets/agent.cpio 5'
 .PHONY: vm-bench
 
 # Where the guest's boot goes (vmm/bench/vm-boot-profile.sh), in the test VM.
 vm-boot-profile: vm-test-assets
 	$(VM_DIR)/run-in-vm.sh --timeout 900 -- sh -c 'PATH=$$PWD/build/vmm/bench:$$PATH; \
 		sh vmm/bench/vm-boot-profile.sh build/hull build/vmm/guest/vmlinux \
-		build/vmm/tests/assets/agent.cpio.gz'
+		build/vmm/tests/assets/agent.cpio build/vmm/guest/System.map'
 .PHONY: vm-boot-profile
 
 # Benchmark helper (vmm/bench/vm-boot-bench.sh): static, so it runs in any guest.

@@ -4,6 +4,8 @@
 #   agent.cpio.gz   hull-agent as /init, static busybox, and one agent
 #                   config per scenario under /hull/ (picked with
 #                   hull.config=/hull/NAME.conf on the kernel command line)
+#   agent.cpio      the same, uncompressed, as Hull's runtime writes its
+#                   initramfs (the boot benchmark uses this one)
 #   busybox.cpio.gz a plain busybox /init that prints and reboots
 #   rootfs.ext4     a busybox root disk with a marker file
 # Usage: make-test-assets.sh AGENT [OUT]
@@ -34,7 +36,8 @@ printf '%s\nhostname hullvm\nuser 1000 1000\nrlimit 7 64 64\narg /bin/sh\narg -c
 printf 'root /dev/vda ext4 ro\n%s\narg /bin/cat\narg /marker\n' "$common" > "$tmp/a/hull/disk.conf"
 # The guest kernel's own log (vmm/bench/vm-boot-profile.sh: initcall_debug).
 printf '%s\narg /bin/busybox\narg dmesg\n' "$common" > "$tmp/a/hull/dmesg.conf"
-(cd "$tmp/a" && find . | cpio -o -H newc 2>/dev/null) | gzip -1 > "$out/agent.cpio.gz"
+(cd "$tmp/a" && find . | cpio -o -H newc 2>/dev/null) > "$out/agent.cpio"
+gzip -1 < "$out/agent.cpio" > "$out/agent.cpio.gz"
 
 mkdir -p "$tmp/b/bin" "$tmp/b/proc"
 cp "$bb" "$tmp/b/bin/busybox"
