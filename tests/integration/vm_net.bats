@@ -42,6 +42,9 @@ setup() {
 
 teardown() {
 	local rc=0
+	# Skipped before net_setup (no KVM here): nothing was made, and an
+	# empty NETP would match other suites' rules and namespaces.
+	[ -n "${NETP:-}" ] || return 0
 	net_teardown || rc=1
 	check_no_leftovers || rc=1
 	if [ -n "${HULL_ROOT:-}" ] && pgrep -f -- "--root $HULL_ROOT" >/dev/null; then
