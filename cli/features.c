@@ -154,7 +154,7 @@ static int cmd_features(struct cli_global *g, int argc, char **argv)
 			   "uid/gid mappings, "
 			   "joining namespaces other than network, timeOffsets, personality, "
 			   "mountLabel, rootfsPropagation, seccomp notify/listenerPath, "
-			   "apparmorProfile, selinuxLabel, ioPriority, scheduler");
+			   "selinuxLabel, ioPriority, scheduler");
 	/* vmmisc: vsock and exec into VM containers (README, The microVM sandbox). */
 	json_gen_kv_string(j, "io.hull.vm.vsock",
 			   "virtio-vsock, Firecracker's host protocol on <state>/vsock.sock: "

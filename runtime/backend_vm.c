@@ -37,6 +37,7 @@
 #include "runtime/backend.h"
 #include "runtime/backend_vm_exec.h"
 #include "runtime/backend_vm_net.h"
+#include "runtime/lsm.h"
 #include "base/cleanup.h"
 #include "base/fsutil.h"
 #include "runtime/backend_vm.h"
@@ -445,6 +446,17 @@ static int vm_spawn(struct launch *l, struct hull_error *err)
 		return hull_error_set(err, EINVAL, "vm: process.args is required");
 	if (vm_check_spec(s, err) < 0)
 		return hull_error_prefix(err, "vm");
+	/* process.apparmorProfile (podman sends its containers-default on
+	 * AppArmor hosts): the guest kernel has no AppArmor, and the monitor
+	 * is the container's only process on the host, so the profile
+	 * confines it, checked as the Linux backend checks it and entered by
+	 * the jail (vmm/jail.h), hence refused with --vm-no-jail. */
+	if (lsm_prepare(l, s->process, err) < 0)
+		return hull_error_prefix(err, "vm");
+	if (l->lsm.apparmor_profile && l->vm_no_jail)
+		return hull_error_set(err, ENOTSUP, "vm: process.apparmorProfile \"%s\" is entered "
+				      "by the monitor's jail: not with --vm-no-jail",
+				      l->lsm.apparmor_profile);
 	/* Refuse before building images: a standard kernel cannot boot on PVM. */
 	if (vmm_host_is_pvm())
 		return hull_error_set(err, ENOTSUP, "vm: " VMM_PVM_MESSAGE);
@@ -493,6 +505,7 @@ static int vm_spawn(struct launch *l, struct hull_error *err)
 	vc.cfg.jail.enabled = !l->vm_no_jail;
 	vc.cfg.jail.mount_point = l->c->dir;
 	vc.cfg.jail.forbidden_syscall_selftest = getenv("HULL_VM_DEBUG_FORBIDDEN_SYSCALL") != NULL;
+	vc.cfg.jail.apparmor_profile = l->lsm.apparmor_profile;  /* lsm_prepare above */
 	if (s->linux.ns[NS_NET].enabled && s->linux.ns[NS_NET].path) {
 		vc.netns_fd = open(s->linux.ns[NS_NET].path, O_RDONLY | O_CLOEXEC);
 		if (vc.netns_fd < 0) {

@@ -7,7 +7,8 @@
  * (on the monitor), hostname, domainname, root, linux.sysctl,
  * maskedPaths, readonlyPaths, seccomp (without notify), resources (the
  * monitor's cgroup), cgroupsPath, the network namespace (the monitor's),
- * all six hook kinds (on the host), the standard kernel file systems
+ * all six hook kinds (on the host), process.apparmorProfile (on the
+ * monitor, backend_vm.c: the guest kernel has none), the standard kernel file systems
  * (the guest mounts its own /proc, /sys and /dev), and bind mounts of
  * host directories and files (virtio-fs, runtime/backend_vm_fs.c). */
 #include <errno.h>
@@ -84,8 +85,6 @@ int vm_check_spec(const struct spec *s, struct hull_error *err)
 				      "cannot reach an agent on the host from inside the VM");
 	if (p == NULL)
 		return 0;
-	if (p->apparmor_profile && *p->apparmor_profile)
-		return hull_error_set(err, ENOTSUP, "process.apparmorProfile: no AppArmor in VM mode");
 	if (p->selinux_label && *p->selinux_label)
 		return hull_error_set(err, ENOTSUP, "process.selinuxLabel: no SELinux in VM mode");
 	if (p->has_io_priority)

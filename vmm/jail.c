@@ -13,6 +13,8 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -208,13 +210,52 @@ static int jail_landlock(struct hull_error *err)
 	return 0;
 }
 
+/* This thread's AppArmor attr file (5.8+ stacking path, then the old
+ * one), checked to be procfs: the pivot will take /proc away. */
+static int jail_apparmor_open(struct hull_error *err)
+{
+	struct statfs sf;
+	int fd = open("/proc/thread-self/attr/apparmor/current", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT)
+		fd = open("/proc/thread-self/attr/current", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return hull_error_errno(err, "AppArmor: opening /proc/thread-self/attr");
+	if (fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC) {
+		close(fd);
+		return hull_error_set(err, EXDEV, "AppArmor: /proc/thread-self/attr is not procfs");
+	}
+	return fd;
+}
+
+/* "changeprofile": at once, not at an exec (the monitor never execs).
+ * Allowed from unconfined even under no_new_privs, set later anyway. */
+static int jail_apparmor(int fd, const char *profile, struct hull_error *err)
+{
+	char buf[512];
+	int n = snprintf(buf, sizeof(buf), "changeprofile %s", profile);
+
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return hull_error_set(err, ENAMETOOLONG, "AppArmor profile name too long");
+	if (write(fd, buf, (size_t)n) != n)
+		return hull_error_errno(err, "entering AppArmor profile \"%s\"", profile);
+	return 0;
+}
+
 int vmm_jail_enter(const struct vmm_jail *j, const struct vmm_jail_limits *lim,
 		   struct hull_error *err)
 {
-	/* Order: the root needs CAP_SYS_ADMIN, the rlimits may only go down
-	 * once we are unprivileged, Landlock needs no_new_privs. */
-	if (jail_root(j->mount_point, j->vsock_dir, err) < 0 || jail_identity(j, err) < 0 ||
-	    jail_rlimits(lim, err) < 0 || jail_landlock(err) < 0)
+	int aa_fd = -1, r;
+
+	if (j->apparmor_profile && (aa_fd = jail_apparmor_open(err)) < 0)
 		return hull_error_prefix(err, "jail");
-	return 0;
+	/* Order: the root needs CAP_SYS_ADMIN (and mount, which the AppArmor
+	 * profile may deny), the rlimits may only go down once we are
+	 * unprivileged, Landlock needs no_new_privs. */
+	r = jail_root(j->mount_point, j->vsock_dir, err) < 0 ||
+	    (aa_fd >= 0 && jail_apparmor(aa_fd, j->apparmor_profile, err) < 0) ||
+	    jail_identity(j, err) < 0 || jail_rlimits(lim, err) < 0 || jail_landlock(err) < 0;
+	if (aa_fd >= 0)
+		close(aa_fd);
+	return r ? hull_error_prefix(err, "jail") : 0;
 }

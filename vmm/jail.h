@@ -51,6 +51,13 @@ struct vmm_jail {
 					   must be writable by it (mode 0666 or
 					   0777) and the directory searchable. */
 	/* --- end virtio-vsock --- */
+	/* NULL, or an AppArmor profile already loaded in the host kernel
+	 * (the container's process.apparmorProfile: the monitor is the
+	 * container's only process on the host).  Its attr file is opened
+	 * while /proc is still reachable and the profile entered right after
+	 * the root is built, before the identity drops: engines' profiles
+	 * deny mount (podman's containers-default does). */
+	const char *apparmor_profile;
 	/* Debugging the filters: the I/O thread makes a system call outside
 	 * its allow-list right after installing it, so the kernel kills the
 	 * monitor.  Set only by HULL_VM_DEBUG_FORBIDDEN_SYSCALL (tests). */

@@ -42,6 +42,9 @@ setup() {
 
 teardown() {
 	local rc=0
+	# Skipped before net_setup (no KVM here): nothing was made, and an
+	# empty NETP would match other suites' rules and namespaces.
+	[ -n "${NETP:-}" ] || return 0
 	net_teardown || rc=1
 	check_no_leftovers || rc=1
 	if [ -n "${HULL_ROOT:-}" ] && pgrep -f -- "--root $HULL_ROOT" >/dev/null; then
@@ -186,4 +189,25 @@ make_netns() {
 	[ "$status" -ne 0 ]
 	run ip netns exec "${NETP}n" tc qdisc show
 	[[ "$output" != *ingress* ]]
+}
+
+# bench/vm-net.sh once saw its no-offload transfer not finish.  Whole
+# transfers with the offloads off and on: every byte the guest sent arrives
+# (the sink counts them), so a stall or a lost frame the guest never
+# retransmits fails here instead of only slowing the bench.
+@test "vm net: 8 MiB from the guest reach the host whole, with the offloads off and on" {
+	make_netns
+	update_config '.process.args = ["/bin/checker", "net-blast", "10.195.'"$NETX"'.1", "'"$PORT"'", "8"]
+		| .linux.namespaces |= map(if .type == "network" then .path = "/run/netns/'"${NETP}n"'" else . end)'
+	for mode in HULL_VM_NET_NO_OFFLOADS=1 HULL_VM_NET_OFFLOADS_DEFAULT=1; do
+		timeout 600 "$CHECKER_BIN" net-sink "$PORT" >"$BATS_TEST_TMPDIR/sink" 2>&1 &
+		for _ in $(seq 1 50); do grep -q serving "$BATS_TEST_TMPDIR/sink" && break; sleep 0.1; done
+		run env "$mode" "$HULL_BIN" --root "$HULL_ROOT" run --vm --bundle "$BUNDLE" "$CID" </dev/null
+		echo "$mode: $output"
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"sent=8"* ]]
+		wait
+		echo "$mode: $(cat "$BATS_TEST_TMPDIR/sink")"
+		grep -q "bytes=8388608" "$BATS_TEST_TMPDIR/sink"
+	done
 }

@@ -83,6 +83,7 @@ void agent_fs_tag(char *t);                                   /* agent_fs.c */
 int agent_fs_bind(const char *entry, const char *flags, char *dest);
 const char *agent_fs_mount(const char *root);
 void agent_net_up(void);        /* agent_net.c */
+void agent_net_drain(void);
 void agent_net_etcfile(const char *dest, const char *content);
 void agent_net_etc_apply(bool root_ro);
 
@@ -816,7 +817,8 @@ int main(void)
 			    p[3].revents & (POLLOUT | POLLERR));
 		status = reap(r.child);
 	}
-	/* Let the console drain before the VM stops. */
+	/* Let the sockets and the console drain before the VM stops. */
+	agent_net_drain();
 	tcdrain(1);
 	power_off(status);
 }

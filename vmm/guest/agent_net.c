@@ -7,7 +7,10 @@
  *
  *   etcfile DEST CONTENT   (config line) DEST in the container's root gets
  *                          CONTENT, bind-mounted over it as runc would
- *                          bind the engine's file. */
+ *                          bind the engine's file.
+ *
+ * And, when the workload has exited, the guest's TCP send queues drained
+ * before the VM stops (agent_net_drain). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +28,7 @@
 #include <unistd.h>
 
 void agent_net_up(void);
+void agent_net_drain(void);
 void agent_net_etcfile(const char *dest, const char *content);
 void agent_net_etc_apply(bool root_ro);
 
@@ -32,6 +36,7 @@ void agent_net_etc_apply(bool root_ro);
 
 static struct { char dest[256]; int fd; } etc[MAX_ETC];
 static int netc;
+static int tcp_fd = -1;         /* /proc/net/tcp, opened while /proc is there */
 
 static void warn(const char *what)
 {
@@ -96,6 +101,7 @@ void agent_net_up(void)
 
 	if (fd >= 0)
 		close(fd);
+	tcp_fd = open("/proc/net/tcp", O_RDONLY | O_CLOEXEC);
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0) {
 		warn("socket");
@@ -130,6 +136,57 @@ void agent_net_up(void)
 		}
 	}
 	close(s);
+}
+
+/* Bytes (FINs included) the guest's TCP connections still have to get
+ * acknowledged: the sum of tx_queue (write_seq - snd_una) over every
+ * socket past its handshake (a listener's field means something else). */
+static long long tcp_unacked(void)
+{
+	char line[256];
+	long long sum = 0;
+	unsigned int st;
+	unsigned long long txq;
+	int d = tcp_fd >= 0 ? dup(tcp_fd) : -1;
+	FILE *f;
+
+	if (d < 0 || lseek(d, 0, SEEK_SET) < 0 || (f = fdopen(d, "r")) == NULL) {
+		if (d >= 0)
+			close(d);
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " %*u: %*[0-9A-Fa-f:] %*[0-9A-Fa-f:] %x %llx:", &st, &txq) == 2 &&
+		    st != 0x0A && st != 0x02 && st != 0x03)
+			sum += (long long)txq;
+	fclose(f);
+	return sum;
+}
+
+#define DRAIN_STEP_MS 20
+#define DRAIN_IDLE_MS 3000      /* no progress for this long: peer gone */
+#define DRAIN_MAX_MS 30000
+
+/* close() returns while the data is still in the kernel's send queue, and
+ * a process's exit closes its sockets the same way; in a container the
+ * host kernel goes on sending it after the process is gone.  A VM that
+ * stopped now would take those bytes and the FIN with it, and the peer
+ * would wait for them forever (bench/vm-net.sh's "stall": net-blast's last
+ * megabytes, seen with the offloads off, where the queue drains slowest).
+ * So the guest keeps running while the queues still shrink: at most
+ * DRAIN_MAX_MS, and not after DRAIN_IDLE_MS without progress.  kill and
+ * delete --force stop the monitor without waiting for this. */
+void agent_net_drain(void)
+{
+	long long left = tcp_unacked(), prev;
+	int idle = 0;
+
+	for (int ms = 0; left > 0 && ms < DRAIN_MAX_MS && idle < DRAIN_IDLE_MS; ms += DRAIN_STEP_MS) {
+		usleep(DRAIN_STEP_MS * 1000);
+		prev = left;
+		left = tcp_unacked();
+		idle = left < prev ? 0 : idle + DRAIN_STEP_MS;
+	}
 }
 
 /* While the initramfs is still /: the content goes into a file there,
