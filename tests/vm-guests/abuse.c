@@ -10,7 +10,9 @@
  *                then QueueNotify on all of them in a tight loop, a valid
  *                rng request re-posted as fast as it is used, notifies of
  *                queues that do not exist, and writes to unmapped MMIO and
- *                port I/O, for ever: the VM never ends by itself.
+ *                port I/O, and every 128 rounds one device (not the
+ *                console, not virtio-fs) reset mid-flight and set up
+ *                again, for ever: the VM never ends by itself.
  *   regs         pseudo-random writes (and reads) of every register of
  *                every device at every width, QueueReady excepted (status
  *                resets mid-flight, features never offered, queue sizes 0
@@ -22,6 +24,7 @@
  *   ring-console a chain longer than the queue on the stdio console
  *   ring-rng     a buffer of 4 GiB outside guest RAM on virtio-rng
  *   ring-vsock   avail.idx jumping by more than the queue size on vsock
+ *   ring-net     a buffer outside guest RAM on virtio-net's transmit queue
  *   ring-fs      on virtio-fs (rings parsed by virtiofsd, not the
  *                monitor): a loop, a long chain, a huge buffer outside RAM
  *                and an avail.idx jump, then kicks for ever.
@@ -231,21 +234,17 @@ static void say(const char *s)
 	wait_used(con, 1);
 }
 
-static void say_dev(const char *what, const struct dev *d)
+/* "WHAT VALUE" on hvc0, VALUE in decimal. */
+static void say_num(const char *what, uint64_t v)
 {
-	char b[96];
+	char b[112];
 	const char *p = what;
 	size_t n = 0;
-	uint32_t v = d->id;
-	char digits[12];
+	char digits[24];
 	int k = 0;
 
 	while (*p && n < 80)
 		b[n++] = *p++;
-	b[n++] = ' ';
-	b[n++] = 'i';
-	b[n++] = 'd';
-	b[n++] = '=';
 	do {
 		digits[k++] = (char)('0' + v % 10);
 		v /= 10;
@@ -254,6 +253,20 @@ static void say_dev(const char *what, const struct dev *d)
 		b[n++] = digits[--k];
 	b[n] = 0;
 	say(b);
+}
+
+static void say_dev(const char *what, const struct dev *d)
+{
+	char b[96];
+	const char *p = what;
+	size_t n = 0;
+
+	while (*p && n < 80)
+		b[n++] = *p++;
+	for (p = " id="; *p; )
+		b[n++] = *p++;
+	b[n] = 0;
+	say_num(b, d->id);
 }
 
 static int console_up(void)
@@ -383,8 +396,32 @@ static void run_mode(void)
 		/* Keep the rng busy: a new request whenever the last was used. */
 		if (rng && *(volatile uint16_t *)&rng->q[0].used.idx == rng->q[0].avail.idx)
 			submit(rng, 0, (uint16_t)(rounds & 1));
-		if (++rounds % 64 == 0)
+		++rounds;
+		if (rounds % 64 == 0)
 			garbage_io(4);
+		/* Reset a device mid-flight (the rng with a request posted a
+		 * moment ago) and bring it up again.  Not virtio-fs: with its
+		 * resets (a GET_VRING_BASE round trip to virtiofsd each) the
+		 * flood test did not finish in the test VM; not yet understood. */
+		if (rounds % 128 == 0) {
+			struct dev *d = &devs[(rounds / 128) % ndevs];
+
+			if (rng && d == rng)
+				submit(rng, 0, 0);
+			if (d != con && d->id != ID_FS) {
+				wr(d, R_STATUS, 0);
+				if (dev_init(d) < 0)
+					say_dev("abuse: init refused after a reset", d);
+				if (rng && d == rng) {
+					rng->q[0].desc[0] = (struct desc){ (uintptr_t)rng_buf,
+									   sizeof(rng_buf), F_WRITE, 0 };
+					rng->q[0].desc[1] = (struct desc){ (uintptr_t)rng_buf, 1,
+									   F_WRITE, 0 };
+				}
+			}
+		}
+		if (rounds % 1024 == 0)
+			say_num("abuse: flood rounds=", rounds);
 	}
 }
 #elif defined(MODE_REGS)
@@ -431,7 +468,7 @@ static void run_mode(void)
 	idle();
 }
 #elif defined(MODE_RING_BLK) || defined(MODE_RING_CONSOLE) || defined(MODE_RING_RNG) || \
-	defined(MODE_RING_VSOCK) || defined(MODE_RING_FS)
+	defined(MODE_RING_VSOCK) || defined(MODE_RING_NET) || defined(MODE_RING_FS)
 #if defined(MODE_RING_BLK)
 #define TARGET ID_BLK
 #elif defined(MODE_RING_CONSOLE)
@@ -440,6 +477,8 @@ static void run_mode(void)
 #define TARGET ID_RNG
 #elif defined(MODE_RING_VSOCK)
 #define TARGET ID_VSOCK
+#elif defined(MODE_RING_NET)
+#define TARGET ID_NET
 #else
 #define TARGET ID_FS
 #endif
@@ -504,6 +543,14 @@ static void run_mode(void)
 	outside_ram(d, 0);
 #elif defined(MODE_RING_VSOCK)
 	avail_jump(d, 1);
+#elif defined(MODE_RING_NET)
+	{
+		/* Readable (transmit) this time: the device reads from it. */
+		struct vq *q = &d->q[1];
+
+		q->desc[0] = (struct desc){ 0xfffffffffffff000ull, 0x2000, 0, 0 };
+		submit(d, 1, 0);
+	}
 #else
 	/* virtio-fs: the back-end parses these.  Each kind on a queue of its
 	 * own where possible, then kicks for ever. */
@@ -525,7 +572,7 @@ static void run_mode(void)
 	idle();
 }
 #else
-#error "build with one of -DMODE_FLOOD, -DMODE_REGS, -DMODE_RING_{BLK,CONSOLE,RNG,VSOCK,FS}"
+#error "build with one of -DMODE_FLOOD, -DMODE_REGS, -DMODE_RING_{BLK,CONSOLE,RNG,VSOCK,NET,FS}"
 #endif
 
 void abuse_main(void);

@@ -1,7 +1,7 @@
 # tests/vm-guests/vm-guests.mk: hostile test guests for the microVM
 # backend's bad-input tests (tests/integration/vm_abuse.bats), included by
 # the top Makefile.  One PVH ELF per misbehaviour, all from abuse.c.
-VM_ABUSE_MODES := flood regs ring-blk ring-console ring-rng ring-vsock ring-fs
+VM_ABUSE_MODES := flood regs ring-blk ring-console ring-rng ring-vsock ring-net ring-fs
 VM_ABUSE_GUESTS := $(patsubst %,$(BUILD)/tests/vm-guests/abuse-%.elf,$(VM_ABUSE_MODES))
 VM_ABUSE_SRC := tests/vm-guests/abuse.c tests/vm-guests/entry.S tests/vm-guests/abuse.ld
 
