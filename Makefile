@@ -151,6 +151,7 @@ VM_BATS += $(sort $(wildcard tests/integration/*.bats))
 VM_DEPS += all rootfs-template
 
 -include vmm/vmm.mk
+-include tests/vm-guests/vm-guests.mk
 -include tests/vm/vm.mk
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
 

@@ -148,6 +148,25 @@ static void call_event(void *opaque, int fd, uint32_t events)
 	pthread_mutex_unlock(&c->fs->t.lock);
 }
 
+/* I/O thread: the back-end hung up.  Why watch for it: virtiofsd exits
+ * (libvhost-user's panic) when the guest's rings are malformed (a loop, a
+ * buffer outside RAM, a bad avail idx: tests/integration/vm_abuse.bats),
+ * and without this the VM ran on with a file system whose requests never
+ * complete.  End the VM instead, naming the device. */
+static void backend_hangup(void *opaque, int fd, uint32_t events)
+{
+	struct virtio_fs *f = opaque;
+	struct hull_error e = { 0 };
+
+	(void)events;
+	/* Level-triggered and final: report once. */
+	vmm_event_modify(&f->t.vm->events, fd, 0);
+	hull_error_set(&e, EPIPE, "virtio-fs \"%.*s\": the vhost-user back-end closed its "
+		       "connection (it refused the guest's rings, or died)",
+		       (int)strnlen((const char *)f->tag, VIRTIO_FS_TAG_MAX), (const char *)f->tag);
+	vm_fail(f->t.vm, &e);
+}
+
 static const struct virtio_device_ops fs_ops = {
 	.name = "virtio-fs",
 	.device_id = VIRTIO_FS_DEVICE_ID,
@@ -229,6 +248,11 @@ int virtio_fs_init(struct virtio_fs *f, struct vm *vm, unsigned int index, const
 			virtio_mmio_destroy(&f->t);
 			goto fail;
 		}
+	/* Only the hang-up: replies are read synchronously by whoever asked. */
+	if (vmm_event_add(&vm->events, f->sock, EPOLLRDHUP, backend_hangup, f, err) < 0) {
+		virtio_mmio_destroy(&f->t);
+		goto fail;
+	}
 	return 0;
 fail:
 	for (unsigned int q = 0; q < VIRTIO_FS_QUEUES; q++) {

@@ -98,10 +98,16 @@ static void device_reset(struct virtio_mmio *d)
 	d->driver_features = 0;
 	d->interrupt_status = 0;
 	d->failed = false;
-	for (unsigned int i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++)
-		virtq_reset(&d->q[i]);
+	/* The device's own reset first, while it can still see which queues
+	 * were live: virtio-fs must stop the back-end's rings (GET_VRING_BASE
+	 * for each ready queue).  With the queues forgotten first it stopped
+	 * none, virtiofsd kept serving rings the driver had freed, and a
+	 * driver that reset and set up again wedged the device (found by
+	 * vm_abuse.bats' flood with mid-flight resets). */
 	if (d->ops->reset)
 		d->ops->reset(d);
+	for (unsigned int i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++)
+		virtq_reset(&d->q[i]);
 }
 
 static void write_status(struct virtio_mmio *d, uint32_t v)

@@ -41,6 +41,19 @@ virtiofsd_pids() {
 	pgrep -f -- "source=$HULL_ROOT" || true
 }
 
+# start_idle_vm: `hull run --vm` in the background of a process that says
+# "ready" and idles; output in $BATS_TEST_TMPDIR/out, the runner's pid in
+# $runner; fails (with the output) if "ready" never comes.
+start_idle_vm() {
+	set_args /bin/sh -c 'echo ready; exec sleep 600'
+	"$HULL_BIN" --root "$HULL_ROOT" run --vm --bundle "$BUNDLE" "$CID" </dev/null \
+		>"$BATS_TEST_TMPDIR/out" 2>&1 &
+	runner=$!
+	for _ in $(seq 600); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+	cat "$BATS_TEST_TMPDIR/out"
+	grep -q ready "$BATS_TEST_TMPDIR/out"
+}
+
 setup() {
 	requires root
 	setup_bundle
@@ -141,13 +154,7 @@ teardown() {
 @test "vm fs: read-only is enforced by the host; delete --force of a running VM leaves no virtiofsd" {
 	requires_vm_fs
 	add_bind "$HOSTDIR/ro" /data ro
-	set_args /bin/sh -c 'echo ready; exec sleep 600'
-	"$HULL_BIN" --root "$HULL_ROOT" run --vm --bundle "$BUNDLE" "$CID" </dev/null \
-		>"$BATS_TEST_TMPDIR/out" 2>&1 &
-	runner=$!
-	for _ in $(seq 600); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
-	cat "$BATS_TEST_TMPDIR/out"
-	grep -q ready "$BATS_TEST_TMPDIR/out"
+	start_idle_vm
 	pids=$(virtiofsd_pids)
 	echo "virtiofsd: $pids"
 	[ -n "$pids" ]
@@ -166,13 +173,7 @@ teardown() {
 @test "vm fs: kill -9 of a running VM container leaves no virtiofsd" {
 	requires_vm_fs
 	add_bind "$HOSTDIR/rw" /data
-	set_args /bin/sh -c 'echo ready; exec sleep 600'
-	"$HULL_BIN" --root "$HULL_ROOT" run --vm --bundle "$BUNDLE" "$CID" </dev/null \
-		>"$BATS_TEST_TMPDIR/out" 2>&1 &
-	runner=$!
-	for _ in $(seq 600); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
-	cat "$BATS_TEST_TMPDIR/out"
-	grep -q ready "$BATS_TEST_TMPDIR/out"
+	start_idle_vm
 	[ -n "$(virtiofsd_pids)" ]
 	hull kill "$CID" KILL
 	rc=0
