@@ -14,7 +14,7 @@ VMM_TEST_BIN   := $(BUILD)/vmm/tests/test_vmm_guest
 
 .PHONY: check-vmm vm-agent vm-kernel
 
-$(BUILD)/vmm/tests/guest.elf: vmm/tests/guest.c vmm/tests/guest.ld
+$(BUILD)/vmm/tests/guest.elf: vmm/tests/guest.c vmm/tests/guest_vring.h vmm/tests/guest.ld
 	@mkdir -p $(dir $@)
 	$(CC) $(VMM_GUEST_CFLAGS) -Wl,-T,vmm/tests/guest.ld -Wl,--build-id=none \
 		-Wl,--no-warn-rwx-segments -o $@ vmm/tests/guest.c

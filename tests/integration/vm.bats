@@ -7,27 +7,10 @@
 # (make vm-kernel, copied to build/vmm/guest/ by make vm-test-assets).
 
 load helpers
+load vm_helpers
 
-GUEST_KERNEL="$REPO/build/vmm/guest/vmlinux"
-GUEST_AGENT="$REPO/build/vmm/guest/hull-agent"
 
-is_pvm() {
-	[ -d /sys/module/kvm_pvm ] && ! grep -qwE 'vmx|svm' /proc/cpuinfo
-}
 
-requires_vm() {
-	[ -c /dev/kvm ] || skip "needs /dev/kvm"
-	if is_pvm; then skip "this host's /dev/kvm is PVM: standard guest kernels cannot boot (run in the test VM)"; fi
-	[ -f "$GUEST_KERNEL" ] || skip "no Hull guest kernel at $GUEST_KERNEL (make vm-kernel vm-test-assets)"
-	[ -x "$GUEST_AGENT" ] || skip "no guest agent (make vm-agent)"
-	command -v mkfs.ext4 >/dev/null || skip "needs mkfs.ext4 (apt-get install e2fsprogs)"
-	# The test VM shares the tree at another path than the one built into
-	# hull, so name the agent and kernel explicitly.
-	export HULL_VM_AGENT="$GUEST_AGENT" HULL_VM_KERNEL="$GUEST_KERNEL"
-	# Each test its own disk cache, so what one test caches cannot
-	# answer for another.
-	export HULL_VM_DISK_CACHE="$BATS_TEST_TMPDIR/disks"
-}
 
 # run_vm_background: `hull run --vm` in the background, output in
 # $BATS_TEST_TMPDIR/out, its pid in $runner; returns once the process has

@@ -13,9 +13,9 @@
 # vm-run).
 
 load helpers
+load vm_helpers
 bats_require_minimum_version 1.5.0
 
-GUEST_AGENT="$REPO/build/vmm/guest/hull-agent"
 ABUSE_DIR="$REPO/build/tests/vm-guests"
 VIRTIOFSD=/usr/lib/qemu/virtiofsd
 # Generous bound for one lifecycle command under nested emulation; the
@@ -23,15 +23,8 @@ VIRTIOFSD=/usr/lib/qemu/virtiofsd
 BOUND=30
 
 requires_vm_abuse() {
-	[ -c /dev/kvm ] || skip "needs /dev/kvm"
-	if [ -d /sys/module/kvm_pvm ] && ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
-		skip "this host's /dev/kvm is PVM: PVH guests cannot boot (run in the test VM)"
-	fi
+	requires_kvm_guest "PVH guests"
 	[ -f "$ABUSE_DIR/abuse-flood.elf" ] || skip "no abuse guests in $ABUSE_DIR (make vm-abuse-guests)"
-	[ -x "$GUEST_AGENT" ] || skip "no guest agent (make vm-agent)"
-	command -v mkfs.ext4 >/dev/null || skip "needs mkfs.ext4 (apt-get install e2fsprogs)"
-	export HULL_VM_AGENT="$GUEST_AGENT"
-	export HULL_VM_DISK_CACHE="$BATS_TEST_TMPDIR/disks"
 }
 
 requires_virtiofsd() {
@@ -91,6 +84,17 @@ run_abuse() {
 	run timeout -k 10 120 "$HULL_BIN" --root "$HULL_ROOT" run --vm --vm-kernel "$ABUSE_DIR/abuse-$1.elf" \
 		--bundle "$BUNDLE" "$CID"
 	echo "$output"
+}
+
+# ring_attack_ends_vm MODE ID DEVICE: the guest attacked the ring of the
+# device with virtio id ID, and the monitor ended the VM itself (not the
+# timeout's 124) with an error naming DEVICE.
+ring_attack_ends_vm() {
+	run_abuse "$1"
+	[ "$status" -ne 0 ]
+	[ "$status" -ne 124 ]
+	[[ "$output" == *"attacking the ring of id=$2"* ]]
+	[[ "$output" == *"guest error in $3"* ]]
 }
 
 # add_netns: a network namespace made outside Hull (as a CNI plugin would:
@@ -235,38 +239,25 @@ teardown() {
 
 @test "vm abuse: a descriptor loop on virtio-blk ends the VM with an error naming the device" {
 	requires_vm_abuse
-	run_abuse ring-blk
-	[ "$status" -ne 0 ]
-	[ "$status" -ne 124 ]
-	[[ "$output" == *"attacking the ring of id=2"* ]]
+	ring_attack_ends_vm ring-blk 2 virtio-blk
 	[[ "$output" == *"guest error in virtio-blk"*"loop in descriptor chain"* ]]
 }
 
 @test "vm abuse: a chain longer than the queue on the console ends the VM with an error naming the device" {
 	requires_vm_abuse
-	run_abuse ring-console
-	[ "$status" -ne 0 ]
-	[ "$status" -ne 124 ]
-	[[ "$output" == *"attacking the ring of id=3"* ]]
-	[[ "$output" == *"guest error in virtio-console"* ]]
+	ring_attack_ends_vm ring-console 3 virtio-console
 	[[ "$output" == *"loop in descriptor chain"* || "$output" == *"too long"* ]]
 }
 
 @test "vm abuse: a 4 GiB buffer outside guest RAM on virtio-rng ends the VM with an error naming the device" {
 	requires_vm_abuse
-	run_abuse ring-rng
-	[ "$status" -ne 0 ]
-	[ "$status" -ne 124 ]
-	[[ "$output" == *"attacking the ring of id=4"* ]]
+	ring_attack_ends_vm ring-rng 4 virtio-rng
 	[[ "$output" == *"guest error in virtio-rng"*"outside guest memory"* ]]
 }
 
 @test "vm abuse: avail.idx jumping past the queue size on vsock ends the VM with an error naming the device" {
 	requires_vm_abuse
-	run_abuse ring-vsock
-	[ "$status" -ne 0 ]
-	[ "$status" -ne 124 ]
-	[[ "$output" == *"attacking the ring of id=19"* ]]
+	ring_attack_ends_vm ring-vsock 19 virtio-vsock
 	[[ "$output" == *"guest error in virtio-vsock"*"runs"*"ahead"* ]]
 }
 
@@ -274,10 +265,7 @@ teardown() {
 	requires_vm_abuse
 	command -v tc >/dev/null || skip "needs tc (iproute2) to check for leftover qdiscs"
 	add_netns
-	run_abuse ring-net
-	[ "$status" -ne 0 ]
-	[ "$status" -ne 124 ]
-	[[ "$output" == *"attacking the ring of id=1"* ]]
+	ring_attack_ends_vm ring-net 1 virtio-net
 	[[ "$output" == *"guest error in virtio-net"*"outside guest memory"* ]]
 	[ ! -e "$HULL_ROOT/$CID" ]
 	netns_clean

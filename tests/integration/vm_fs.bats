@@ -7,24 +7,16 @@
 # standard kernels: runs in the test VM (make vm-run).
 
 load helpers
+load vm_helpers
 
-GUEST_KERNEL="$REPO/build/vmm/guest/vmlinux"
-GUEST_AGENT="$REPO/build/vmm/guest/hull-agent"
 VIRTIOFSD=/usr/lib/qemu/virtiofsd
 
 requires_vm_fs() {
-	[ -c /dev/kvm ] || skip "needs /dev/kvm"
-	if [ -d /sys/module/kvm_pvm ] && ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
-		skip "this host's /dev/kvm is PVM: standard guest kernels cannot boot (run in the test VM)"
-	fi
+	requires_kvm_guest
 	[ -x "$VIRTIOFSD" ] || skip "needs $VIRTIOFSD (apt-get install qemu-system-common)"
 	if [ -f "$GUEST_KERNEL" ]; then
 		export HULL_VM_KERNEL="$GUEST_KERNEL"
 	fi
-	[ -x "$GUEST_AGENT" ] || skip "no guest agent (make vm-agent)"
-	command -v mkfs.ext4 >/dev/null || skip "needs mkfs.ext4 (apt-get install e2fsprogs)"
-	export HULL_VM_AGENT="$GUEST_AGENT"
-	export HULL_VM_DISK_CACHE="$BATS_TEST_TMPDIR/disks"
 }
 
 # add_bind SOURCE DEST [OPTION...]: a bind mount appended to mounts[],

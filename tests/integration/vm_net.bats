@@ -9,22 +9,13 @@
 # runs in the test VM (make vm-run CMD='bats tests/integration/vm_net.bats').
 
 load helpers
+load vm_helpers
 load net_helpers
 
-GUEST_KERNEL="$REPO/build/vmm/guest/vmlinux"
-GUEST_AGENT="$REPO/build/vmm/guest/hull-agent"
 
-requires_vm() {
-	[ -c /dev/kvm ] || skip "needs /dev/kvm"
-	if [ -d /sys/module/kvm_pvm ] && ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
-		skip "this host's /dev/kvm is PVM: standard guest kernels cannot boot (run in the test VM)"
-	fi
-	[ -f "$GUEST_KERNEL" ] || skip "no Hull guest kernel at $GUEST_KERNEL (make vm-kernel vm-test-assets)"
-	[ -x "$GUEST_AGENT" ] || skip "no guest agent (make vm-agent)"
-	command -v mkfs.ext4 >/dev/null || skip "needs mkfs.ext4 (apt-get install e2fsprogs)"
+requires_vm_net() {
+	requires_vm
 	command -v tc >/dev/null || skip "needs tc (iproute2) to check for leftover qdiscs"
-	export HULL_VM_AGENT="$GUEST_AGENT" HULL_VM_KERNEL="$GUEST_KERNEL"
-	export HULL_VM_DISK_CACHE="$BATS_TEST_TMPDIR/disks"
 }
 
 # Hull's NAT needs libnftables (dlopen'ed).
@@ -35,7 +26,7 @@ requires_nat() {
 
 setup() {
 	requires root
-	requires_vm
+	requires_vm_net
 	setup_bundle
 	net_setup
 }

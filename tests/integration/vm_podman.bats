@@ -12,22 +12,15 @@
 # file; its network (bridge and subnet) is named per run and removed.
 
 load helpers
+load vm_helpers
 
-GUEST_KERNEL="$REPO/build/vmm/guest/vmlinux"
-GUEST_AGENT="$REPO/build/vmm/guest/hull-agent"
 
 pm() {
 	"$PM_DIR/pm" "$@"
 }
 
-requires_vm() {
-	[ -c /dev/kvm ] || skip "needs /dev/kvm"
-	if [ -d /sys/module/kvm_pvm ] && ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
-		skip "this host's /dev/kvm is PVM: standard guest kernels cannot boot (run in the test VM)"
-	fi
-	[ -f "$GUEST_KERNEL" ] || skip "no Hull guest kernel at $GUEST_KERNEL (make vm-kernel vm-test-assets)"
-	[ -x "$GUEST_AGENT" ] || skip "no guest agent (make vm-agent)"
-	command -v mkfs.ext4 >/dev/null || skip "needs mkfs.ext4 (apt-get install e2fsprogs)"
+requires_vm_podman() {
+	requires_vm
 	command -v netavark >/dev/null || [ -x /usr/lib/podman/netavark ] ||
 		skip "needs netavark (podman's network stack for -p)"
 }
@@ -94,7 +87,7 @@ print(urllib.request.urlopen(sys.argv[1], timeout=3).read().decode().strip())' "
 
 setup() {
 	requires root podman python3
-	requires_vm
+	requires_vm_podman
 	[ -n "${PM_DIR:-}" ] || skip "setup_file did not prepare podman"
 	IMG=localhost/hull-busybox:latest
 }

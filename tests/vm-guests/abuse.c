@@ -44,14 +44,6 @@
 #define ID_VSOCK 19
 #define ID_FS 26
 
-#define ST_ACK 1
-#define ST_DRIVER 2
-#define ST_DRIVER_OK 4
-#define ST_FEATURES_OK 8
-#define ST_NEEDS_RESET 0x40
-
-#define F_NEXT 1
-#define F_WRITE 2
 
 enum {
 	R_MAGIC = 0x000, R_DEVICE_ID = 0x008, R_DEV_FEATURES = 0x010, R_DEV_FEATURES_SEL = 0x014,
@@ -62,17 +54,7 @@ enum {
 	R_DEVICE_LO = 0x0a0, R_DEVICE_HI = 0x0a4,
 };
 
-struct desc { uint64_t addr; uint32_t len; uint16_t flags, next; };
-struct avail { uint16_t flags, idx, ring[QSZ], used_event; };
-struct used_elem { uint32_t id, len; };
-struct used { uint16_t flags, idx; struct used_elem ring[QSZ]; uint16_t avail_event; };
-
-struct vq {
-	struct desc desc[QSZ] __attribute__((aligned(16)));
-	struct avail avail __attribute__((aligned(4)));
-	struct used used __attribute__((aligned(4)));
-	uint16_t last_used;
-};
+#include "vmm/tests/guest_vring.h"
 
 #define MAX_QUEUES 4
 struct dev {

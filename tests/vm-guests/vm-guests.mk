@@ -5,9 +5,9 @@ VM_ABUSE_MODES := flood regs ring-blk ring-console ring-rng ring-vsock ring-net 
 VM_ABUSE_GUESTS := $(patsubst %,$(BUILD)/tests/vm-guests/abuse-%.elf,$(VM_ABUSE_MODES))
 VM_ABUSE_SRC := tests/vm-guests/abuse.c tests/vm-guests/entry.S tests/vm-guests/abuse.ld
 
-$(BUILD)/tests/vm-guests/abuse-%.elf: $(VM_ABUSE_SRC) tests/vm-guests/vm-guests.mk
+$(BUILD)/tests/vm-guests/abuse-%.elf: $(VM_ABUSE_SRC) vmm/tests/guest_vring.h tests/vm-guests/vm-guests.mk
 	@mkdir -p $(dir $@)
-	$(CC) $(VMM_GUEST_CFLAGS) -DMODE_$(shell echo $* | tr a-z- A-Z_) \
+	$(CC) $(VMM_GUEST_CFLAGS) -I. -DMODE_$(shell echo $* | tr a-z- A-Z_) \
 		-Wl,-T,tests/vm-guests/abuse.ld -Wl,--build-id=none -Wl,--no-warn-rwx-segments \
 		-o $@ tests/vm-guests/entry.S tests/vm-guests/abuse.c
 

@@ -12,29 +12,10 @@
 #define CONTROL_PORT 0x600
 #define DEBUG_PORT 0xe9
 
-#define ST_ACK 1
-#define ST_DRIVER 2
-#define ST_DRIVER_OK 4
-#define ST_FEATURES_OK 8
-#define ST_NEEDS_RESET 0x40
-
-#define F_NEXT 1
-#define F_WRITE 2
-#define F_INDIRECT 4
 
 #define QSZ 8
 
-struct desc { uint64_t addr; uint32_t len; uint16_t flags, next; };
-struct avail { uint16_t flags, idx, ring[QSZ], used_event; };
-struct used_elem { uint32_t id, len; };
-struct used { uint16_t flags, idx; struct used_elem ring[QSZ]; uint16_t avail_event; };
-
-struct vq {
-	struct desc desc[QSZ] __attribute__((aligned(16)));
-	struct avail avail __attribute__((aligned(4)));
-	struct used used __attribute__((aligned(4)));
-	uint16_t last_used;
-};
+#include "guest_vring.h"
 
 struct dev {
 	volatile uint32_t *regs;
