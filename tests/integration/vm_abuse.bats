@@ -81,9 +81,17 @@ dump_processes() {
 # for guests that break a device, which must end the VM by itself.
 run_abuse() {
 	set_args /bin/true
-	run timeout -k 10 120 "$HULL_BIN" --root "$HULL_ROOT" run --vm --vm-kernel "$ABUSE_DIR/abuse-$1.elf" \
-		--bundle "$BUNDLE" "$CID"
+	# Into a file, not through run's pipe: should the timeout end hull, the
+	# monitor (the container, which outlives a killed `run` as runc's
+	# does) would hold the pipe open and keep the test waiting for ever.
+	# Teardown's delete --force ends it.
+	status=0
+	timeout -k 10 120 "$HULL_BIN" --root "$HULL_ROOT" run --vm --vm-kernel "$ABUSE_DIR/abuse-$1.elf" \
+		--bundle "$BUNDLE" "$CID" </dev/null >"$BATS_TEST_TMPDIR/run.out" 2>&1 || status=$?
+	output=$(cat "$BATS_TEST_TMPDIR/run.out")
+	echo "status $status"
 	echo "$output"
+	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then dump_processes; fi
 }
 
 # ring_attack_ends_vm MODE ID DEVICE: the guest attacked the ring of the
