@@ -67,6 +67,35 @@ int cgroup_enter(struct cgroup_manager *m, pid_t pid, struct hull_error *err);
 /* An O_PATH|O_DIRECTORY fd for clone3(CLONE_INTO_CGROUP) on v2, or -1 when
  * the driver cannot use it (v1, hybrid).  The caller closes it. */
 int cgroup_clone_fd(struct cgroup_manager *m);
+
+/* The child moving itself in, on cgroup v1 and hybrid hosts.  A pid
+ * written to cgroup.procs by another process makes the kernel take its
+ * threadgroup lock for writing, which waits out an RCU grace period: ~9 ms
+ * of every create on the hybrid host this was measured on, the largest
+ * single cost of `create` there.  A thread that writes "0" to a v1 group's
+ * `tasks` file moves only itself and skips that lock (0.4 ms).  So the
+ * parent opens the `tasks` files before the clone (the child needs no
+ * access of its own to the host's cgroup tree), and the child, single
+ * threaded, writes "0" to each.  A hybrid host's cgroup2 group, where that
+ * shortcut does not exist, is entered by clone3(CLONE_INTO_CGROUP) with
+ * clone_fd. */
+#define CGROUP_SELF_ENTER_MAX 32
+struct cgroup_self_enter {
+	int tasks_fd[CGROUP_SELF_ENTER_MAX];   /* O_WRONLY on <group>/tasks */
+	const char *dir[CGROUP_SELF_ENTER_MAX];/* the group, for errors */
+	size_t n;
+	int clone_fd;  /* the hybrid cgroup2 group for CLONE_INTO_CGROUP, or -1 */
+};
+/* Fills se (all fds CLOEXEC) and returns 1 when the driver lets the child
+ * enter by itself; 0 (se empty) when it does not (v2, systemd: use
+ * cgroup_clone_fd / cgroup_enter).  Before the clone. */
+int cgroup_self_enter_open(struct cgroup_manager *m, struct cgroup_self_enter *se,
+			   struct hull_error *err);
+/* In the child, single threaded, before it does anything the limits must
+ * cover: writes "0" to each tasks fd and closes them all. */
+int cgroup_self_enter(struct cgroup_self_enter *se, struct hull_error *err);
+/* Closes what cgroup_self_enter_open opened (idempotent). */
+void cgroup_self_enter_close(struct cgroup_self_enter *se);
 /* Mounts the container's view of the cgroup tree at `target` (an absolute
  * path on the host side of the container's new mount namespace, before
  * pivot_root); runs in the container child after the cgroup namespace was

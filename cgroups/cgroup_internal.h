@@ -67,6 +67,9 @@ struct cgroup_ops {
 		     bool update, struct hull_error *err);
 	int (*enter)(struct cgroup_manager *m, pid_t pid, struct hull_error *err);
 	int (*clone_fd)(struct cgroup_manager *m);
+	/* May be NULL: the driver has no way for the child to enter itself. */
+	int (*self_enter_open)(struct cgroup_manager *m, struct cgroup_self_enter *se,
+			       struct hull_error *err);
 	int (*kill_all)(struct cgroup_manager *m, int sig, struct hull_error *err);
 	int (*pids)(struct cgroup_manager *m, pid_t **pids, size_t *n,
 		    struct hull_error *err);

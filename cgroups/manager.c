@@ -319,6 +319,45 @@ int cgroup_clone_fd(struct cgroup_manager *m)
 	return m->ops->clone_fd(m);
 }
 
+int cgroup_self_enter_open(struct cgroup_manager *m, struct cgroup_self_enter *se,
+			   struct hull_error *err)
+{
+	memset(se, 0, sizeof(*se));
+	se->clone_fd = -1;
+	if (m->ops->self_enter_open == NULL)
+		return 0;
+	if (m->ops->self_enter_open(m, se, err) < 0) {
+		cgroup_self_enter_close(se);
+		return -1;
+	}
+	return se->n > 0;
+}
+
+int cgroup_self_enter(struct cgroup_self_enter *se, struct hull_error *err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < se->n; i++) {
+		/* "0": the writing thread itself (cgroup v1 `tasks`). */
+		if (rc == 0 && write(se->tasks_fd[i], "0", 1) != 1)
+			rc = hull_error_errno(err, "joining the cgroup %s (writing its tasks file)",
+					      se->dir[i]);
+	}
+	cgroup_self_enter_close(se);
+	return rc;
+}
+
+void cgroup_self_enter_close(struct cgroup_self_enter *se)
+{
+	for (size_t i = 0; i < se->n; i++)
+		if (se->tasks_fd[i] >= 0)
+			close(se->tasks_fd[i]);
+	se->n = 0;
+	if (se->clone_fd >= 0)
+		close(se->clone_fd);
+	se->clone_fd = -1;
+}
+
 int cgroup_mount_in_container(const struct cgroup_manager *m, const char *target,
 			      unsigned long flags, struct hull_error *err)
 {

@@ -596,6 +596,31 @@ static int v1_clone_fd(struct cgroup_manager *m)
 	return -1;   /* CLONE_INTO_CGROUP is a v2 feature */
 }
 
+/* See cgroup_self_enter_open (cgroup.h). */
+static int v1_self_enter_open(struct cgroup_manager *m, struct cgroup_self_enter *se,
+			      struct hull_error *err)
+{
+	if (m->nh > CGROUP_SELF_ENTER_MAX)
+		return 0;   /* more hierarchies than ever seen: cgroup_enter does it */
+	for (size_t i = 0; i < m->nh; i++) {
+		autofree char *tasks = cg_join(m->h[i].dir, "tasks");
+
+		if (tasks == NULL)
+			return hull_error_errno(err, "asprintf");
+		se->tasks_fd[i] = open(tasks, O_WRONLY | O_CLOEXEC);
+		if (se->tasks_fd[i] < 0)
+			return hull_error_errno(err, "open %s", tasks);
+		se->dir[i] = m->h[i].dir;
+		se->n = i + 1;
+	}
+	if (m->unified) {
+		se->clone_fd = open(m->unified->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (se->clone_fd < 0)
+			return hull_error_errno(err, "open %s", m->unified->dir);
+	}
+	return 0;
+}
+
 /* The hierarchy whose group lists the container's processes. */
 static const char *procs_dir(const struct cgroup_manager *m)
 {
@@ -944,6 +969,7 @@ const struct cgroup_ops cgroup_v1_ops = {
 	.apply = v1_apply,
 	.enter = v1_enter,
 	.clone_fd = v1_clone_fd,
+	.self_enter_open = v1_self_enter_open,
 	.kill_all = v1_kill_all,
 	.pids = v1_pids,
 	.freeze = v1_freeze,

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "cgroups/cgroup.h"
 #include "namespaces/rootfs.h"
 #include "runtime/hooks.h"
 #include "runtime/launch.h"
@@ -224,9 +225,15 @@ __attribute__((noreturn)) void container_child(struct launch *l)
 	 * or open /proc/<pid>/exe (the runtime binary) while we are still
 	 * the runtime; execve resets it (CVE-2019-5736). */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	/* The parent mapped our ids and placed us in the cgroup. */
+	/* The parent mapped our ids and (v2, or when we cannot) placed us in
+	 * the cgroup. */
 	if (sync_expect(l->sync_fd, SYNC_GO, NULL, &err) < 0)
 		_exit(1);
+	/* On v1/hybrid we place ourselves in the v1 groups (spawn.c); first,
+	 * before anything the limits must cover (affinity.final fits the
+	 * group's cpuset, the cgroup namespace is rooted where we are). */
+	if (l->cg_self && cgroup_self_enter(l->cg_self, &err) < 0)
+		child_fail(l, &err);
 	/* execCPUAffinity.final: only now that we are in the cgroup, whose
 	 * cpuset it must fit. */
 	if (l->cpu_affinity_final && process_set_affinity(0, l->cpu_affinity_final, &err) < 0) {

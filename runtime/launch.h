@@ -17,6 +17,7 @@
 
 struct seccomp_prog;
 struct cgroup_manager;
+struct cgroup_self_enter;
 
 /* The two ways a process enters a container.  They share one parent
  * (container_spawn) and one child (container_child); the kind only selects
@@ -66,6 +67,9 @@ struct launch {
 	const char *notify_dir;     /* <state>/notify when NOTIFY_SOCKET is set */
 	int *mount_fds;             /* idmapped mounts, detached, per mounts[]
 				     * index (-1: none); NULL if none at all */
+	/* The tasks files of the container's v1 groups, which the child
+	 * enters itself (cgroups/cgroup.h); NULL when the parent placed it. */
+	struct cgroup_self_enter *cg_self;
 
 	/* Filled by container_spawn for the caller: */
 	pid_t pid;

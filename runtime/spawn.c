@@ -397,7 +397,8 @@ int container_spawn(struct launch *l, struct hull_error *err)
 	int sv[2];
 	struct ns_restore nsr;
 	autoclose int cgfd = -1;
-	int pidfd = -1;
+	struct cgroup_self_enter se = { .n = 0, .clone_fd = -1 };
+	int pidfd = -1, self;
 	bool placed;
 	pid_t pid;
 
@@ -424,15 +425,32 @@ int container_spawn(struct launch *l, struct hull_error *err)
 		close(sv[1]);
 		return -1;
 	}
-	cgfd = l->cgroup ? cgroup_clone_fd(l->cgroup) : -1;
+	/* v1/hybrid: the child writes itself into its v1 groups (no grace
+	 * period of the kernel's threadgroup lock, see cgroups/cgroup.h),
+	 * through tasks files opened here; clone3 places it in a hybrid
+	 * host's cgroup2 group.  v2: clone3 places it in its group. */
+	self = l->cgroup ? cgroup_self_enter_open(l->cgroup, &se, err) : 0;
+	if (self < 0) {
+		leave_for_children(&nsr);
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (self) {
+		cgfd = se.clone_fd;   /* ours now (autoclose) */
+		se.clone_fd = -1;
+	} else
+		cgfd = l->cgroup ? cgroup_clone_fd(l->cgroup) : -1;
 	pid = clone_child(new_ns_flags(l), cgfd, &pidfd, &placed);
 	if (pid == 0) {
 		close(sv[0]);
 		l->sync_fd = sv[1];
+		l->cg_self = self ? &se : NULL;
 		container_child(l);
 	}
 	leave_for_children(&nsr);
 	close(sv[1]);
+	cgroup_self_enter_close(&se);
 	if (pid < 0) {
 		close(sv[0]);
 		return hull_error_errno(err, "clone");
@@ -440,9 +458,12 @@ int container_spawn(struct launch *l, struct hull_error *err)
 	l->pid = pid;
 	l->pidfd = pidfd;
 	hull_test_point("cloned");
-	/* Not cloned into the cgroup: move it there before it runs (it
-	 * waits for SYNC_GO). */
-	if (!placed && l->cgroup && cgroup_enter(l->cgroup, pid, err) < 0)
+	/* Not (wholly) placed by the clone nor by itself: the parent moves
+	 * it before it runs (it waits for SYNC_GO).  With self entry that is
+	 * only when clone3 refused the cgroup2 group; writing the v1 groups
+	 * too is harmless, the child's own writes then change nothing. */
+	if (l->cgroup && !placed && (!self || cgfd >= 0) &&
+	    cgroup_enter(l->cgroup, pid, err) < 0)
 		goto fail;
 	if (parent_protocol(l, sv[0], err) < 0)
 		goto fail;

@@ -153,6 +153,32 @@ teardown() {
 	grep '"type":"oom"' "$BATS_TEST_TMPDIR/events"
 }
 
+# every_line_in_group TEXT: each line of a /proc/PID/cgroup is the
+# container's group, and there is one per hierarchy the host has.
+every_line_in_group() {
+	echo "$1"
+	[ "$(echo "$1" | wc -l)" -eq "$(wc -l </proc/self/cgroup)" ]
+	[ -z "$(echo "$1" | grep -v ":$TEST_CGROUP_PARENT/$CID\$")" ]
+}
+
+@test "the init and an exec'd process are in the container's group of every hierarchy" {
+	# Seen from inside, without a cgroup namespace to hide the paths.  On a
+	# v1/hybrid host the child writes itself into each v1 group and clone3
+	# places it in the cgroup2 one (cgroups/cgroup.h): a hierarchy it
+	# missed would show the runtime's group here.
+	update_config '.linux.namespaces |= map(select(.type != "cgroup"))'
+	set_args /bin/cat /proc/self/cgroup
+	run_hull run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	every_line_in_group "$output"
+	set_args /bin/sleep 60
+	hull_detached run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	run hull exec "$CID" /bin/cat /proc/self/cgroup
+	[ "$status" -eq 0 ]
+	every_line_in_group "$output"
+}
+
 @test "no group survives delete, also delete --force of a running container" {
 	set_args /bin/sleep 60
 	hull_detached run --detach --bundle "$BUNDLE" "$CID"
