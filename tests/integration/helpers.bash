@@ -100,11 +100,12 @@ run_hull() {
 # wait_for_status ID STATUS [TRIES]
 wait_for_status() {
 	local i
+	# Each state bounded: a wedged runtime fails the test, not the run.
 	for i in $(seq 1 "${3:-50}"); do
-		[ "$(hull state "$1" 2>/dev/null | jq -r .status)" = "$2" ] && return 0
+		[ "$(timeout -k 5 60 "$HULL_BIN" --root "$HULL_ROOT" state "$1" 2>/dev/null | jq -r .status)" = "$2" ] && return 0
 		sleep 0.1
 	done
-	echo "container $1 never reached status $2 (now: $(hull state "$1" 2>&1))" >&2
+	echo "container $1 never reached status $2 (now: $(timeout -k 5 60 "$HULL_BIN" --root "$HULL_ROOT" state "$1" 2>&1))" >&2
 	return 1
 }
 
@@ -141,7 +142,10 @@ teardown_bundle() {
 	local id
 	if [ -n "${HULL_ROOT:-}" ] && [ -d "$HULL_ROOT" ]; then
 		for id in $(ls -A "$HULL_ROOT"); do
-			"$HULL_BIN" --root "$HULL_ROOT" delete --force "$id" >/dev/null 2>&1 || true
+			# bounded: a delete that hangs is reported, and the
+			# leftover check below fails the test
+			timeout -k 10 120 "$HULL_BIN" --root "$HULL_ROOT" delete --force "$id" >/dev/null 2>&1 ||
+				echo "teardown: delete --force $id failed or hung" >&2
 		done
 	fi
 }

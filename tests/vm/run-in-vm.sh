@@ -17,6 +17,7 @@
 #   HULL_VM_TIMEOUT       default for --timeout (seconds, default 900)
 #   HULL_VM_BOOT_TIMEOUT  default for --boot-timeout: boot to the command (default 240)
 #   HULL_VM_MEM           guest memory in MiB (default 2048)
+#   HULL_VM_APPEND        more arguments for the guest kernel's command line
 #   HULL_VM_RESULTS       writable results directory shared with the guest
 #                         (default: a fresh temp dir, removed on success)
 #   HULL_VM_REPO          directory to share (default: the repo holding this script)
@@ -129,6 +130,7 @@ start_qemu() {
 	append+=" fsck.mode=skip edd=off panic=-1 ${khz:+tsc_early_khz=$khz}"
 	# AppArmor on: lsm.bats loads a profile and checks it confines the process.
 	append+=" apparmor=1 security=apparmor"
+	append+="${HULL_VM_APPEND:+ $HULL_VM_APPEND}"
 	# setsid: QEMU gets its own process group, which cleanup() kills whole.
 	# timeout: a backstop if this script itself is killed with SIGKILL.
 	setsid timeout --kill-after=10 "$((timeout_s + 30))" \
@@ -140,6 +142,7 @@ start_qemu() {
 		-virtfs "local,path=$repo,mount_tag=hullrepo,security_model=none,readonly=on,id=hullrepo" \
 		-virtfs "local,path=$results,mount_tag=hullresults,security_model=none,id=hullresults" \
 		-serial "file:$results/console.log" -serial "file:$results/output.log" \
+		-monitor "unix:$results/monitor.sock,server=on,wait=off" \
 		</dev/null >"$results/qemu.log" 2>&1 &
 	qemu_pid=$!
 }

@@ -26,9 +26,15 @@ $(VM_SMOKE): $(VM_DIR)/kvm-smoke.c
 vm-image:
 	$(VM_DIR)/build-image.sh
 
+# Each test bounded (BATS_TEST_TIMEOUT, seconds; the longest takes ~140 s
+# under TCG): a test that wedges fails alone instead of eating the stage's
+# VM_TIMEOUT.  --timing: each result says how long it took.
+VM_TEST_TIMEOUT ?= 600
+
 check-vm: $(VM_SMOKE) $(VM_DEPS)
 	$(VM_DIR)/run-in-vm.sh --timeout $(VM_TIMEOUT) -- \
-		bats --tap --filter-tags vm $(VM_DIR)/vm.bats $(VM_DIR)/host-compat.bats $(VM_BATS)
+		env BATS_TEST_TIMEOUT=$(VM_TEST_TIMEOUT) \
+		bats --tap --timing --filter-tags vm $(VM_DIR)/vm.bats $(VM_DIR)/host-compat.bats $(VM_BATS)
 
 vm-run: $(VM_SMOKE) $(VM_DEPS)
 	@test -n "$(CMD)" || { echo "usage: make vm-run CMD='command'" >&2; exit 2; }
