@@ -115,3 +115,17 @@ net_teardown() {
 	fi
 	return $rc
 }
+
+# host_serve_tcp PORT OUT: the checker serving one TCP client on the host's
+# PORT (output to OUT), in the background; returns once it listens, so a
+# client started next is never refused (the caller `wait`s for it).
+host_serve_tcp() {
+	"$CHECKER_BIN" net-serve tcp "$1" 1 >"$2" 2>&1 &
+	local _
+	for _ in $(seq 200); do
+		[ -n "$(ss -Hltn "sport = :$1")" ] && return 0
+		sleep 0.05
+	done
+	echo "the host's checker never listened on port $1" >&2
+	return 1
+}

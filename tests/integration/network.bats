@@ -41,7 +41,7 @@ net_nat() {
 
 @test "network: a container reaches a service on the host through its gateway" {
 	net_nat a "10.197.$NETX.0/24"
-	"$CHECKER_BIN" net-serve tcp "$PORT" 1 >"$BATS_TEST_TMPDIR/host.out" 2>&1 &
+	host_serve_tcp "$PORT" "$BATS_TEST_TMPDIR/host.out"
 	net_bundle cli checker net-ask tcp "10.197.$NETX.1" "$PORT"
 	net_client cli --net "nat:${NETP}a"
 	wait
@@ -119,7 +119,7 @@ net_nat() {
 	ip link set "${NETP}x" up
 	hull network create --mode bridge --bridge "${NETP}x" --subnet "10.195.$NETX.0/24" \
 		--gateway "10.195.$NETX.1" "${NETP}br"
-	"$CHECKER_BIN" net-serve tcp "$PORT" 1 >/dev/null 2>&1 &
+	host_serve_tcp "$PORT" /dev/null
 	net_bundle cli /bin/sh -c "ip -o link show eth0 | grep -c master; checker net-ask tcp 10.195.$NETX.1 $PORT"
 	net_bundle srv checker net-serve tcp 7000
 	net_start srv --net "bridge:${NETP}br"
@@ -225,7 +225,7 @@ net_nat() {
 	net_bundle srv checker net-serve tcp 7000
 	net_start srv --net "nat:${NETP}6" -p "$((PORT + 1)):7000"
 	[ "$(net_addr "${NETP}6" srv)" = "fd97:$NETX::2" ]
-	"$CHECKER_BIN" net-serve tcp "$PORT" 1 >/dev/null 2>&1 &
+	host_serve_tcp "$PORT" /dev/null
 	# Direct, to the host through the gateway, and to the published port
 	# on the gateway (hairpin, the client's address kept).
 	# The hairpin twice: the second after the ICMPv6 redirect the first
@@ -274,8 +274,7 @@ net_nat() {
 		[[ "$output" == *"Ingress Redirect to device $br"* ]]
 		# A host service on the gateway: it sees the container's
 		# address, and the filter carried the frames.
-		"$CHECKER_BIN" net-serve tcp "$PORT" 1 >"$BATS_TEST_TMPDIR/host$fam.out" 2>&1 &
-		sleep 0.2
+		host_serve_tcp "$PORT" "$BATS_TEST_TMPDIR/host$fam.out"
 		run "$HULL_BIN" --root "$HULL_ROOT" exec "$CID-srv$fam" checker net-ask tcp "$gw" "$PORT"
 		wait
 		echo "$output"
