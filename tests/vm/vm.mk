@@ -14,7 +14,7 @@ VM_OUT := $(VM_DIR)/out
 VM_SMOKE := $(VM_OUT)/kvm-smoke
 VM_BATS += $(wildcard tests/vm-suites/*.bats)
 VM_DEPS ?=
-VM_TIMEOUT ?= 1800
+VM_TIMEOUT ?= 2700
 VM_SMOKE_CFLAGS ?= -O2 -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
 
 .PHONY: check-vm vm-image vm-run
