@@ -29,7 +29,7 @@ vm-image:
 # Each test bounded (BATS_TEST_TIMEOUT, seconds; the longest takes ~140 s
 # under TCG): a test that wedges fails alone instead of eating the stage's
 # VM_TIMEOUT.  --timing: each result says how long it took.
-VM_TEST_TIMEOUT ?= 600
+VM_TEST_TIMEOUT ?= 400
 
 check-vm: $(VM_SMOKE) $(VM_DEPS)
 	$(VM_DIR)/run-in-vm.sh --timeout $(VM_TIMEOUT) -- \
