@@ -88,6 +88,7 @@ if ! make -j"$(nproc)" CI=true all rootfs-template 2>&1 | tail -n 5; then
 fi
 
 run_stage host floors tests/check-floors.sh
+run_stage host test-lint tests/check-tests.sh
 run_stage host unit make -s CI=true check-unit
 run_stage host unit-asan make -s CI=true check-unit-asan
 if make -s -j"$(nproc)" fuzz >"$logdir/fuzz-build.log" 2>&1; then

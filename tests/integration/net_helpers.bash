@@ -117,10 +117,12 @@ net_teardown() {
 }
 
 # host_serve_tcp PORT OUT: the checker serving one TCP client on the host's
-# PORT (output to OUT), in the background; returns once it listens, so a
-# client started next is never refused (the caller `wait`s for it).
+# PORT (output to OUT), in the background for at most 300 s (a microVM
+# client boots first); returns once it listens, so a client started next is
+# never refused.  The caller waits for it with host_served.
 host_serve_tcp() {
-	"$CHECKER_BIN" net-serve tcp "$1" 1 >"$2" 2>&1 &
+	timeout 300 "$CHECKER_BIN" net-serve tcp "$1" 1 >"$2" 2>&1 &
+	HOST_SERVER_PID=$!
 	local _
 	for _ in $(seq 200); do
 		[ -n "$(ss -Hltn "sport = :$1")" ] && return 0
@@ -128,4 +130,12 @@ host_serve_tcp() {
 	done
 	echo "the host's checker never listened on port $1" >&2
 	return 1
+}
+
+# host_served: waits for the server host_serve_tcp started.  By its pid,
+# never with a bare `wait`: under BATS_TEST_TIMEOUT (the test VM's stage)
+# bats' own watchdog is a background child of the test's shell, so a bare
+# `wait` returns only when the watchdog kills the test.
+host_served() {
+	wait "$HOST_SERVER_PID" || true
 }

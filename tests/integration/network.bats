@@ -44,7 +44,7 @@ net_nat() {
 	host_serve_tcp "$PORT" "$BATS_TEST_TMPDIR/host.out"
 	net_bundle cli checker net-ask tcp "10.197.$NETX.1" "$PORT"
 	net_client cli --net "nat:${NETP}a"
-	wait
+	host_served
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$output" = "peer=10.197.$NETX.2" ]
@@ -127,7 +127,7 @@ net_nat() {
 	k=$(net_key "$HULL_ROOT/$CID-srv")
 	ip -o link show master "${NETP}x" | grep -q "hv$k"
 	net_client cli --net "bridge:${NETP}br"
-	wait
+	host_served
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"peer=10.195.$NETX.3"* ]]
@@ -232,7 +232,7 @@ net_nat() {
 	# may draw (the gateway shortcut routes it).
 	net_bundle cli /bin/sh -c "checker net-ask tcp fd97:$NETX::2 7000 && checker net-ask tcp fd97:$NETX::1 $PORT && checker net-ask tcp fd97:$NETX::1 $((PORT + 1)) && checker net-ask tcp fd97:$NETX::1 $((PORT + 1))"
 	net_client cli --net "nat:${NETP}6"
-	wait
+	host_served
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(grep -c "^peer=fd97:$NETX::3$" <<<"$output")" -eq 4 ]
@@ -276,7 +276,7 @@ net_nat() {
 		# address, and the filter carried the frames.
 		host_serve_tcp "$PORT" "$BATS_TEST_TMPDIR/host$fam.out"
 		run "$HULL_BIN" --root "$HULL_ROOT" exec "$CID-srv$fam" checker net-ask tcp "$gw" "$PORT"
-		wait
+		host_served
 		echo "$output"
 		[ "$status" -eq 0 ]
 		[ "$output" = "peer=$(net_addr "$br" srv$fam)" ]

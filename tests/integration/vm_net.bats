@@ -105,10 +105,10 @@ vm_start() {
 @test "vm net: the guest reaches a service on the host through the gateway, with the container's /etc files and default route" {
 	requires_nat
 	net_nat a "10.197.$NETX.0/24"
-	timeout 300 "$CHECKER_BIN" net-serve tcp "$PORT" 1 >"$BATS_TEST_TMPDIR/host.out" 2>&1 &
+	host_serve_tcp "$PORT" "$BATS_TEST_TMPDIR/host.out"
 	net_bundle cli /bin/sh -c "checker net-ask tcp 10.197.$NETX.1 $PORT; ip route; ip link show lo; cat /etc/hosts /etc/hostname"
 	net_client cli --vm --net "nat:${NETP}a"
-	wait
+	host_served
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"peer=10.197.$NETX.2"* ]]
@@ -138,7 +138,7 @@ make_netns() {
 	requires runc
 	make_netns
 	mac=$(ip netns exec "${NETP}n" cat /sys/class/net/eth0/address)
-	timeout 300 "$CHECKER_BIN" net-serve tcp "$PORT" 1 >"$BATS_TEST_TMPDIR/host.out" 2>&1 &
+	host_serve_tcp "$PORT" "$BATS_TEST_TMPDIR/host.out"
 	rm "$BUNDLE/config.json"
 	(cd "$BUNDLE" && runc spec)
 	update_config '.process.terminal = false
@@ -146,7 +146,7 @@ make_netns() {
 		| .linux.cgroupsPath = "'"$TEST_CGROUP_PARENT/$CID"'"
 		| .linux.namespaces |= map(if .type == "network" then .path = "/run/netns/'"${NETP}n"'" else . end)'
 	run_hull run --vm --bundle "$BUNDLE" "$CID"
-	wait
+	host_served
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"inet 10.195.$NETX.2/30"* ]]
@@ -192,12 +192,13 @@ make_netns() {
 		| .linux.namespaces |= map(if .type == "network" then .path = "/run/netns/'"${NETP}n"'" else . end)'
 	for mode in HULL_VM_NET_NO_OFFLOADS=1 HULL_VM_NET_OFFLOADS_DEFAULT=1; do
 		timeout 600 "$CHECKER_BIN" net-sink "$PORT" >"$BATS_TEST_TMPDIR/sink" 2>&1 &
+		sink=$!
 		for _ in $(seq 1 50); do grep -q serving "$BATS_TEST_TMPDIR/sink" && break; sleep 0.1; done
 		run env "$mode" "$HULL_BIN" --root "$HULL_ROOT" run --vm --bundle "$BUNDLE" "$CID" </dev/null
 		echo "$mode: $output"
 		[ "$status" -eq 0 ]
 		[[ "$output" == *"sent=8"* ]]
-		wait
+		wait "$sink"
 		echo "$mode: $(cat "$BATS_TEST_TMPDIR/sink")"
 		grep -q "bytes=8388608" "$BATS_TEST_TMPDIR/sink"
 	done
