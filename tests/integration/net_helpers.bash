@@ -139,3 +139,17 @@ host_serve_tcp() {
 host_served() {
 	wait "$HOST_SERVER_PID" || true
 }
+
+# hairpin_peer CLIENT GATEWAY: the address a container sees for a neighbour
+# that reached it through a port published on the gateway.  With
+# br_netfilter the client's own (the reply is un-NAT'ed on the bridge);
+# without it Hull masquerades hairpin connections, the only way they work
+# (netns/plumb.c), and the server sees the gateway.
+hairpin_peer() {
+	if [ -d /proc/sys/net/bridge ]; then
+		echo "$1"
+	else
+		echo "# no br_netfilter here: hairpin connections are masqueraded" >&3
+		echo "$2"
+	fi
+}
