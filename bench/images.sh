@@ -197,7 +197,7 @@ if part 3; then
 			done
 		done
 	done
-	UPPER=$(find "$W"/store/containers/*/upper -mindepth 1 | wc -l)
+	UPPER=$(find "$W"/store/containers/shard-*/*/upper -mindepth 1 | wc -l)
 	ROOTS=$(grep -c " $W/store/containers/.*/rootfs .* overlay " /proc/self/mountinfo || true)
 	python3 - "$W" $KINDS <<-'PY'
 	import statistics, sys

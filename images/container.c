@@ -192,7 +192,8 @@ int images_container_create(struct image_store *s, const struct image_record *r,
 	marker = store_record_json(r, s->root);
 	if (marker == NULL)
 		return hull_error_set(err, ENOMEM, "recording the image of %s", id);
-	snprintf(dir, sizeof(dir), "%s/containers/%s", s->root, id);
+	if (store_container_dir(s, id, true, dir, sizeof(dir), err) < 0)
+		return -1;
 	if (mkdir(dir, 0700) < 0)
 		return errno == EEXIST
 			? hull_error_set(err, EEXIST, "container \"%s\" already has a root in the image store %s", id, s->root)
@@ -266,17 +267,13 @@ int images_container_remove(const char *bundle, struct hull_error *err)
 	if (lstat(p, &st) < 0 || !S_ISREG(st.st_mode))
 		return 0;   /* not a bundle made from an image */
 	{
-		/* Only a directory STORE/containers/ID whose marker names
-		 * STORE is ours to unmount and remove: a marker copied into
-		 * some other bundle does not make Hull delete that bundle. */
+		/* Only the directory of container ID in STORE whose marker
+		 * names STORE is ours to unmount and remove: a marker copied
+		 * into some other bundle does not make Hull delete that
+		 * bundle. */
 		autofree char *store = marker_store(p);
-		char want[4200];
-		const char *base = strrchr(bundle, '/');
 
-		if (base == NULL || store == NULL)
-			return 0;
-		snprintf(want, sizeof(want), "%s/containers%s", store, base);
-		if (strcmp(want, bundle) != 0)
+		if (store == NULL || !store_is_container_dir(store, bundle))
 			return 0;
 	}
 	snprintf(p, sizeof(p), "%s/rootfs", bundle);

@@ -4,16 +4,20 @@
  *   layers/<hex>/          each layer unpacked once, in overlayfs format,
  *                          named by its diff_id
  *   images/<hex of name>   one JSON record per image name
- *   containers/<id>/       a container's bundle: config.json, rootfs (an
+ *   containers/shard-<x>/<id>/
+ *                          a container's bundle: config.json, rootfs (an
  *                          overlay mount, or a copy), upper/, work/, and
- *                          the marker STORE_CONTAINER_MARKER;
+ *                          the marker STORE_CONTAINER_MARKER; <x> is one
+ *                          hex digit of the id's hash (store_container_dir);
  *                          containers/ is chattr +T where the file
- *                          system has it (see store_open)
+ *                          system has it (see store.c); stores from before
+ *                          the shards may also hold containers/<id>/
  *   lock                   flock: pulls, container setup and gc serialize
  * Nothing here calls the runtime; the runtime hands back a bundle path. */
 #ifndef HULL_IMAGES_STORE_H
 #define HULL_IMAGES_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -83,6 +87,15 @@ struct gc_stats {
 /* Removes blobs, layers and partial downloads that no image record and no
  * container of the store uses. */
 int store_gc(struct image_store *s, struct gc_stats *st, struct hull_error *err);
+
+/* STORE/containers/shard-<x>/ID into out; with make, creates the shard
+ * directory if it is missing (not the container's).  */
+int store_container_dir(const struct image_store *s, const char *id, bool make, char *out,
+			size_t size, struct hull_error *err);
+/* Whether bundle is the directory store_container_dir names for its last
+ * component in the store at root, or one of a store from before the
+ * shards (root/containers/ID). */
+bool store_is_container_dir(const char *root, const char *bundle);
 
 /* A container's marker file: JSON, the image record plus "store" (the
  * store's root, so that only this store's own containers are removed).

@@ -16,7 +16,6 @@ char *netdir_path(const char *netdir, const char *sub, const char *name, const c
 /* The tag prefix of this netdir's rules: a short hash of the directory,
  * so test suites with private netdirs never reconcile each other's rules. */
 void netdir_tag(const char *netdir, char out[16]);
-uint64_t netns_fnv1a(const char *s);
 
 /* --- network.c --- */
 int network_load_locked(const char *netdir, const char *name, struct net_network *out,

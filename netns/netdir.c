@@ -8,28 +8,18 @@
 #include <unistd.h>
 
 #include "base/fsutil.h"
+#include "base/hash.h"
 #include "netns/internal.h"
-
-uint64_t netns_fnv1a(const char *s)
-{
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-
-	for (; *s; s++) {
-		h ^= (uint8_t)*s;
-		h *= UINT64_C(0x100000001b3);
-	}
-	return h;
-}
 
 void netns_key(const char *owner_dir, char out[NETNS_KEY_LEN + 1])
 {
 	snprintf(out, NETNS_KEY_LEN + 1, "%010llx",
-		 (unsigned long long)(netns_fnv1a(owner_dir) & UINT64_C(0xffffffffff)));
+		 (unsigned long long)(hull_fnv1a(owner_dir) & UINT64_C(0xffffffffff)));
 }
 
 void netdir_tag(const char *netdir, char out[16])
 {
-	snprintf(out, 16, "h%06llx", (unsigned long long)(netns_fnv1a(netdir) & 0xffffff));
+	snprintf(out, 16, "h%06llx", (unsigned long long)(hull_fnv1a(netdir) & 0xffffff));
 }
 
 char *netdir_path(const char *netdir, const char *sub, const char *name, const char *ext)

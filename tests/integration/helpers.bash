@@ -181,3 +181,15 @@ recvtty_output() {
 	RECVTTY_PID=
 	tr -d '\r' <"$BATS_TEST_TMPDIR/tty.out"
 }
+
+# fnv1a64 STR: FNV-1a 64 of STR (ASCII) in 16 hex digits, as base/hash.h
+# computes it: netns/ names veths and rules with it, images/ shards
+# containers by it.
+fnv1a64() {
+	local s="$1" h=$(( 0xcbf29ce484222325 )) i c
+	for (( i = 0; i < ${#s}; i++ )); do
+		printf -v c '%d' "'${s:i:1}"
+		h=$(( (h ^ c) * 0x100000001b3 ))
+	done
+	printf '%016x' "$h"
+}

@@ -94,20 +94,20 @@ ipull() { "$HULL_BIN" pull --store "$STORE" "$@"; }
 	# the overlay a container gets
 	hull_detached run -d --image "$REG/hull-test/multi:1" --store "$STORE" "$CID"
 	[ "$status" -eq 0 ]
-	grep -q " $STORE/containers/$CID/rootfs .* overlay " /proc/self/mountinfo
-	list_tree "$STORE/containers/$CID/rootfs" >"$BATS_TEST_TMPDIR/overlay.list"
+	grep -q " $(store_ctr "$CID")/rootfs .* overlay " /proc/self/mountinfo
+	list_tree "$(store_ctr "$CID")/rootfs" >"$BATS_TEST_TMPDIR/overlay.list"
 	diff -u "$BATS_TEST_TMPDIR/umoci.list" "$BATS_TEST_TMPDIR/overlay.list"
 	"$HULL_BIN" --root "$HULL_ROOT" delete --force "$CID"
-	[ ! -e "$STORE/containers/$CID" ]
+	[ ! -e "$(store_ctr "$CID")" ]
 	# the copy fallback (where overlayfs is unavailable) gives the same tree
 	hull_detached run -d --copy --image "$REG/hull-test/multi:1" --store "$STORE" "$CID"
 	[ "$status" -eq 0 ]
-	run grep -c " $STORE/containers/$CID/rootfs " /proc/self/mountinfo
+	run grep -c " $(store_ctr "$CID")/rootfs " /proc/self/mountinfo
 	[ "$output" = 0 ]
-	list_tree "$STORE/containers/$CID/rootfs" >"$BATS_TEST_TMPDIR/copyfb.list"
+	list_tree "$(store_ctr "$CID")/rootfs" >"$BATS_TEST_TMPDIR/copyfb.list"
 	diff -u "$BATS_TEST_TMPDIR/umoci.list" "$BATS_TEST_TMPDIR/copyfb.list"
 	"$HULL_BIN" --root "$HULL_ROOT" delete --force "$CID"
-	[ ! -e "$STORE/containers/$CID" ]
+	[ ! -e "$(store_ctr "$CID")" ]
 	# a zstd layer gives the same tree
 	run ipull "$REG/hull-test/multi-zstd:1"
 	[ "$status" -eq 0 ]
@@ -126,7 +126,7 @@ ipull() { "$HULL_BIN" pull --store "$STORE" "$@"; }
 	[[ "$output" == *"FOO=from-image"* ]]
 	[[ "$output" == *"from-the-image"* ]]
 	# deleted after a foreground run: no mount, no root in the store
-	[ ! -e "$STORE/containers/$CID" ]
+	[ ! -e "$(store_ctr "$CID")" ]
 	run "$HULL_BIN" images --store "$STORE" -q
 	[ "$output" = "$REG/hull-test/app:1" ]
 }
@@ -171,13 +171,14 @@ ipull() { "$HULL_BIN" pull --store "$STORE" "$@"; }
 		[ "$status" -eq 0 ]
 	done
 	for i in 1 2 3; do
-		grep -q " $STORE/containers/$CID-$i/rootfs .* overlay " /proc/self/mountinfo
+		grep -q " $(store_ctr "$CID-$i")/rootfs .* overlay " /proc/self/mountinfo
 		# the upper dir holds only what the container wrote (nothing yet)
-		[ -z "$(ls -A "$STORE/containers/$CID-$i/upper")" ]
+		[ -z "$(ls -A "$(store_ctr "$CID-$i")/upper")" ]
 	done
 	[ "$(ls "$STORE/layers" | wc -l)" = 3 ]
 	# on ext4 containers/ is a top of directory hierarchies (chattr +T),
-	# so each container's inodes go to a group of their own
+	# so each shard's inodes (containers/shard-X/...) go to a group of
+	# their own
 	if [ "$(stat -f -c %T "$STORE")" = ext2/ext3 ]; then
 		[[ "$(lsattr -d "$STORE/containers" | cut -d' ' -f1)" == *T* ]]
 	fi
@@ -231,10 +232,10 @@ ipull() { "$HULL_BIN" pull --store "$STORE" "$@"; }
 @test "images: a container of the older store layout (bare marker, image/record) is still deleted, and gc keeps its layers until then" {
 	hull_detached run -d --image "$REG/hull-test/bb:1" --store "$STORE" "$CID"
 	[ "$status" -eq 0 ]
-	local c="$STORE/containers/$CID" s
+	local c="$(store_ctr "$CID")" s
 	# the marker holds the store and the image's record
 	s=$(jq -r .store "$c/.hull-image-container")
-	[ -d "$s/containers/$CID" ]
+	[ "$s/${c#"$STORE/"}" = "$c" ] && [ -d "$c" ]
 	[ "$(jq -r '.layers | length' "$c/.hull-image-container")" = 1 ]
 	# rewritten as the older layout had it
 	mkdir "$c/image"
@@ -245,8 +246,16 @@ ipull() { "$HULL_BIN" pull --store "$STORE" "$@"; }
 	run "$HULL_BIN" gc --store "$STORE"
 	[ "$status" -eq 0 ]
 	[ "$(ls "$STORE/layers" | wc -l)" = 1 ]
+	# a store from before the shards: containers/ID at the top
+	mkdir -p "$STORE/containers/old-$CID/image"
+	cp "$c/.hull-image-container" "$STORE/containers/old-$CID/"
+	cp "$c/image/record" "$STORE/containers/old-$CID/image/"
 	"$HULL_BIN" --root "$HULL_ROOT" delete --force "$CID"
 	[ ! -e "$c" ]
+	run "$HULL_BIN" gc --store "$STORE"
+	[ "$status" -eq 0 ]
+	[ "$(ls "$STORE/layers" | wc -l)" = 1 ]
+	rm -r "$STORE/containers/old-$CID"
 	run "$HULL_BIN" gc --store "$STORE"
 	[ "$status" -eq 0 ]
 	[ -z "$(ls "$STORE/layers")" ]
@@ -256,7 +265,7 @@ ipull() { "$HULL_BIN" pull --store "$STORE" "$@"; }
 	run "$HULL_BIN" --root "$HULL_ROOT" run --image "$REG/hull-test/bb:1" --store "$STORE" --preserve-fds 200 "$CID"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"--preserve-fds"* ]]
-	[ ! -e "$STORE/containers/$CID" ]
+	[ ! -e "$(store_ctr "$CID")" ]
 	run grep -c " $STORE/" /proc/self/mountinfo
 	[ "$output" = 0 ]
 }

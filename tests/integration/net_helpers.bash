@@ -60,12 +60,7 @@ net_bridge_made() {
 # The key netns/ derives from a container's state dir (FNV-1a 64, low 40
 # bits): names its host-side veth hv<key> and tags its nft rules.
 net_key() {
-	local s="$1" h=$(( 0xcbf29ce484222325 )) i c
-	for (( i = 0; i < ${#s}; i++ )); do
-		printf -v c '%d' "'${s:i:1}"
-		h=$(( (h ^ c) * 0x100000001b3 ))
-	done
-	printf '%010x' $(( h & 0xffffffffff ))
+	printf '%010x' $(( 0x$(fnv1a64 "$1") & 0xffffffffff ))
 }
 
 # Everything Hull's networking could leave: records, leases, veths, bridge

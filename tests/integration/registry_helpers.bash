@@ -82,3 +82,11 @@ for dp, dns, fns in os.walk(root):
 print("\n".join(sorted(out)))
 PY
 }
+
+# store_ctr ID: the directory of image container ID in $STORE
+# (containers/shard-<last hex digit of its FNV-1a>/ID, images/store.c).
+store_ctr() {
+	local h
+	h=$(fnv1a64 "$1")
+	echo "$STORE/containers/shard-${h: -1}/$1"
+}
