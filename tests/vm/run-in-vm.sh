@@ -192,7 +192,8 @@ monitor_kick() { # MODE: idle (kick) or busy (kick only if the timer is stuck)
 	s.settimeout(5)
 	s.connect(sys.argv[1])
 	def ask(cmd):
-	    s.sendall(cmd.encode() + b"\n")
+	    if cmd:
+	        s.sendall(cmd.encode() + b"\n")
 	    out = b""
 	    t = time.time() + 5
 	    while time.time() < t and not out.endswith(b"(qemu) "):
@@ -206,9 +207,9 @@ monitor_kick() { # MODE: idle (kick) or busy (kick only if the timer is stuck)
 	    return out.decode(errors="replace")
 	def stuck():
 	    a = ask("info lapic")
-	    irr = re.search(r"^IRR\s+(\d[\d ]*)$", a, re.M)
+	    irr = re.search(r"^IRR\s+\d[\d ]*\s*$", a, re.M)
 	    return bool(irr) and re.search(r"current_count = 0\b", a) is not None
-	ask("")
+	ask(None)   # the banner, up to the first prompt
 	if sys.argv[2] == "busy":
 	    if not stuck():
 	        sys.exit(1)
