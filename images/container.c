@@ -192,7 +192,7 @@ int images_container_create(struct image_store *s, const struct image_record *r,
 	marker = store_record_json(r, s->root);
 	if (marker == NULL)
 		return hull_error_set(err, ENOMEM, "recording the image of %s", id);
-	if (store_container_dir(s, id, true, dir, sizeof(dir), err) < 0)
+	if (store_container_dir(s, id, dir, sizeof(dir), err) < 0)
 		return -1;
 	if (mkdir(dir, 0700) < 0)
 		return errno == EEXIST

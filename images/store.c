@@ -111,14 +111,23 @@ static void shard_dir(const char *root, const char *id, char *out, size_t size)
 		 (unsigned)(hull_fnv1a(id) & 0xf));
 }
 
-int store_container_dir(const struct image_store *s, const char *id, bool make, char *out,
-			size_t size, struct hull_error *err)
+int store_container_dir(const struct image_store *s, const char *id, char *out, size_t size,
+			struct hull_error *err)
 {
-	char shard[4096];
+	char shard[4096], marker[4200];
 
 	shard_dir(s->root, id, shard, sizeof(shard));
-	if (make && mkdir(shard, 0700) < 0 && errno != EEXIST)
-		return hull_error_errno(err, "image store: mkdir %s", shard);
+	if (mkdir(shard, 0700) < 0) {
+		if (errno != EEXIST)
+			return hull_error_errno(err, "image store: mkdir %s", shard);
+		/* a container of a store from before the shards, named like
+		 * a shard: never put containers inside it */
+		snprintf(marker, sizeof(marker), "%s/" STORE_CONTAINER_MARKER, shard);
+		if (access(marker, F_OK) == 0)
+			return hull_error_set(err, EEXIST,
+					      "image store: %s is a container of an older layout: delete it first",
+					      shard);
+	}
 	if ((size_t)snprintf(out, size, "%s/%s", shard, id) >= size)
 		return hull_error_set(err, ENAMETOOLONG, "container \"%s\": name too long", id);
 	return 0;

@@ -88,10 +88,10 @@ struct gc_stats {
  * container of the store uses. */
 int store_gc(struct image_store *s, struct gc_stats *st, struct hull_error *err);
 
-/* STORE/containers/shard-<x>/ID into out; with make, creates the shard
- * directory if it is missing (not the container's).  */
-int store_container_dir(const struct image_store *s, const char *id, bool make, char *out,
-			size_t size, struct hull_error *err);
+/* STORE/containers/shard-<x>/ID into out; creates the shard directory if
+ * it is missing (not the container's). */
+int store_container_dir(const struct image_store *s, const char *id, char *out, size_t size,
+			struct hull_error *err);
 /* Whether bundle is the directory store_container_dir names for its last
  * component in the store at root, or one of a store from before the
  * shards (root/containers/ID). */

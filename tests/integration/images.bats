@@ -261,6 +261,20 @@ ipull() { "$HULL_BIN" pull --store "$STORE" "$@"; }
 	[ -z "$(ls "$STORE/layers")" ]
 }
 
+@test "images: a container of the older layout named like a shard is never used as one" {
+	local h sh
+	h=$(fnv1a64 "$CID")
+	sh="$STORE/containers/shard-${h: -1}"
+	mkdir -p "$sh"
+	printf '%s' "$STORE" >"$sh/.hull-image-container"
+	run "$HULL_BIN" --root "$HULL_ROOT" run -d --image "$REG/hull-test/bb:1" --store "$STORE" "$CID" </dev/null
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$sh is a container of an older layout"* ]]
+	[ "$(ls -A "$sh")" = .hull-image-container ]
+	[ ! -e "$HULL_ROOT/$CID" ]
+}
+
 @test "images: a failed create leaves no root in the store" {
 	run "$HULL_BIN" --root "$HULL_ROOT" run --image "$REG/hull-test/bb:1" --store "$STORE" --preserve-fds 200 "$CID"
 	[ "$status" -ne 0 ]
