@@ -217,8 +217,10 @@ static int dial_control(const struct vmx *x, struct hull_error *err)
 
 /* --- the request --- */
 
-static char *build_request(const struct spec_process *p, bool detach, unsigned int rows,
-			   unsigned int cols)
+/* No "detach": even a detached exec's stdio streams are opened, and its
+ * keeper relays them to the stdio it was given (conmon's and containerd's
+ * pipes), as runc's detached process keeps its own. */
+static char *build_request(const struct spec_process *p, unsigned int rows, unsigned int cols)
 {
 	json_gen *g = json_gen_new(false);
 
@@ -253,7 +255,6 @@ static char *build_request(const struct spec_process *p, bool detach, unsigned i
 		json_gen_kv_int(g, "width", cols);
 		json_gen_object_close(g);
 	}
-	json_gen_kv_bool(g, "detach", detach);
 	json_gen_object_close(g);
 	return json_gen_finish(g, NULL);
 }
@@ -423,11 +424,10 @@ static int open_streams(const struct vmx *x, unsigned int port, const char *want
 }
 
 /* Request, streams, and the guest's word that the process runs. */
-static int start_exec(const struct vmx *x, const struct spec_process *p, bool detach,
-		      unsigned int rows, unsigned int cols, struct session *ss,
-		      struct hull_error *err)
+static int start_exec(const struct vmx *x, const struct spec_process *p, unsigned int rows,
+		      unsigned int cols, struct session *ss, struct hull_error *err)
 {
-	autofree char *req = build_request(p, detach, rows, cols);
+	autofree char *req = build_request(p, rows, cols);
 	json_node *m = NULL;
 	const char *want;
 	int64_t port;
@@ -465,7 +465,7 @@ static int start_exec(const struct vmx *x, const struct spec_process *p, bool de
 static __attribute__((noreturn)) void keeper_main(struct session *ss, int slave)
 {
 	struct hull_error e = { 0 };
-	int status = 255, null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int status = 255, null = slave >= 0 ? open("/dev/null", O_RDWR | O_CLOEXEC) : -1;
 
 	setsid();
 	/* The console socket's pty as our controlling terminal: its resizes
@@ -477,7 +477,11 @@ static __attribute__((noreturn)) void keeper_main(struct session *ss, int slave)
 		 * SIGWINCH: pass on the one it has now. */
 		send_resize(ss);
 	}
-	if (null >= 0) {
+	/* With a pty the slave is the process's stdio, and ours must not hold
+	 * the caller's terminal or pipes.  Without one (--detach) our stdio is
+	 * the process's: runc's detached process keeps the stdio it was given,
+	 * and conmon and containerd's shim read its output from those pipes. */
+	if (slave >= 0 && null >= 0) {
 		dup2(null, 0);
 		dup2(null, 1);
 		dup2(null, 2);
@@ -571,7 +575,7 @@ int vm_exec_run(struct container *c, const struct spec_process *p,
 			cols = ws.ws_col;
 		}
 	}
-	if (start_exec(&x, p, o->detach, rows, cols, &ss, err) < 0)
+	if (start_exec(&x, p, rows, cols, &ss, err) < 0)
 		goto out;
 	/* The process runs: let other commands at the container meanwhile. */
 	if (c->dir_fd >= 0) {

@@ -157,6 +157,15 @@ vm_leftovers() {
 	# the loopback path).
 	body=$(http_get "http://10.199.$PMX.1:$port/index.html")
 	[[ "$body" == "Linux version "* ]]
+	# podman exec (conmon -> hull exec -> the guest agent over vsock)
+	# runs in the guest, under podman's profile where there is one.
+	run pm exec pmvm cat /proc/version
+	echo "exec: $output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "Linux version "* ]]
+	[ "$output" != "$(cat /proc/version)" ]
+	run pm exec pmvm sh -c 'exit 7'
+	[ "$status" -eq 7 ]
 	run pm rm -f -t 0 pmvm
 	echo "$output"
 	[ "$status" -eq 0 ]

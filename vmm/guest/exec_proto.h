@@ -13,7 +13,9 @@
  *        "terminal": false, "consoleSize": {"height": 24, "width": 80},
  *        "detach": false}
  *  2. guest -> host: {"port": P, "streams": "012"} (or "t" with a
- *     terminal, "" when detached), or {"error": "..."}.  P is a fresh
+ *     terminal, "" when detached: the process gets /dev/null; Hull's host
+ *     side never asks for that, its --detach keeper relays the streams),
+ *     or {"error": "..."}.  P is a fresh
  *     vsock port listening only for this exec.
  *  3. host -> guest port P, once per letter of "streams": a connection
  *     whose first byte names it: '0' stdin, '1' stdout, '2' stderr, 't'
