@@ -25,8 +25,8 @@ OPT       ?= -O2 -g
 CFLAGS    ?=
 CPPFLAGS  += -Ulinux -D_GNU_SOURCE -DHULL_VERSION='"$(VERSION)"' -I.
 ALL_CFLAGS := -std=gnu11 $(OPT) $(WARN) -fstack-protector-strong \
-              -D_FORTIFY_SOURCE=2 -fPIE $(PKG_CFLAGS) $(CFLAGS)
-LDFLAGS   += -pie -Wl,-z,relro,-z,now
+              -D_FORTIFY_SOURCE=2 -fPIE -pthread $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS   += -pie -pthread -Wl,-z,relro,-z,now
 
 # Sanitizer build: `make asan` builds into build-asan/.
 ifeq ($(SANITIZE),1)

@@ -19,6 +19,9 @@
  * are an error naming them. */
 int image_user_resolve(const char *spec, const char *passwd, const char *group,
 		       uint32_t *uid, uint32_t *gid, struct hull_error *err);
+/* "uid:gid", both numbers: the one form image_user_resolve needs no
+ * passwd or group for. */
+bool image_user_is_numeric_pair(const char *spec);
 
 /* config.json text (caller frees); rootfs is root.path. */
 int image_bundle_config(const struct image_config *c, uint32_t uid, uint32_t gid,
@@ -28,13 +31,41 @@ int image_bundle_config(const struct image_config *c, uint32_t uid, uint32_t gid
 int images_make_bundle(struct image_store *s, const struct image_record *r,
 		       const char *dir, struct hull_error *err);
 
-/* A container's bundle in the store (containers/ID), its rootfs an
+/* A container's bundle in the store (containers/shard-X/ID), its rootfs an
  * overlay of the layers, or a copy where overlayfs fails or with
- * force_copy (*copied says which). */
-int images_container_create(struct image_store *s, const struct image_record *r,
-			    const char *id, bool force_copy, char *bundle, size_t size,
-			    bool *copied, struct hull_error *err);
-/* Undoes images_container_create for a bundle it made (unmount, remove);
+ * force_copy (copied says which).  In two steps, so that a caller can do
+ * its own work while the second runs:
+ *   images_container_begin: checks the id, makes config.json's text
+ *     (config; NULL while a named User waits for the root's
+ *     /etc/passwd) and names the directory (dir).  Writes nothing.  A
+ *     config given (the store's cache, store_config_cache_get) is taken
+ *     over instead, and r may then be NULL: the caller sets c->r before
+ *     the fill.
+ *   images_container_fill: claims the id with the directory's mkdir (a
+ *     directory already there is another container's: EEXIST, and left
+ *     alone), then the marker, the directories, the overlay mount (or
+ *     the copy), config.json.  It writes only in the container's own
+ *     directory and its shard and reads the store, so it may run on
+ *     another thread while the store stays locked; on failure it removes
+ *     what it made.
+ *   images_container_end: frees.  A filled directory stays: the
+ *     container's delete removes it (images_container_remove). */
+struct image_container {
+	struct image_store *s;           /* read, not changed, by fill */
+	const struct image_record *r;
+	bool force_copy;
+	char id[1025];
+	char dir[4096];                  /* the bundle */
+	char *config;                    /* config.json's text */
+	bool filled, copied;
+};
+
+int images_container_begin(struct image_store *s, const struct image_record *r,
+			   char *config, const char *id, bool force_copy,
+			   struct image_container *c, struct hull_error *err);
+int images_container_fill(struct image_container *c, struct hull_error *err);
+void images_container_end(struct image_container *c);
+/* Undoes images_container_begin + fill for a bundle it made (unmount, remove);
  * returns 0 and does nothing for any other bundle, so the runtime may call
  * it for every container it deletes. */
 int images_container_remove(const char *bundle, struct hull_error *err);

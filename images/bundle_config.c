@@ -105,6 +105,15 @@ int image_user_resolve(const char *spec, const char *passwd, const char *group,
 	return 0;
 }
 
+bool image_user_is_numeric_pair(const char *spec)
+{
+	const char *colon = spec ? strchr(spec, ':') : NULL;
+	uint32_t v;
+
+	return colon && parse_u32(spec, (size_t)(colon - spec), &v) &&
+	       parse_u32(colon + 1, strlen(colon + 1), &v);
+}
+
 int image_bundle_config(const struct image_config *c, uint32_t uid, uint32_t gid,
 			const char *rootfs, char **json, struct hull_error *err)
 {

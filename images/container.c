@@ -66,46 +66,64 @@ static int write_new(int dirfd, const char *name, const char *data, mode_t mode,
 	return 0;
 }
 
-/* dir/config.json from the image config; fresh: the directory is a new
- * container's (write_new), else it is replaced atomically. */
-static int write_config(struct image_store *s, const struct image_record *r, const char *dir,
-			const char *rootfs, bool fresh, struct hull_error *err)
+/* config.json's text from the image config.  rootfs: the container's
+ * root, for a named User's lookup in its /etc/passwd and /etc/group; NULL
+ * when the root is not made yet: then returns 1, and no text, for a User
+ * that needs the lookup. */
+static int config_text(struct image_store *s, const struct image_record *r, const char *rootfs,
+		       char **json, struct hull_error *err)
 {
 	autofree char *text = NULL;
-	autofree char *json = NULL;
 	autofree char *passwd = NULL;
 	autofree char *group = NULL;
 	autoclose int rfd = -1;
-	autoclose int dfd = -1;
 	struct image_config cfg;
 	size_t len;
 	uint32_t uid, gid;
 	int rc;
 
+	*json = NULL;
 	if (store_get_blob(s, r->config, &text, &len, err) < 0 ||
 	    image_config_parse(text, len, &cfg, err) < 0)
 		return hull_error_prefix(err, "image %s", r->name);
-	/* no User: root, and nothing to look up */
-	if (cfg.user && cfg.user[0] && (rfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		passwd = read_in_root(rfd, "/etc/passwd");
-		group = read_in_root(rfd, "/etc/group");
+	/* no User: root, and nothing to look up; a User that is "uid:gid"
+	 * needs none either (a lone uid takes its group from passwd) */
+	if (cfg.user && cfg.user[0] && !image_user_is_numeric_pair(cfg.user)) {
+		if (rootfs == NULL) {
+			image_config_free(&cfg);
+			return 1;
+		}
+		if ((rfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+			passwd = read_in_root(rfd, "/etc/passwd");
+			group = read_in_root(rfd, "/etc/group");
+		}
 	}
 	rc = image_user_resolve(cfg.user, passwd, group, &uid, &gid, err);
 	if (rc == 0)
-		rc = image_bundle_config(&cfg, uid, gid, "rootfs", &json, err);
+		rc = image_bundle_config(&cfg, uid, gid, "rootfs", json, err);
 	image_config_free(&cfg);
 	if (rc < 0)
 		return hull_error_prefix(err, "image %s", r->name);
+	return 0;
+}
+
+/* dir/config.json for `hull bundle`: replaced atomically. */
+static int write_config(struct image_store *s, const struct image_record *r, const char *dir,
+			const char *rootfs, struct hull_error *err)
+{
+	autofree char *json = NULL;
+	autoclose int dfd = -1;
+
+	if (config_text(s, r, rootfs, &json, err) < 0)
+		return -1;
 	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return hull_error_errno(err, "open %s", dir);
-	if (fresh)
-		return write_new(dfd, "config.json", json, 0644, err);
 	return fs_write_atomic(dfd, "config.json", json, strlen(json), 0644, err);
 }
 
 /* Copies the layers, bottom first, onto the directory path. */
-static int copy_layers(struct image_store *s, const struct image_record *r, const char *path,
+static int copy_layers(const struct image_store *s, const struct image_record *r, const char *path,
 		       struct hull_error *err)
 {
 	autoclose int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -139,7 +157,7 @@ int images_make_bundle(struct image_store *s, const struct image_record *r,
 		return hull_error_set(err, EEXIST, "%s already exists: hull bundle wants a new directory", rootfs);
 	if (mkdir(rootfs, 0755) < 0)
 		return hull_error_errno(err, "mkdir %s", rootfs);
-	if (copy_layers(s, r, rootfs, err) < 0 || write_config(s, r, dir, rootfs, false, err) < 0) {
+	if (copy_layers(s, r, rootfs, err) < 0 || write_config(s, r, dir, rootfs, err) < 0) {
 		struct hull_error ignored = { 0 };
 
 		fs_remove_tree(rootfs, &ignored);
@@ -149,7 +167,7 @@ int images_make_bundle(struct image_store *s, const struct image_record *r,
 }
 
 /* lowerdir=L_top:...:L_bottom (overlayfs lists the top layer first). */
-static int overlay_mount(struct image_store *s, const struct image_record *r, const char *dir,
+static int overlay_mount(const struct image_store *s, const struct image_record *r, const char *dir,
 			 struct hull_error *err)
 {
 	size_t cap = 256 + r->n_layers * 4200;
@@ -177,64 +195,104 @@ static int overlay_mount(struct image_store *s, const struct image_record *r, co
 	return mount("overlay", mnt, "overlay", MS_NODEV, opts);
 }
 
-int images_container_create(struct image_store *s, const struct image_record *r,
-			    const char *id, bool force_copy, char *bundle, size_t size,
-			    bool *copied, struct hull_error *err)
+int images_container_begin(struct image_store *s, const struct image_record *r,
+			   char *config, const char *id, bool force_copy,
+			   struct image_container *c, struct hull_error *err)
 {
-	char dir[4096], p[4200];
-	struct hull_error ignored = { 0 };
-	autofree char *marker = NULL;
-	autoclose int dfd = -1;
-
-	*copied = false;
-	if (strchr(id, '/') || strcmp(id, ".") == 0 || strcmp(id, "..") == 0 || strlen(id) > 1024)
+	memset(c, 0, sizeof(*c));
+	c->s = s;
+	c->r = r;
+	c->config = config;
+	c->force_copy = force_copy;
+	if (strchr(id, '/') || strcmp(id, ".") == 0 || strcmp(id, "..") == 0 || strlen(id) > 1024) {
+		images_container_end(c);
 		return hull_error_set(err, EINVAL, "container id \"%s\": not usable as a name", id);
-	marker = store_record_json(r, s->root);
-	if (marker == NULL)
-		return hull_error_set(err, ENOMEM, "recording the image of %s", id);
-	if (store_container_dir(s, id, dir, sizeof(dir), err) < 0)
+	}
+	snprintf(c->id, sizeof(c->id), "%s", id);
+	if (c->config == NULL && config_text(s, r, NULL, &c->config, err) < 0)
 		return -1;
-	if (mkdir(dir, 0700) < 0)
+	if (store_container_path(s, id, c->dir, sizeof(c->dir), err) < 0) {
+		images_container_end(c);
+		return -1;
+	}
+	return 0;
+}
+
+int images_container_fill(struct image_container *c, struct hull_error *err)
+{
+	char p[4200];
+	struct hull_error ignored = { 0 };
+	autofree char *marker = store_record_json(c->r, c->s->root);
+	autoclose int dfd = -1;
+	bool marked = false;
+
+	if (marker == NULL)
+		return hull_error_set(err, ENOMEM, "recording the image of %s", c->id);
+	if (store_container_dir(c->s, c->id, c->dir, sizeof(c->dir), err) < 0)
+		return -1;
+	/* The claim: this mkdir is what makes the id ours in the store.  A
+	 * directory that is there already is some other container's, and is
+	 * left alone. */
+	if (mkdir(c->dir, 0700) < 0)
 		return errno == EEXIST
-			? hull_error_set(err, EEXIST, "container \"%s\" already has a root in the image store %s", id, s->root)
-			: hull_error_errno(err, "mkdir %s", dir);
-	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			? hull_error_set(err, EEXIST, "container \"%s\" already has a root in the image store %s",
+					 c->id, c->s->root)
+			: hull_error_errno(err, "mkdir %s", c->dir);
+	dfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
-		hull_error_errno(err, "open %s", dir);
+		hull_error_errno(err, "open %s", c->dir);
 		goto fail;
 	}
 	/* The marker first: whatever fails after it, images_container_remove
 	 * recognizes the directory as ours and can undo it.  It also holds
 	 * the image's record, which keeps the layers from gc. */
 	if (write_new(dfd, STORE_CONTAINER_MARKER, marker, 0600, err) < 0) {
-		hull_error_prefix(err, "recording the image of %s", id);
+		hull_error_prefix(err, "recording the image of %s", c->id);
 		goto fail;
 	}
+	marked = true;
 	/* the container's root directory: 0755 like any root */
 	for (int i = 0; i < 3; i++) {
 		static const char *const sub[] = { "upper", "work", "rootfs" };
 
 		if (mkdirat(dfd, sub[i], 0755) < 0) {
-			hull_error_errno(err, "mkdir %s/%s", dir, sub[i]);
+			hull_error_errno(err, "mkdir %s/%s", c->dir, sub[i]);
 			goto fail;
 		}
 	}
-	if (force_copy || overlay_mount(s, r, dir, err) < 0) {
+	snprintf(p, sizeof(p), "%s/rootfs", c->dir);
+	if (c->force_copy || overlay_mount(c->s, c->r, c->dir, err) < 0) {
 		/* overlayfs unavailable (e.g. the store is itself on an
 		 * overlay, or no overlay module): copy instead */
-		snprintf(p, sizeof(p), "%s/rootfs", dir);
-		if (copy_layers(s, r, p, err) < 0)
+		if (copy_layers(c->s, c->r, p, err) < 0)
 			goto fail;
-		*copied = true;
+		c->copied = true;
 	}
-	snprintf(p, sizeof(p), "%s/rootfs", dir);
-	if (write_config(s, r, dir, p, true, err) < 0)
+	/* A named User is looked up in the root, which exists only now
+	 * (begin left the text for here). */
+	if (c->config == NULL && config_text(c->s, c->r, p, &c->config, err) < 0)
 		goto fail;
-	snprintf(bundle, size, "%s", dir);
+	if (write_new(dfd, "config.json", c->config, 0644, err) < 0)
+		goto fail;
+	c->filled = true;
 	return 0;
 fail:
-	images_container_remove(dir, &ignored);
+	/* without its marker the directory is not recognizably ours to
+	 * images_container_remove: only a partial marker can be in it */
+	if (marked) {
+		images_container_remove(c->dir, &ignored);
+	} else {
+		if (dfd >= 0)
+			unlinkat(dfd, STORE_CONTAINER_MARKER, 0);
+		rmdir(c->dir);
+	}
 	return -1;
+}
+
+void images_container_end(struct image_container *c)
+{
+	free(c->config);
+	c->config = NULL;
 }
 
 /* The store a container directory's marker names: the "store" of its JSON,

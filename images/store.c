@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/buildid.h"
 #include "base/cleanup.h"
 #include "base/fsutil.h"
 #include "base/hash.h"
@@ -62,7 +63,7 @@ static void spread_containers(const char *dir)
 int store_open(const char *root, struct image_store *s, struct hull_error *err)
 {
 	static const char *const sub[] = { "blobs", "blobs/sha256", "blobs/partial", "layers",
-					   "images", "containers" };
+					   "images", "configs", "containers" };
 	char p[4096];
 
 	memset(s, 0, sizeof(*s));
@@ -72,12 +73,27 @@ int store_open(const char *root, struct image_store *s, struct hull_error *err)
 	if (strlen(root) > 1024)
 		return hull_error_set(err, ENAMETOOLONG, "image store \"%s\": path too long", root);
 	snprintf(s->root, sizeof(s->root), "%s", root);
+	/* canonical, so containers' bundle paths (realpath'd by create)
+	 * match what the store recorded */
+	{
+		char real[PATH_MAX];
+
+		if (realpath(root, real) != NULL) {
+			if (strlen(real) > 1024)
+				return hull_error_set(err, ENAMETOOLONG, "image store \"%s\": path too long", real);
+			memcpy(s->root, real, strlen(real) + 1);
+			/* A store with its lock file is made: the lock is
+			 * created last, after the directories below. */
+			snprintf(p, sizeof(p), "%s/lock", s->root);
+			s->lock_fd = open(p, O_RDWR | O_CLOEXEC);
+			if (s->lock_fd >= 0)
+				goto lock;
+		}
+	}
 	/* 0700: layers keep their setuid files and device-free trees, and
 	 * only root may reach them. */
 	if (fs_mkdir_p(root, 0700, err) < 0)
 		return hull_error_prefix(err, "image store");
-	/* canonical, so containers' bundle paths (realpath'd by create)
-	 * match what the store recorded */
 	{
 		char real[PATH_MAX];
 
@@ -98,6 +114,7 @@ int store_open(const char *root, struct image_store *s, struct hull_error *err)
 	s->lock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (s->lock_fd < 0)
 		return hull_error_errno(err, "image store: open %s", p);
+lock:
 	if (flock(s->lock_fd, LOCK_EX) < 0)
 		return hull_error_errno(err, "image store: lock %s", p);
 	return 0;
@@ -109,6 +126,17 @@ static void shard_dir(const char *root, const char *id, char *out, size_t size)
 {
 	snprintf(out, size, "%s/containers/" SHARD_PREFIX "%x", root,
 		 (unsigned)(hull_fnv1a(id) & 0xf));
+}
+
+int store_container_path(const struct image_store *s, const char *id, char *out, size_t size,
+			 struct hull_error *err)
+{
+	char shard[4096];
+
+	shard_dir(s->root, id, shard, sizeof(shard));
+	if ((size_t)snprintf(out, size, "%s/%s", shard, id) >= size)
+		return hull_error_set(err, ENAMETOOLONG, "container \"%s\": name too long", id);
+	return 0;
 }
 
 int store_container_dir(const struct image_store *s, const char *id, char *out, size_t size,
@@ -345,6 +373,7 @@ int store_save_image(struct image_store *s, const struct image_record *r,
 {
 	char key[72], dir[4096];
 
+	store_config_cache_drop(s, r->name);
 	store_digest(r->name, strlen(r->name), key);
 	snprintf(dir, sizeof(dir), "%s/images", s->root);
 	return store_write_record(dir, key + 7, r, err);
@@ -442,6 +471,81 @@ static int read_named(struct image_store *s, const char *name, struct image_reco
 	return 0;
 }
 
+/* --- the config cache (store.h) --- */
+
+/* The first line of an entry: "hull-config BUILD-ID DIGEST", the build
+ * that made it (a generator that changes must not read old entries) and
+ * the config blob it was made from. */
+static void config_cache_tag(char *tag, size_t size)
+{
+	snprintf(tag, size, "hull-config %s ", hull_build_id());
+}
+
+static void config_cache_path(const struct image_store *s, const char *name, char *p, size_t size)
+{
+	char key[72];
+
+	store_digest(name, strlen(name), key);
+	snprintf(p, size, "%s/configs/%s", s->root, key + 7);
+}
+
+int store_config_cache_get(struct image_store *s, const char *what, char **text,
+			   char config_digest[72])
+{
+	autofree char *norm = normalize(what);
+	autofree char *data = NULL;
+	struct hull_error ignored = { 0 };
+	char p[4096], t[128], *nl;
+	size_t tag;
+
+	*text = NULL;
+	config_cache_tag(t, sizeof(t));
+	tag = strlen(t);
+	/* no build id, no way to tell builds apart: no cache */
+	if (norm == NULL || hull_build_id()[0] == '\0')
+		return -1;
+	config_cache_path(s, norm, p, sizeof(p));
+	if (fs_read_file(p, &data, NULL, &ignored) < 0 || strncmp(data, t, tag) != 0 ||
+	    (nl = strchr(data + tag, '\n')) == NULL || nl - (data + tag) != 71)
+		return -1;
+	memcpy(config_digest, data + tag, 71);
+	config_digest[71] = '\0';
+	if (!image_digest_valid(config_digest) || (*text = strdup(nl + 1)) == NULL)
+		return -1;
+	return 0;
+}
+
+void store_config_cache_put(struct image_store *s, const struct image_record *r,
+			    const char *text)
+{
+	autofree char *data = NULL;
+	struct hull_error ignored = { 0 };
+	char dir[4096], key[72], t[128];
+	autoclose int dfd = -1;
+
+	if (hull_build_id()[0] == '\0')
+		return;
+	config_cache_tag(t, sizeof(t));
+	snprintf(dir, sizeof(dir), "%s/configs", s->root);
+	/* stores made before the cache have no configs/ */
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return;
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	store_digest(r->name, strlen(r->name), key);
+	if (dfd < 0 || strlen(r->config) != 71 ||
+	    asprintf(&data, "%s%s\n%s", t, r->config, text) < 0)
+		return;
+	(void)fs_write_atomic(dfd, key + 7, data, strlen(data), 0600, &ignored);
+}
+
+void store_config_cache_drop(struct image_store *s, const char *name)
+{
+	char p[4096];
+
+	config_cache_path(s, name, p, sizeof(p));
+	(void)unlink(p);
+}
+
 int store_find_image(struct image_store *s, const char *what, struct image_record *out,
 		     struct hull_error *err)
 {
@@ -484,6 +588,7 @@ int store_remove_image(struct image_store *s, const char *what, size_t *removed,
 
 		if (!record_matches(&v[i], what, norm))
 			continue;
+		store_config_cache_drop(s, v[i].name);
 		store_digest(v[i].name, strlen(v[i].name), key);
 		snprintf(p, sizeof(p), "%s/images/%s", s->root, key + 7);
 		if (unlink(p) < 0 && errno != ENOENT) {

@@ -4,6 +4,8 @@
  *   layers/<hex>/          each layer unpacked once, in overlayfs format,
  *                          named by its diff_id
  *   images/<hex of name>   one JSON record per image name
+ *   configs/<hex of name>  the container config.json made from that
+ *                          image by this build (store_config_cache_get)
  *   containers/shard-<x>/<id>/
  *                          a container's bundle: config.json, rootfs (an
  *                          overlay mount, or a copy), upper/, work/, and
@@ -88,8 +90,26 @@ struct gc_stats {
  * container of the store uses. */
 int store_gc(struct image_store *s, struct gc_stats *st, struct hull_error *err);
 
-/* STORE/containers/shard-<x>/ID into out; creates the shard directory if
- * it is missing (not the container's). */
+/* The config.json text `run --image` made for the image named what (a
+ * name, not a digest), cached so that the next container of the image can
+ * start its create before the image's record is read and its config
+ * generated (runtime/run_image.c).  A hit gives the text and the config
+ * blob digest it was made from; only a cache this build of Hull wrote
+ * counts.  store_save_image and store_remove_image drop a name's entry
+ * with its record, under the store's lock, so an entry never outlives the
+ * record it was made from; the reader still checks the digest against
+ * the record once it has it, and drops an entry that does not match. */
+int store_config_cache_get(struct image_store *s, const char *what, char **text,
+			   char config_digest[72]);
+void store_config_cache_put(struct image_store *s, const struct image_record *r,
+			    const char *text);
+void store_config_cache_drop(struct image_store *s, const char *name);
+
+/* STORE/containers/shard-<x>/ID into out: store_container_path only
+ * names it; store_container_dir also creates the shard directory if it is
+ * missing (not the container's). */
+int store_container_path(const struct image_store *s, const char *id, char *out, size_t size,
+			 struct hull_error *err);
 int store_container_dir(const struct image_store *s, const char *id, char *out, size_t size,
 			struct hull_error *err);
 /* Whether bundle is the directory store_container_dir names for its last

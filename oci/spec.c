@@ -268,6 +268,21 @@ int spec_load(const char *bundle, struct spec **out, struct hull_error *err)
 	return 0;
 }
 
+int spec_load_text(const char *bundle, const char *text, struct spec **out,
+		   struct hull_error *err)
+{
+	json_node *doc = NULL;
+	int r;
+
+	if (json_parse(text, &doc, err) < 0)
+		return hull_error_prefix(err, "%s/config.json", bundle);
+	r = spec_parse(doc, bundle, out, err);
+	json_free(doc);
+	if (r < 0)
+		return hull_error_prefix(err, "%s/config.json", bundle);
+	return 0;
+}
+
 const char *spec_annotation(const struct spec *s, const char *key)
 {
 	for (size_t i = 0; i < s->n_annotations; i++)

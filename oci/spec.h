@@ -218,6 +218,10 @@ struct spec {
 
 /* Loads <bundle>/config.json.  The bundle path must be absolute. */
 int spec_load(const char *bundle, struct spec **out, struct hull_error *err);
+/* The same for config.json's text in memory (bundle still resolves
+ * root.path and names the file in errors). */
+int spec_load_text(const char *bundle, const char *text, struct spec **out,
+		   struct hull_error *err);
 /* Parses a document already in memory (tests, fuzzing). */
 int spec_parse(const json_node *root, const char *bundle, struct spec **out,
 	       struct hull_error *err);

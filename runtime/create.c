@@ -2,8 +2,10 @@
  *
  * Order: spec parse + validation (nothing touched yet) -> seccomp compile
  * and environment (pure computation) -> state dir + lock -> exec fifo and
- * config copy -> cgroup -> clone.  Each step after the state dir has an
- * undo, run in reverse on failure, so a failed create leaves nothing. */
+ * config copy -> cgroup -> network -> the root opened -> clone.  Each step
+ * after the state dir has an undo, run in reverse on failure, so a failed
+ * create leaves nothing.  The root is opened last so that run --image can
+ * make it meanwhile (create_opts.rootfs_wait). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -110,12 +112,15 @@ static int listen_fds_from_env(void)
 	return atoi(fds) > 0 ? atoi(fds) : 0;
 }
 
-static int copy_config(struct container *c, struct hull_error *err)
+static int copy_config(const struct create_opts *o, struct container *c, struct hull_error *err)
 {
 	autofree char *src = NULL;
 	autofree char *data = NULL;
 	size_t len = 0;
 
+	if (o->config_text)
+		return fs_write_atomic(c->dir_fd, "config.json", o->config_text,
+				       strlen(o->config_text), 0600, err);
 	if (asprintf(&src, "%s/config.json", c->bundle) < 0)
 		return hull_error_errno(err, "asprintf");
 	if (fs_read_file(src, &data, &len, err) < 0)
@@ -164,7 +169,8 @@ static int prepare(const struct create_opts *o, struct create_ctx *x,
 
 	if (s->process == NULL)
 		return hull_error_set(err, EINVAL, "process: missing (needed to create a container)");
-	if (stat(s->root_path, &st) < 0 || !S_ISDIR(st.st_mode))
+	/* A root still being made is checked when it is opened (open_rootfs). */
+	if (o->rootfs_wait == NULL && (stat(s->root_path, &st) < 0 || !S_ISDIR(st.st_mode)))
 		return hull_error_set(err, ENOENT, "root.path: %s is not a directory", s->root_path);
 	if (s->process->terminal && !o->tty_to_parent && o->console_socket == NULL)
 		return hull_error_set(err, EINVAL,
@@ -253,9 +259,6 @@ static int setup_state(const struct create_opts *o, struct create_ctx *x,
 	x->l.proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (x->l.proc_fd < 0)
 		return hull_error_errno(err, "open /proc");
-	x->l.rootfs_fd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (x->l.rootfs_fd < 0)
-		return hull_error_errno(err, "root.path: open %s", s->root_path);
 	/* Idmapped mounts need the host's privilege: made here, attached by
 	 * the child (namespaces/idmap.h). */
 	if (idmap_mounts_prepare(s, c->bundle, &x->l.mount_fds, err) < 0)
@@ -268,11 +271,27 @@ static int setup_state(const struct create_opts *o, struct create_ctx *x,
 			return hull_error_errno(err, "mkdir %s", notify_dir);
 		x->l.notify_dir = notify_dir;
 	}
-	if (copy_config(c, err) < 0)
+	if (copy_config(o, c, err) < 0)
 		return -1;
 	/* Record the directory before anything else exists, so a runtime
 	 * killed from here on leaves something `delete --force` can read. */
 	return container_save(c, err);
+}
+
+/* The root, opened once for the child.  As late as the clone allows: a
+ * root that run --image is still making (o->rootfs_wait) has until here,
+ * while the state, cgroup and network are set up. */
+static int open_rootfs(const struct create_opts *o, struct create_ctx *x,
+		       struct hull_error *err)
+{
+	const char *root = x->spec->root_path;
+
+	if (o->rootfs_wait && o->rootfs_wait(o->rootfs_wait_data, err) < 0)
+		return -1;
+	x->l.rootfs_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (x->l.rootfs_fd < 0)
+		return hull_error_errno(err, "root.path: open %s", root);
+	return 0;
 }
 
 static int setup_cgroup(const struct create_opts *o, struct create_ctx *x,
@@ -337,9 +356,14 @@ int hull_create(const struct create_opts *o, struct created *out,
 	launch_init(&x.l, LAUNCH_CREATE);
 	if (state_validate_id(o->id, err) < 0)
 		return -1;
-	if (realpath(o->bundle ? o->bundle : ".", bundle) == NULL)
+	/* run --image's bundle is the image store's own canonical path, and
+	 * is still being made beside this create (o->rootfs_wait) */
+	if (o->rootfs_wait)
+		snprintf(bundle, sizeof(bundle), "%s", o->bundle);
+	else if (realpath(o->bundle ? o->bundle : ".", bundle) == NULL)
 		return hull_error_errno(err, "--bundle %s", o->bundle ? o->bundle : ".");
-	if (spec_load(bundle, &x.spec, err) < 0)
+	if ((o->config_text ? spec_load_text(bundle, o->config_text, &x.spec, err)
+			    : spec_load(bundle, &x.spec, err)) < 0)
 		return -1;
 	if (pick_backend(o, &x, err) < 0 || prepare(o, &x, err) < 0)
 		goto out;
@@ -351,6 +375,8 @@ int hull_create(const struct create_opts *o, struct created *out,
 	hull_test_point("cgroup-saved");
 	/* Networking: address, /etc files and their mounts before the clone. */
 	if (runtime_net_prepare(o, x.spec, x.c, strcmp(x.backend->name, "vm") == 0, &x.net, err) < 0)
+		goto undo;
+	if (open_rootfs(o, &x, err) < 0)
 		goto undo;
 	x.spawned = true;
 	if (x.backend->spawn(&x.l, err) < 0) {

@@ -33,6 +33,13 @@ struct create_opts {
 	const char *const *ports;
 	size_t n_ports;
 	const char *net_ip;         /* --ip ADDR[/PREFIX]: a static address */
+	/* run --image (runtime/run_image.c): config.json's text, instead of
+	 * reading BUNDLE/config.json; and, while the root is still being
+	 * made beside the create, a wait that create calls once, just
+	 * before it first touches root.path. */
+	const char *config_text;
+	int (*rootfs_wait)(void *data, struct hull_error *err);
+	void *rootfs_wait_data;
 };
 
 struct created {

@@ -1,49 +1,189 @@
-/* hull_run_image; see run_image.h. */
+/* hull_run_image; see run_image.h.
+ *
+ * The container's root is made beside the create: images_container_begin
+ * gives config.json's text and claims the id, then a thread runs
+ * images_container_fill (the marker, the directories, the overlay mount)
+ * while the create parses the config and sets up the state, the cgroup
+ * and the network; the create waits for the thread (rootfs_wait) just
+ * before it opens the root, so the thread is gone before the clone and
+ * the child is never forked from a process with two threads.  Only a
+ * named User, looked up in the root's /etc/passwd, makes it one step
+ * after the other, and only for an image's first container: the text is
+ * then cached in the store (store_config_cache_get), and with a cached
+ * text the thread also reads the image's record, off the create's path. */
+#include <pthread.h>
+#include <signal.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "images/bundle.h"
 #include "images/store.h"
 #include "runtime/run_image.h"
 
+struct root_job {
+	struct run_image_opts *io;
+	const char *id;
+	struct image_store store;
+	struct image_record r;
+	bool have_record;           /* r is read (else the thread reads it) */
+	char cached[72];            /* a cache hit: the config blob it names */
+	struct image_container ic;
+	pthread_t thread;
+	bool running;               /* the thread is started and not joined */
+	bool store_open;
+	int rc;                     /* images_container_fill's */
+	struct hull_error err;      /* ...and its error, the thread's own */
+};
+
+/* The record behind a cached config: the create has started from the
+ * cached text, so the record must be the one it was made from. */
+static int find_record(struct root_job *j, struct hull_error *err)
+{
+	if (store_find_image(&j->store, j->io->image, &j->r, err) < 0) {
+		store_config_cache_drop(&j->store, j->io->image);
+		return hull_error_prefix(err, "image %s (its cached config was dropped)", j->io->image);
+	}
+	j->have_record = true;
+	j->ic.r = &j->r;
+	if (strcmp(j->r.config, j->cached) != 0) {
+		store_config_cache_drop(&j->store, j->r.name);
+		return hull_error_set(err, ESTALE, "image %s: the store's cached config was made from %s, "
+				      "the image's config is %s (dropped: run again)",
+				      j->r.name, j->cached, j->r.config);
+	}
+	return 0;
+}
+
+static int make_root(struct root_job *j, struct hull_error *err)
+{
+	if (!j->have_record && find_record(j, err) < 0)
+		return -1;
+	if (images_container_fill(&j->ic, err) < 0)
+		return -1;
+	/* the next container of this image starts from here */
+	if (!j->cached[0])
+		store_config_cache_put(&j->store, &j->r, j->ic.config);
+	return 0;
+}
+
+static void *fill_thread(void *data)
+{
+	struct root_job *j = data;
+
+	j->rc = make_root(j, &j->err);
+	return NULL;
+}
+
+/* The store's lock is for setup only, not for the container's life:
+ * released as soon as the root is made. */
+static void job_close_store(struct root_job *j)
+{
+	if (j->store_open)
+		store_close(&j->store);
+	j->store_open = false;
+}
+
+/* create's rootfs_wait, and the cleanup's: joins the thread once. */
+static int root_wait(void *data, struct hull_error *err)
+{
+	struct root_job *j = data;
+
+	if (j->running) {
+		pthread_join(j->thread, NULL);
+		j->running = false;
+		job_close_store(j);
+		if (j->rc == 0 && j->ic.copied && j->io->on_copied)
+			j->io->on_copied(j->io->data, j->id);
+	}
+	if (j->rc < 0) {
+		if (err)
+			*err = j->err;
+		return -1;
+	}
+	return 0;
+}
+
+/* Starts the fill on a thread with every signal blocked, so signals meant
+ * for Hull keep reaching the main thread.  Where no thread can be made,
+ * or where config.json still needs the root, fills here and now. */
+static int job_start(struct root_job *j, struct hull_error *err)
+{
+	sigset_t all, old;
+	int rc;
+
+	if (j->ic.config != NULL) {
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		rc = pthread_create(&j->thread, NULL, fill_thread, j);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (rc == 0) {
+			j->running = true;
+			return 0;
+		}
+	}
+	j->rc = make_root(j, &j->err);
+	job_close_store(j);
+	if (j->rc < 0) {
+		*err = j->err;
+		return -1;
+	}
+	if (j->ic.copied && j->io->on_copied)
+		j->io->on_copied(j->io->data, j->id);
+	return 0;
+}
+
 int hull_run_image(struct run_image_opts *io, struct create_opts *o, bool detach,
 		   int *status, struct hull_error *err)
 {
-	struct image_store s;
-	struct image_record r;
-	char bundle[4096];
-	bool copied = false;
-	int rc;
-
-	if (store_open(io->store, &s, err) < 0)
+	struct root_job j = { .io = io, .id = o->id };
+	char *cached = NULL;
+	int rc = -1;
+	if (store_open(io->store, &j.store, err) < 0)
 		return -1;
-	if (store_find_image(&s, io->image, &r, err) < 0) {
-		hull_error_clear(err);
-		if (images_pull(&s, io->image, io->pull, &r, err) < 0) {
-			store_close(&s);
-			return hull_error_prefix(err, "pulling %s", io->image);
+	j.store_open = true;
+	if (store_config_cache_get(&j.store, io->image, &cached, j.cached) < 0) {
+		j.cached[0] = '\0';
+		if (store_find_image(&j.store, io->image, &j.r, err) < 0) {
+			hull_error_clear(err);
+			if (images_pull(&j.store, io->image, io->pull, &j.r, err) < 0) {
+				job_close_store(&j);
+				return hull_error_prefix(err, "pulling %s", io->image);
+			}
 		}
+		j.have_record = true;
 	}
-	rc = images_container_create(&s, &r, o->id, io->force_copy, bundle, sizeof(bundle),
-				     &copied, err);
-	image_record_free(&r);
-	/* the store lock is for setup only, not for the container's life */
-	store_close(&s);
-	if (rc < 0)
-		return -1;
-	if (copied && io->on_copied)
-		io->on_copied(io->data, o->id);
-	o->bundle = bundle;
+	/* begin takes the cached text over */
+	if (images_container_begin(&j.store, j.have_record ? &j.r : NULL, cached, o->id,
+				   io->force_copy, &j.ic, err) < 0)
+		goto out;
+	if (job_start(&j, err) < 0)
+		goto out;
+	o->bundle = j.ic.dir;
+	o->config_text = j.ic.config;
+	o->rootfs_wait = root_wait;
+	o->rootfs_wait_data = &j;
 	rc = hull_run(o, detach, status, err);
-	if (rc < 0) {
+	/* a create that failed before it waited for the root */
+	root_wait(&j, NULL);
+	if (rc < 0 && j.ic.filled) {
 		struct hull_error ignored = { 0 };
 		char *state = NULL;
 
 		/* no state means create failed: the runtime's delete never saw
 		 * the root, so it is removed here */
 		if (hull_state(o->root, o->id, &state, &ignored) < 0)
-			images_container_remove(bundle, &ignored);
+			images_container_remove(j.ic.dir, &ignored);
 		free(state);
 	}
 	o->bundle = NULL;
+	o->config_text = NULL;
+	o->rootfs_wait = NULL;
+	o->rootfs_wait_data = NULL;
+out:
+	images_container_end(&j.ic);
+	if (j.have_record)
+		image_record_free(&j.r);
+	job_close_store(&j);
 	return rc;
 }

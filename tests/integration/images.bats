@@ -229,6 +229,61 @@ ipull() { "$HULL_BIN" pull --store "$STORE" "$@"; }
 	[[ "$output" != *"from-the-image"* ]]
 }
 
+# config_cache NAME: the store's cached container config for image NAME
+# (configs/<sha256 of the name>, images/store.c)
+config_cache() {
+	echo "$STORE/configs/$(printf '%s' "$1" | sha256sum | cut -d' ' -f1)"
+}
+
+@test "images: run --image starts from the store's cached config: used when this build made it for the image's config, else remade or refused" {
+	local name="$REG/hull-test/bb:1" c cfg id
+	run ipull "$name"
+	[ "$status" -eq 0 ]
+	c=$(config_cache "$name")
+	[ ! -e "$c" ]
+	run "$HULL_BIN" --root "$HULL_ROOT" run --image "$name" --store "$STORE" "$CID" </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"uid=0"* ]]
+	# the first container wrote it: this build's id, the image's config
+	cfg=$("$HULL_BIN" image inspect --store "$STORE" "$name" | jq -r .id)
+	head -1 "$c" | grep -Eq "^hull-config [0-9a-f]{40} $cfg\$"
+	tail -n +2 "$c" | jq -e '.process.args == ["/bin/checker", "ids"]'
+	# it is what the next container starts from
+	{ head -1 "$c"; tail -n +2 "$c" | jq '.process.args = ["/bin/checker", "env", "CACHED"] | .process.env += ["CACHED=from-the-cache"]'; } >"$c.new"
+	mv "$c.new" "$c"
+	run "$HULL_BIN" --root "$HULL_ROOT" run --image "$name" --store "$STORE" "$CID" </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"CACHED=from-the-cache"* ]]
+	# one another build made is not read, and is made again
+	sed -i '1s/^hull-config [0-9a-f]*/hull-config 0000000000000000000000000000000000000000/' "$c"
+	run "$HULL_BIN" --root "$HULL_ROOT" run --image "$name" --store "$STORE" "$CID" </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"uid=0"* ]]
+	[[ "$output" != *"CACHED"* ]]
+	head -1 "$c" | grep -Eq "^hull-config [0-9a-f]{40} $cfg\$"
+	! head -1 "$c" | grep -q "hull-config 0000000000"
+	# one made from another config than the image's record names (a
+	# store changed behind Hull's back): the create it started is undone,
+	# the entry dropped, and the next run is right again
+	sed -i "1s/sha256:[0-9a-f]*/sha256:$(printf '%064d' 0)/" "$c"
+	run "$HULL_BIN" --root "$HULL_ROOT" run --image "$name" --store "$STORE" "$CID" </dev/null
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"cached config was made from sha256:0000"*"run again"* ]]
+	[ ! -e "$c" ]
+	[ ! -e "$(store_ctr "$CID")" ]
+	[ ! -e "$HULL_ROOT/$CID" ]
+	run "$HULL_BIN" --root "$HULL_ROOT" run --image "$name" --store "$STORE" "$CID" </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"uid=0"* ]]
+	# rmi drops it with the image's record
+	[ -e "$c" ]
+	run "$HULL_BIN" rmi --store "$STORE" "$name"
+	[ "$status" -eq 0 ]
+	[ ! -e "$c" ]
+}
+
 @test "images: a container of the older store layout (bare marker, image/record) is still deleted, and gc keeps its layers until then" {
 	hull_detached run -d --image "$REG/hull-test/bb:1" --store "$STORE" "$CID"
 	[ "$status" -eq 0 ]
@@ -282,6 +337,49 @@ ipull() { "$HULL_BIN" pull --store "$STORE" "$@"; }
 	[ ! -e "$(store_ctr "$CID")" ]
 	run grep -c " $STORE/" /proc/self/mountinfo
 	[ "$output" = 0 ]
+}
+
+@test "images: a root that cannot be made (a layer gone from the store) undoes the create that started beside it" {
+	local name="$REG/hull-test/bb:1" diff
+	run ipull "$name"
+	[ "$status" -eq 0 ]
+	# twice: without the config cache (the record is read first) and with
+	# it (the record is read beside the create)
+	run "$HULL_BIN" --root "$HULL_ROOT" run --image "$name" --store "$STORE" "$CID" </dev/null
+	[ "$status" -eq 0 ]
+	[ -e "$(config_cache "$name")" ]
+	diff=$("$HULL_BIN" image inspect --store "$STORE" "$name" | jq -r '.layers[0].diffId')
+	[[ "$diff" == sha256:* ]]
+	mv "$STORE/layers/${diff#sha256:}" "$STORE/layers.away"
+	run "$HULL_BIN" --root "$HULL_ROOT" run --image "$name" --store "$STORE" "$CID" </dev/null
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"layer $diff"*"pull the image again"* ]]
+	[ ! -e "$(store_ctr "$CID")" ]
+	[ ! -e "$HULL_ROOT/$CID" ]
+	rm -f "$(config_cache "$name")"
+	run "$HULL_BIN" --root "$HULL_ROOT" run --image "$name" --store "$STORE" "$CID" </dev/null
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"layer $diff"*"pull the image again"* ]]
+	[ ! -e "$(store_ctr "$CID")" ]
+	[ ! -e "$HULL_ROOT/$CID" ]
+	mv "$STORE/layers.away" "$STORE/layers/${diff#sha256:}"
+}
+
+@test "images: an id whose root is already in the store is refused, and that root is left alone" {
+	local name="$REG/hull-test/bb:1" d
+	run ipull "$name"
+	[ "$status" -eq 0 ]
+	d=$(store_ctr "$CID")
+	mkdir -p "$d"
+	echo theirs >"$d/keep"
+	run "$HULL_BIN" --root "$HULL_ROOT" run --image "$name" --store "$STORE" "$CID" </dev/null
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"container \"$CID\" already has a root in the image store"* ]]
+	[ "$(cat "$d/keep")" = theirs ]
+	[ ! -e "$HULL_ROOT/$CID" ]
+	rm -rf "$d"
 }
 
 @test "images: a multi-platform index: the host's platform, --platform arm64 (v8 implied), and a missing one" {

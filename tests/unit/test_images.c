@@ -148,6 +148,13 @@ static void test_config(void)
 	hull_error_clear(&err);
 	CHECK(image_user_resolve("1234", NULL, NULL, &uid, &gid, &err) == 0 && uid == 1234 && gid == 0, "numeric User");
 	CHECK(image_user_resolve("5:6", NULL, NULL, &uid, &gid, &err) == 0 && uid == 5 && gid == 6, "numeric uid:gid");
+	/* only "uid:gid" needs neither passwd nor group (run --image then
+	 * makes the config before the root exists) */
+	CHECK(image_user_is_numeric_pair("5:6") && image_user_is_numeric_pair("0:0"), "numeric pair");
+	CHECK(!image_user_is_numeric_pair("5") && !image_user_is_numeric_pair("app:6") &&
+	      !image_user_is_numeric_pair("5:staff") && !image_user_is_numeric_pair("5:") &&
+	      !image_user_is_numeric_pair(":6") && !image_user_is_numeric_pair("") &&
+	      !image_user_is_numeric_pair(NULL), "not a numeric pair");
 	CHECK(image_user_resolve("ghost", "root:x:0:0::/:/bin/sh\n", NULL, &uid, &gid, &err) < 0 && strstr(err.msg, "ghost"),
 	      "an unknown user name is an error naming it: %s", err.msg);
 	const char *nocmd = "{\"rootfs\":{\"diff_ids\":[]}}";
