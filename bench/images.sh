@@ -213,6 +213,12 @@ if part 3; then
 	    print("%-4s ratio image/plain: mean %.2fx, p50 %.2fx, p90 %.2fx" %
 	          (k, statistics.mean(t["img"]) / statistics.mean(t["plain"]),
 	           q(t["img"], .5) / q(t["plain"], .5), q(t["img"], .9) / q(t["plain"], .9)))
+	    # each round's image run against its plain run, next to each other:
+	    # the medians above move with how many runs fall in the slow mode
+	    # (see the order note above), a round's own difference does not
+	    d = [a - b for a, b in zip(t["img"], t["plain"])]
+	    print("%-4s paired (same round) image - plain: median %+.2f ms, mean %+.2f ms, image faster in %d%% of rounds" %
+	          (k, q(d, .5), statistics.mean(d), round(100 * sum(1 for x in d if x < 0) / len(d))))
 	PY
 	echo "$ROOTS overlay roots mounted; their upper dirs hold $UPPER entries in all (nothing copied)"
 	echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
