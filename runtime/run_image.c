@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cleanup.h"
+#include "base/json.h"
 #include "images/bundle.h"
 #include "images/store.h"
 #include "runtime/run_image.h"
@@ -133,6 +135,26 @@ static int job_start(struct root_job *j, struct hull_error *err)
 	return 0;
 }
 
+/* Whether container id exists with bundle as its bundle: a failed create
+ * of an id that some other container (say, of a plain bundle) already
+ * has leaves that one's state, which is not this root's. */
+static bool container_has_bundle(const char *root, const char *id, const char *bundle)
+{
+	struct hull_error ignored = { 0 };
+	autofree char *state = NULL;
+	autofree char *have = NULL;
+	json_node *doc = NULL;
+	bool same = false;
+
+	if (hull_state(root, id, &state, &ignored) < 0)
+		return false;
+	if (json_parse(state, &doc, &ignored) == 0 && json_type_of(doc) == JSON_OBJECT &&
+	    json_get_string(doc, "bundle", "", &have, &ignored) == 1)
+		same = strcmp(have, bundle) == 0;
+	json_free(doc);
+	return same;
+}
+
 int hull_run_image(struct run_image_opts *io, struct create_opts *o, bool detach,
 		   int *status, struct hull_error *err)
 {
@@ -166,15 +188,12 @@ int hull_run_image(struct run_image_opts *io, struct create_opts *o, bool detach
 	rc = hull_run(o, detach, status, err);
 	/* a create that failed before it waited for the root */
 	root_wait(&j, NULL);
-	if (rc < 0 && j.ic.filled) {
+	/* no container with this root means create failed: the runtime's
+	 * delete never saw the root, so it is removed here */
+	if (rc < 0 && j.ic.filled && !container_has_bundle(o->root, o->id, j.ic.dir)) {
 		struct hull_error ignored = { 0 };
-		char *state = NULL;
 
-		/* no state means create failed: the runtime's delete never saw
-		 * the root, so it is removed here */
-		if (hull_state(o->root, o->id, &state, &ignored) < 0)
-			images_container_remove(j.ic.dir, &ignored);
-		free(state);
+		images_container_remove(j.ic.dir, &ignored);
 	}
 	o->bundle = NULL;
 	o->config_text = NULL;

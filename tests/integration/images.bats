@@ -382,6 +382,32 @@ config_cache() {
 	rm -rf "$d"
 }
 
+@test "images: run --image with the id of a plain bundle's container fails, and leaves no root in the store" {
+	local name="$REG/hull-test/bb:1" st
+	run ipull "$name"
+	[ "$status" -eq 0 ]
+	setup_bundle
+	STORE="$BATS_TEST_TMPDIR/store"
+	update_config '.process.args = ["/bin/checker", "spin", "300"]'
+	hull_detached create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	# with the config cache (which another container's run made) and without
+	run "$HULL_BIN" --root "$HULL_ROOT" run --image "$name" --store "$STORE" "$CID-warm" </dev/null
+	[ "$status" -eq 0 ]
+	[ -e "$(config_cache "$name")" ]
+	for st in cached uncached; do
+		[ "$st" = cached ] || rm -f "$(config_cache "$name")"
+		run "$HULL_BIN" --root "$HULL_ROOT" run --image "$name" --store "$STORE" "$CID" </dev/null
+		echo "$output"
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"$CID"* ]]
+		[ ! -e "$(store_ctr "$CID")" ]
+		[ "$("$HULL_BIN" --root "$HULL_ROOT" state "$CID" | jq -r .bundle)" = "$BUNDLE" ]
+	done
+	run "$HULL_BIN" --root "$HULL_ROOT" delete --force "$CID"
+	[ "$status" -eq 0 ]
+}
+
 @test "images: a multi-platform index: the host's platform, --platform arm64 (v8 implied), and a missing one" {
 	run ipull "$REG/hull-test/mp:1"
 	[ "$status" -eq 0 ]
