@@ -1,16 +1,17 @@
 /* hull_run_image; see run_image.h.
  *
  * The container's root is made beside the create: images_container_begin
- * gives config.json's text and claims the id, then a thread runs
- * images_container_fill (the marker, the directories, the overlay mount)
- * while the create parses the config and sets up the state, the cgroup
- * and the network; the create waits for the thread (rootfs_wait) just
- * before it opens the root, so the thread is gone before the clone and
- * the child is never forked from a process with two threads.  Only a
- * named User, looked up in the root's /etc/passwd, makes it one step
- * after the other, and only for an image's first container: the text is
- * then cached in the store (store_config_cache_get), and with a cached
- * text the thread also reads the image's record, off the create's path. */
+ * gives config.json's text and the directory's name, then a thread runs
+ * images_container_fill (the claim mkdir, the marker, the directories,
+ * the overlay mount) while the create parses the config and sets up the
+ * state, the cgroup and the network; the create waits for the thread
+ * (rootfs_wait) just before it opens the root, so the thread is gone
+ * before the clone and the child is never forked from a process with two
+ * threads.  Only a named User, looked up in the root's /etc/passwd, makes
+ * it one step after the other, and only for an image's first container:
+ * the text is then cached in the store (store_config_cache_get), and with
+ * a cached text the thread also reads the image's record, off the
+ * create's path. */
 #include <pthread.h>
 #include <signal.h>
 #include <errno.h>
@@ -34,7 +35,7 @@ struct root_job {
 	pthread_t thread;
 	bool running;               /* the thread is started and not joined */
 	bool store_open;
-	int rc;                     /* images_container_fill's */
+	int rc;                     /* make_root's */
 	struct hull_error err;      /* ...and its error, the thread's own */
 };
 
