@@ -262,7 +262,7 @@ config_cache() {
 	[[ "$output" == *"uid=0"* ]]
 	[[ "$output" != *"CACHED"* ]]
 	head -1 "$c" | grep -Eq "^hull-config [0-9a-f]{40} $cfg\$"
-	! head -1 "$c" | grep -q "hull-config 0000000000"
+	[[ "$(head -1 "$c")" != "hull-config 0000000000"* ]]
 	# one made from another config than the image's record names (a
 	# store changed behind Hull's back): the create it started is undone,
 	# the entry dropped, and the next run is right again
