@@ -18,11 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/cleanup.h"
-#include "base/json.h"
 #include "images/bundle.h"
 #include "images/store.h"
 #include "runtime/run_image.h"
+#include "runtime/state.h"
 
 struct root_job {
 	struct run_image_opts *io;
@@ -142,17 +141,13 @@ static int job_start(struct root_job *j, struct hull_error *err)
 static bool container_has_bundle(const char *root, const char *id, const char *bundle)
 {
 	struct hull_error ignored = { 0 };
-	autofree char *state = NULL;
-	autofree char *have = NULL;
-	json_node *doc = NULL;
-	bool same = false;
+	struct container *c = NULL;
+	bool same;
 
-	if (hull_state(root, id, &state, &ignored) < 0)
+	if (container_read(root, id, &c, &ignored) < 0)
 		return false;
-	if (json_parse(state, &doc, &ignored) == 0 && json_type_of(doc) == JSON_OBJECT &&
-	    json_get_string(doc, "bundle", "", &have, &ignored) == 1)
-		same = strcmp(have, bundle) == 0;
-	json_free(doc);
+	same = c->bundle && strcmp(c->bundle, bundle) == 0;
+	container_free(c);
 	return same;
 }
 
