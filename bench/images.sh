@@ -8,12 +8,17 @@
 #      hull (pull from the local registry, so download included) vs umoci
 #      unpack (from a local OCI layout, no download);
 #   3. creating the 2nd..Nth container (default 100) from one pulled image
-#      (`run -d --image`, an overlay each) vs from a plain bundle (`run -d`),
-#      alternating; with HULL_BASELINE=OLD_HULL an older build's two kinds
-#      take turns with them, in the same store and state root.
+#      (`run -d --image`, an overlay each) vs from a plain bundle (`run -d`)
+#      vs from a plain bundle whose rootfs is an overlay mounted by hand,
+#      taking turns; with HULL_BASELINE=OLD_HULL an older build's two kinds
+#      take turns with them, in the same store and state root; with
+#      -r PASSES that is done PASSES times, the containers of a pass
+#      deleted before the next, and all rounds counted together: more
+#      rounds at the same numbers of containers (the host slows as they
+#      pile up).
 # Prints the figures and the ratios.
 #
-#   bench/images.sh [-f FILES] [-c CONTAINERS] [-p PARTS]   (PARTS: e.g. 3 or 1,3)
+#   bench/images.sh [-f FILES] [-c CONTAINERS] [-p PARTS] [-r PASSES]   (PARTS: e.g. 3 or 1,3)
 #   HULL_BENCH_TMP=DIR: the work dir (registry, store, state roots) under DIR
 #   instead of /var/tmp, e.g. a journaled ext4 to compare with this host's
 #   journal-less, -o discard root.
@@ -23,12 +28,14 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 FILES=100000
 CONTAINERS=100
 PARTS=1,2,3
+PASSES=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-f) FILES="$2"; shift 2 ;;
 	-c) CONTAINERS="$2"; shift 2 ;;
 	-p) PARTS="$2"; shift 2 ;;
-	-h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+	-r) PASSES="$2"; shift 2 ;;
+	-h|--help) sed -n '2,24p' "$0"; exit 0 ;;
 	*) echo "images.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -164,11 +171,18 @@ if part 2; then
 fi
 
 if part 3; then
-	echo "# 3. containers 2..$CONTAINERS: from a pulled image vs from a plain bundle"
+	echo "# 3. containers 2..$CONTAINERS ($PASSES pass(es)): from a pulled image vs from a plain bundle"
 	"$HULL" pull -q --store "$W/store" "$REG/bench/bb:1" >/dev/null
 	"$HULL" bundle --store "$W/store" "$REG/bench/bb:1" "$W/plain"
 	"$HULL" --root "$W/state" run -d --image "$REG/bench/bb:1" --store "$W/store" img1 </dev/null >/dev/null 2>&1
 	"$HULL" --root "$W/state" run -d -b "$W/plain" plain1 </dev/null >/dev/null 2>&1
+	# A third kind tells the root from the way to it: a plain bundle whose
+	# rootfs is an overlay of the same layers, mounted here by hand (the
+	# cleanup unmounts it), run with `run -d -b` like the plain one.
+	LOWER=$(findmnt -n -o OPTIONS "$(ls -d "$W"/store/containers/shard-*/img1)/rootfs" | tr , '\n' | sed -n 's/^lowerdir=//p')
+	mkdir -p "$W/ovl/rootfs" "$W/ovl/upper" "$W/ovl/work"
+	cp "$W/plain/config.json" "$W/ovl/"
+	mount -t overlay overlay -o "lowerdir=$LOWER,upperdir=$W/ovl/upper,workdir=$W/ovl/work" "$W/ovl/rootfs"
 	KINDS="hull"
 	[ -z "$BASE" ] || KINDS="hull base"
 	ms() { echo "($2 - $1) * 1000" | bc; }
@@ -179,35 +193,51 @@ if part 3; then
 	# to cgroup.procs waits out an RCU grace period, and one that follows
 	# within it does not), so a fixed order gave the image runs, always
 	# first, ~10 ms more than the plain ones.
-	for i in $(seq 2 "$CONTAINERS"); do
-		for k in $KINDS; do
-			h="$HULL"
-			[ "$k" = hull ] || h="$BASE"
-			order="img plain"
-			[ $((i % 2)) = 0 ] || order="plain img"
-			for x in $order; do
-				t0=$(now)
-				if [ "$x" = img ]; then
-					"$h" --root "$W/state" run -d --image "$REG/bench/bb:1" --store "$W/store" "$k-img$i" </dev/null >/dev/null 2>&1
-				else
-					"$h" --root "$W/state" run -d -b "$W/plain" "$k-plain$i" </dev/null >/dev/null 2>&1
-				fi
-				t1=$(now)
-				ms "$t0" "$t1" >>"$W/times.$k-$x"
+	for pass in $(seq 1 "$PASSES"); do
+		for i in $(seq 2 "$CONTAINERS"); do
+			for k in $KINDS; do
+				h="$HULL"
+				[ "$k" = hull ] || h="$BASE"
+				case $((i % 3)) in
+				0) order="img plain ovl" ;;
+				1) order="plain ovl img" ;;
+				2) order="ovl img plain" ;;
+				esac
+				for x in $order; do
+					t0=$(now)
+					if [ "$x" = img ]; then
+						"$h" --root "$W/state" run -d --image "$REG/bench/bb:1" --store "$W/store" "$k-img$pass.$i" </dev/null >/dev/null 2>&1
+					else
+						"$h" --root "$W/state" run -d -b "$W/$x" "$k-$x$pass.$i" </dev/null >/dev/null 2>&1
+					fi
+					t1=$(now)
+					ms "$t0" "$t1" >>"$W/times.$k-$x"
+				done
+			done
+		done
+		# the next pass starts again from one container of each kind (the
+		# last pass's stay, for the counts below)
+		[ "$pass" = "$PASSES" ] && break
+		for i in $(seq 2 "$CONTAINERS"); do
+			for k in $KINDS; do
+				for x in img plain ovl; do
+					"$HULL" --root "$W/state" delete --force "$k-$x$pass.$i" >/dev/null 2>&1
+				done
 			done
 		done
 	done
 	UPPER=$(find "$W"/store/containers/shard-*/*/upper -mindepth 1 | wc -l)
 	ROOTS=$(grep -c " $W/store/containers/.*/rootfs .* overlay " /proc/self/mountinfo || true)
 	python3 - "$W" $KINDS <<-'PY'
-	import statistics, sys
+	import math, random, statistics, sys
 	w = sys.argv[1]
 	def q(v, p):
 	    v = sorted(v)
 	    return v[min(len(v) - 1, int(p * len(v)))]
 	for k in sys.argv[2:]:
-	    t = {x: [float(l) for l in open("%s/times.%s-%s" % (w, k, x))] for x in ("img", "plain")}
-	    for x, what in (("img", "run -d --image (overlay)"), ("plain", "run -d -b plain bundle")):
+	    t = {x: [float(l) for l in open("%s/times.%s-%s" % (w, k, x))] for x in ("img", "plain", "ovl")}
+	    for x, what in (("img", "run -d --image (overlay)"), ("plain", "run -d -b plain bundle"),
+	                    ("ovl", "run -d -b overlay bundle")):
 	        print("%-4s %-28s mean %6.2f ms  p50 %6.2f  p90 %6.2f" %
 	              (k, what, statistics.mean(t[x]), q(t[x], .5), q(t[x], .9)))
 	    print("%-4s ratio image/plain: mean %.2fx, p50 %.2fx, p90 %.2fx" %
@@ -219,6 +249,38 @@ if part 3; then
 	    d = [a - b for a, b in zip(t["img"], t["plain"])]
 	    print("%-4s paired (same round) image - plain: median %+.2f ms, mean %+.2f ms, image faster in %d%% of rounds" %
 	          (k, q(d, .5), statistics.mean(d), round(100 * sum(1 for x in d if x < 0) / len(d))))
+	    # the root alone (an overlay mounted by hand against a directory),
+	    # and the way to it alone (--image against that same kind of root)
+	    for a, b in (("ovl", "plain"), ("img", "ovl")):
+	        e = [x - y for x, y in zip(t[a], t[b])]
+	        print("%-4s paired %s - %s: median %+.2f ms, mean %+.2f ms" % (k, a, b, q(e, .5), statistics.mean(e)))
+	    # How sure: a 95% interval for each ratio, from 2000 resamplings
+	    # of the rounds (a round's two runs stay together), and a sign
+	    # test on the rounds.  Slower "beyond noise" where the sign test
+	    # says so (p < 0.05, most rounds slower) or both intervals lie
+	    # wholly above 1; the upper ends bound how much slower it can be.
+	    rng = random.Random(1)
+	    n = len(d)
+	    boot = {"mean": [], "p50": []}
+	    for _ in range(2000):
+	        idx = [rng.randrange(n) for _ in range(n)]
+	        a = [t["img"][i] for i in idx]
+	        b = [t["plain"][i] for i in idx]
+	        boot["mean"].append(statistics.mean(a) / statistics.mean(b))
+	        boot["p50"].append(q(a, .5) / q(b, .5))
+	    ci = {m: (q(v, .025), q(v, .975)) for m, v in boot.items()}
+	    faster = sum(1 for x in d if x < 0)
+	    slower = sum(1 for x in d if x > 0)
+	    m = faster + slower
+	    tail = sum(math.comb(m, i) for i in range(min(faster, slower) + 1)) / 2 ** m if m else 1
+	    print("%-4s 95%% interval of the ratio image/plain: mean [%.3f, %.3f], p50 [%.3f, %.3f]; "
+	          "sign test over %d rounds: p = %.2f" %
+	          (k, ci["mean"][0], ci["mean"][1], ci["p50"][0], ci["p50"][1], n, min(1, 2 * tail)))
+	    hi = max(ci["mean"][1], ci["p50"][1])
+	    shown = (slower > faster and 2 * tail < 0.05) or min(ci["mean"][0], ci["p50"][0]) > 1
+	    print("%-4s so: image at most %+.1f%% against plain (the upper ends above); %s" %
+	          (k, 100 * (hi - 1), "slower beyond this run's noise" if shown
+	           else "a slowdown not shown beyond this run's noise"))
 	PY
 	echo "$ROOTS overlay roots mounted; their upper dirs hold $UPPER entries in all (nothing copied)"
 	echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
