@@ -481,12 +481,23 @@ static void config_cache_tag(char *tag, size_t size)
 	snprintf(tag, size, "hull-config %s ", hull_build_id());
 }
 
-static void config_cache_path(const struct image_store *s, const char *name, char *p, size_t size)
+/* configs/<hex of name>-<build id>: each build its own entry, so two
+ * builds that take turns on one store (an upgrade, a bench against an
+ * older build) do not keep remaking each other's. */
+static void config_cache_file(const char *name, char *file, size_t size)
 {
 	char key[72];
 
 	store_digest(name, strlen(name), key);
-	snprintf(p, size, "%s/configs/%s", s->root, key + 7);
+	snprintf(file, size, "%s-%s", key + 7, hull_build_id());
+}
+
+static void config_cache_path(const struct image_store *s, const char *name, char *p, size_t size)
+{
+	char file[160];
+
+	config_cache_file(name, file, sizeof(file));
+	snprintf(p, size, "%s/configs/%s", s->root, file);
 }
 
 int store_config_cache_get(struct image_store *s, const char *what, char **text,
@@ -520,7 +531,7 @@ void store_config_cache_put(struct image_store *s, const struct image_record *r,
 {
 	autofree char *data = NULL;
 	struct hull_error ignored = { 0 };
-	char dir[4096], key[72], t[128];
+	char dir[4096], file[160], t[128];
 	autoclose int dfd = -1;
 
 	if (hull_build_id()[0] == '\0')
@@ -531,19 +542,49 @@ void store_config_cache_put(struct image_store *s, const struct image_record *r,
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return;
 	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	store_digest(r->name, strlen(r->name), key);
+	config_cache_file(r->name, file, sizeof(file));
 	if (dfd < 0 || strlen(r->config) != 71 ||
 	    asprintf(&data, "%s%s\n%s", t, r->config, text) < 0)
 		return;
-	(void)fs_write_atomic(dfd, key + 7, data, strlen(data), 0600, &ignored);
+	(void)fs_write_atomic(dfd, file, data, strlen(data), 0600, &ignored);
+}
+
+/* Unlinks configs/ entries: with a name's hex, that name's entries of
+ * every build (and "<hex>", as builds before the per-build names wrote
+ * it); without, every entry some other build made. */
+static void config_cache_sweep(struct image_store *s, const char *hex)
+{
+	char dir[4096], mine[160];
+	autoclosedir DIR *d = NULL;
+	struct dirent *de;
+	size_t n = hex ? strlen(hex) : 0;
+
+	snprintf(mine, sizeof(mine), "-%s", hull_build_id());
+	snprintf(dir, sizeof(dir), "%s/configs", s->root);
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		bool hit;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (hex)
+			hit = strncmp(de->d_name, hex, n) == 0 &&
+			      (de->d_name[n] == '\0' || de->d_name[n] == '-');
+		else
+			hit = len < strlen(mine) || strcmp(de->d_name + len - strlen(mine), mine) != 0;
+		if (hit)
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	}
 }
 
 void store_config_cache_drop(struct image_store *s, const char *name)
 {
-	char p[4096];
+	char key[72];
 
-	config_cache_path(s, name, p, sizeof(p));
-	(void)unlink(p);
+	store_digest(name, strlen(name), key);
+	config_cache_sweep(s, key + 7);
 }
 
 int store_find_image(struct image_store *s, const char *what, struct image_record *out,
@@ -766,6 +807,9 @@ int store_gc(struct image_store *s, struct gc_stats *st, struct hull_error *err)
 	snprintf(dir, sizeof(dir), "%s/blobs/partial", s->root);
 	if (sweep(dir, NULL, &st->partials, &st->bytes, err) < 0)
 		goto out;
+	/* other builds' cached configs: a build that runs again remakes its
+	 * own on its next container */
+	config_cache_sweep(s, NULL);
 	rc = 0;
 out:
 	for (size_t i = 0; i < blobs.n; i++)

@@ -4,8 +4,9 @@
  *   layers/<hex>/          each layer unpacked once, in overlayfs format,
  *                          named by its diff_id
  *   images/<hex of name>   one JSON record per image name
- *   configs/<hex of name>  the container config.json made from that
- *                          image by this build (store_config_cache_get)
+ *   configs/<hex of name>-<build id>
+ *                          the container config.json made from that
+ *                          image by that build (store_config_cache_get)
  *   containers/shard-<x>/<id>/
  *                          a container's bundle: config.json, rootfs (an
  *                          overlay mount, or a copy), upper/, work/, and

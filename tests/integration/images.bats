@@ -229,14 +229,16 @@ ipull() { "$HULL_BIN" pull --store "$STORE" "$@"; }
 	[[ "$output" != *"from-the-image"* ]]
 }
 
-# config_cache NAME: the store's cached container config for image NAME
-# (configs/<sha256 of the name>, images/store.c)
+# config_cache NAME [BUILD]: the store's cached container config for image
+# NAME made by build BUILD, Hull's by default
+# (configs/<sha256 of the name>-<build id>, images/store.c)
 config_cache() {
-	echo "$STORE/configs/$(printf '%s' "$1" | sha256sum | cut -d' ' -f1)"
+	local build=${2:-$(readelf -n "$HULL_BIN" | awk '/Build ID/ { print $3 }')}
+	echo "$STORE/configs/$(printf '%s' "$1" | sha256sum | cut -d' ' -f1)-$build"
 }
 
 @test "images: run --image starts from the store's cached config: used when this build made it for the image's config, else remade or refused" {
-	local name="$REG/hull-test/bb:1" c cfg id
+	local name="$REG/hull-test/bb:1" c cfg id other
 	run ipull "$name"
 	[ "$status" -eq 0 ]
 	c=$(config_cache "$name")
@@ -255,14 +257,31 @@ config_cache() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"CACHED=from-the-cache"* ]]
-	# one another build made is not read, and is made again
-	sed -i '1s/^hull-config [0-9a-f]*/hull-config 0000000000000000000000000000000000000000/' "$c"
+	# another build's is its own file, which this build neither reads
+	# nor replaces
+	other=$(config_cache "$name" 0000000000000000000000000000000000000000)
+	sed '1s/^hull-config [0-9a-f]*/hull-config 0000000000000000000000000000000000000000/' "$c" >"$other"
+	rm "$c"
+	run "$HULL_BIN" --root "$HULL_ROOT" run --image "$name" --store "$STORE" "$CID" </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"uid=0"* ]]
+	[[ "$output" != *"CACHED"* ]]
+	head -1 "$c" | grep -Eq "^hull-config [0-9a-f]{40} $cfg\$"
+	[[ "$(head -1 "$other")" == "hull-config 0000000000"* ]]
+	# one that names another build inside is not read, and is made again
+	tail -n +2 "$other" | jq -e '.process.env | index("CACHED=from-the-cache")'
+	cp "$other" "$c"
 	run "$HULL_BIN" --root "$HULL_ROOT" run --image "$name" --store "$STORE" "$CID" </dev/null
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"uid=0"* ]]
 	[[ "$output" != *"CACHED"* ]]
 	head -1 "$c" | grep -Eq "^hull-config [0-9a-f]{40} $cfg\$"
 	[[ "$(head -1 "$c")" != "hull-config 0000000000"* ]]
+	# gc removes other builds' entries, not this build's
+	run "$HULL_BIN" gc --store "$STORE"
+	[ "$status" -eq 0 ]
+	[ ! -e "$other" ]
+	[ -e "$c" ]
 	# one made from another config than the image's record names (a
 	# store changed behind Hull's back): the create it started is undone,
 	# the entry dropped, and the next run is right again
@@ -277,11 +296,13 @@ config_cache() {
 	run "$HULL_BIN" --root "$HULL_ROOT" run --image "$name" --store "$STORE" "$CID" </dev/null
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"uid=0"* ]]
-	# rmi drops it with the image's record
+	# rmi drops it with the image's record, every build's
 	[ -e "$c" ]
+	cp "$c" "$other"
 	run "$HULL_BIN" rmi --store "$STORE" "$name"
 	[ "$status" -eq 0 ]
 	[ ! -e "$c" ]
+	[ ! -e "$other" ]
 }
 
 @test "images: a container of the older store layout (bare marker, image/record) is still deleted, and gc keeps its layers until then" {
