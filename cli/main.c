@@ -10,6 +10,7 @@
 #include "cgroups/cgroup.h"
 #include "runtime/lifecycle.h"
 #include "runtime/state.h"
+#include "runtime/testpoint.h"
 
 extern const struct cli_command *const __start_hull_cmds[];
 extern const struct cli_command *const __stop_hull_cmds[];
@@ -64,8 +65,9 @@ int main(int argc, char **argv)
 	};
 	struct cli_global g = { .root = HULL_DEFAULT_ROOT };
 	const struct cli_command *cmd;
-	int c;
+	int c, rc;
 
+	hull_test_point("main");
 	while ((c = getopt_long_only(argc, argv, "+vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': g.root = optarg; break;
@@ -125,5 +127,7 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	optind = 0;
-	return cmd->run(&g, argc, argv);
+	rc = cmd->run(&g, argc, argv);
+	hull_test_point("exit");
+	return rc;
 }

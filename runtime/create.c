@@ -353,6 +353,7 @@ int hull_create(const struct create_opts *o, struct created *out,
 	int rc = -1;
 
 	memset(&x, 0, sizeof(x));
+	hull_test_point("create");
 	launch_init(&x.l, LAUNCH_CREATE);
 	if (state_validate_id(o->id, err) < 0)
 		return -1;
@@ -365,6 +366,7 @@ int hull_create(const struct create_opts *o, struct created *out,
 	if ((o->config_text ? spec_load_text(bundle, o->config_text, &x.spec, err)
 			    : spec_load(bundle, &x.spec, err)) < 0)
 		return -1;
+	hull_test_point("parsed");
 	if (pick_backend(o, &x, err) < 0 || prepare(o, &x, err) < 0)
 		goto out;
 	if (setup_state(o, &x, bundle, err) < 0)
@@ -376,8 +378,10 @@ int hull_create(const struct create_opts *o, struct created *out,
 	/* Networking: address, /etc files and their mounts before the clone. */
 	if (runtime_net_prepare(o, x.spec, x.c, strcmp(x.backend->name, "vm") == 0, &x.net, err) < 0)
 		goto undo;
+	hull_test_point("net-prepared");
 	if (open_rootfs(o, &x, err) < 0)
 		goto undo;
+	hull_test_point("root-open");
 	x.spawned = true;
 	if (x.backend->spawn(&x.l, err) < 0) {
 		x.spawned = false;

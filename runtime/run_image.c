@@ -22,6 +22,7 @@
 #include "images/store.h"
 #include "runtime/run_image.h"
 #include "runtime/state.h"
+#include "runtime/testpoint.h"
 
 struct root_job {
 	struct run_image_opts *io;
@@ -73,7 +74,9 @@ static void *fill_thread(void *data)
 {
 	struct root_job *j = data;
 
+	hull_test_point("image-fill-begin");
 	j->rc = make_root(j, &j->err);
+	hull_test_point("image-fill-end");
 	return NULL;
 }
 
@@ -91,6 +94,7 @@ static int root_wait(void *data, struct hull_error *err)
 {
 	struct root_job *j = data;
 
+	hull_test_point("image-root-wait");
 	if (j->running) {
 		pthread_join(j->thread, NULL);
 		j->running = false;
@@ -160,6 +164,7 @@ int hull_run_image(struct run_image_opts *io, struct create_opts *o, bool detach
 	if (store_open(io->store, &j.store, err) < 0)
 		return -1;
 	j.store_open = true;
+	hull_test_point("image-store-open");
 	if (store_config_cache_get(&j.store, io->image, &cached, j.cached) < 0) {
 		j.cached[0] = '\0';
 		if (store_find_image(&j.store, io->image, &j.r, err) < 0) {
@@ -171,12 +176,14 @@ int hull_run_image(struct run_image_opts *io, struct create_opts *o, bool detach
 		}
 		j.have_record = true;
 	}
+	hull_test_point("image-config");
 	/* begin takes the cached text over */
 	if (images_container_begin(&j.store, j.have_record ? &j.r : NULL, cached, o->id,
 				   io->force_copy, &j.ic, err) < 0)
 		goto out;
 	if (job_start(&j, err) < 0)
 		goto out;
+	hull_test_point("image-fill-started");
 	o->bundle = j.ic.dir;
 	o->config_text = j.ic.config;
 	o->rootfs_wait = root_wait;

@@ -9,7 +9,7 @@
 load helpers
 
 # Every step of create, in order (runtime/create.c, runtime/spawn.c).
-CREATE_POINTS="state-dir state-saved cgroup-planned cgroup-made cgroup-saved cloned spawned pid-saved"
+CREATE_POINTS="state-dir state-saved cgroup-planned cgroup-made cgroup-saved net-prepared root-open cloned spawned pid-saved"
 
 setup() {
 	requires root
@@ -105,6 +105,28 @@ kill_at() {
 	for point in $CREATE_POINTS; do
 		kill_at "run --detach" "$point"
 	done
+}
+
+@test "HULL_TIMING: a line for every point of a run, in order, and its file is not open in the container" {
+	local t="$BATS_TEST_TMPDIR/timing" points last=0 us
+	set_args /bin/checker fds
+	run env HULL_TIMING="$t" "$HULL_BIN" --root "$HULL_ROOT" run --bundle "$BUNDLE" "$CID" </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# the container's descriptors: its stdio only
+	[[ "$output" == *"fd=0:"* ]]
+	[[ "$output" != *"timing"* ]]
+	[ -z "$(echo "$output" | grep '^fd=' | grep -v '^fd=[012]:')" ]
+	cat "$t"
+	# "main" twice: before and after the runtime re-executes itself
+	points=$(awk '{ print $1 }' "$t" | tr '\n' ' ')
+	[ "$points" = "main main create parsed $CREATE_POINTS exit " ]
+	# microseconds of CLOCK_MONOTONIC, never going back, and one pid
+	while read -r _ us _ _; do
+		[ "$us" -ge "$last" ]
+		last=$us
+	done <"$t"
+	[ "$(awk '{ print $4 }' "$t" | sort -u | wc -l)" = 1 ]
 }
 
 @test "hull killed while a createRuntime hook runs leaves nothing after delete --force" {
