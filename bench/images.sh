@@ -15,7 +15,11 @@
 #      -r PASSES that is done PASSES times, the containers of a pass
 #      deleted before the next, and all rounds counted together: more
 #      rounds at the same numbers of containers (the host slows as they
-#      pile up).
+#      pile up); and, timed alone by bench/rootfloor.c, the floor: the
+#      filesystem work an image's root needs and a plain bundle does not
+#      (its directories, marker, config.json, the overlay mount); and
+#      where the difference goes: 40 more rounds with HULL_TIMING, the
+#      median of each step of the create for both kinds.
 # Prints the figures and the ratios.
 #
 #   bench/images.sh [-f FILES] [-c CONTAINERS] [-p PARTS] [-r PASSES]   (PARTS: e.g. 3 or 1,3)
@@ -29,13 +33,14 @@ FILES=100000
 CONTAINERS=100
 PARTS=1,2,3
 PASSES=1
+TIMELINE=40
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-f) FILES="$2"; shift 2 ;;
 	-c) CONTAINERS="$2"; shift 2 ;;
 	-p) PARTS="$2"; shift 2 ;;
 	-r) PASSES="$2"; shift 2 ;;
-	-h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,29p' "$0"; exit 0 ;;
 	*) echo "images.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -143,9 +148,9 @@ if part 1; then
 	else
 		echo "podman failed: $(tail -1 "$W/podman.err")"
 	fi
-	printf '%-34s %8.2f s wall %7.2f s cpu\n' "hull pull + run --image" "$T_HULL" "$C_HULL" \
+	printf '%-44s %8.2f s wall %7.2f s cpu\n' "hull pull + run --image" "$T_HULL" "$C_HULL" \
 		"skopeo copy + umoci unpack" "$T_UMOCI" "$C_UMOCI"
-	[ "$T_PODMAN" = n/a ] || printf '%-34s %8.2f s wall %7.2f s cpu (podman only; its conmon/crun are not its children)\n' \
+	[ "$T_PODMAN" = n/a ] || printf '%-44s %8.2f s wall %7.2f s cpu (podman only; its conmon/crun are not its children)\n' \
 		"podman pull + podman run" "$T_PODMAN" "$C_PODMAN"
 	echo "ratio (skopeo+umoci)/hull: wall $(ratio "$T_UMOCI" "$T_HULL")x, cpu $(ratio "$C_UMOCI" "$C_HULL")x"
 	[ "$T_PODMAN" = n/a ] || echo "ratio podman/hull: wall $(ratio "$T_PODMAN" "$T_HULL")x"
@@ -165,8 +170,8 @@ if part 2; then
 	t1=$(now)
 	T_US=$(secs "$t0" "$t1")
 	mark; C_US=$(echo "$CPU_MARK - $c0" | bc)
-	printf '%-34s %8.2f s wall %7.2f s cpu %8.0f files/s\n' "hull pull (download + unpack)" "$T_HS" "$C_HS" "$(echo "$FILES / $T_HS" | bc)"
-	printf '%-34s %8.2f s wall %7.2f s cpu %8.0f files/s\n' "umoci unpack (local)" "$T_US" "$C_US" "$(echo "$FILES / $T_US" | bc)"
+	printf '%-44s %8.2f s wall %7.2f s cpu %8.0f files/s\n' "hull pull (download + unpack)" "$T_HS" "$C_HS" "$(echo "$FILES / $T_HS" | bc)"
+	printf '%-44s %8.2f s wall %7.2f s cpu %8.0f files/s\n' "umoci unpack (local)" "$T_US" "$C_US" "$(echo "$FILES / $T_US" | bc)"
 	echo "ratio umoci/hull: wall $(ratio "$T_US" "$T_HS")x, cpu $(ratio "$C_US" "$C_HS")x"
 fi
 
@@ -226,15 +231,42 @@ if part 3; then
 			done
 		done
 	done
+	# Where the difference goes: TIMELINE more rounds of the two kinds,
+	# taking turns, each run with HULL_TIMING (runtime/testpoint.h: a line
+	# per named point on the create's path), and the median of each step.
+	mkdir -p "$W/timeline"
+	for i in $(seq 1 "$TIMELINE"); do
+		order="img plain"
+		[ $((i % 2)) = 0 ] && order="plain img"
+		for x in $order; do
+			if [ "$x" = img ]; then
+				HULL_TIMING="$W/timeline/img.$i" "$HULL" --root "$W/state" run -d --image "$REG/bench/bb:1" \
+					--store "$W/store" "tl-img.$i" </dev/null >/dev/null 2>&1
+			else
+				HULL_TIMING="$W/timeline/plain.$i" "$HULL" --root "$W/state" run -d -b "$W/plain" \
+					"tl-plain.$i" </dev/null >/dev/null 2>&1
+			fi
+		done
+	done
+	# The floor: the root's own filesystem work (the container's directory,
+	# marker, upper/work/rootfs, the overlay mount, config.json), which a
+	# plain bundle does not do, timed alone as many times as there were
+	# rounds, in the store's own containers/ (inodes land where the
+	# image runs' do) and with the image's layers.
+	cc -O2 -Wall -Wextra -o "$W/rootfloor" "$REPO/bench/rootfloor.c"
+	FLOOR_DIR=$(dirname "$(ls -d "$W"/store/containers/shard-*/img1)")
+	read -r _ _ FLOOR_P50 FLOOR_P90 _ MOUNT_P50 MOUNT_P90 < <("$W/rootfloor" "$FLOOR_DIR" "$LOWER" \
+		$(( (CONTAINERS - 1) * PASSES )) "$(wc -c <"$W/plain/config.json")")
 	UPPER=$(find "$W"/store/containers/shard-*/*/upper -mindepth 1 | wc -l)
 	ROOTS=$(grep -c " $W/store/containers/.*/rootfs .* overlay " /proc/self/mountinfo || true)
-	python3 - "$W" $KINDS <<-'PY'
+	python3 - "$W" "$FLOOR_P50" $KINDS <<-'PY'
 	import math, random, statistics, sys
 	w = sys.argv[1]
+	floor = int(sys.argv[2]) / 1000
 	def q(v, p):
 	    v = sorted(v)
 	    return v[min(len(v) - 1, int(p * len(v)))]
-	for k in sys.argv[2:]:
+	for k in sys.argv[3:]:
 	    t = {x: [float(l) for l in open("%s/times.%s-%s" % (w, k, x))] for x in ("img", "plain", "ovl")}
 	    for x, what in (("img", "run -d --image (overlay)"), ("plain", "run -d -b plain bundle"),
 	                    ("ovl", "run -d -b overlay bundle")):
@@ -281,7 +313,57 @@ if part 3; then
 	    print("%-4s so: image at most %+.1f%% against plain (the upper ends above); %s" %
 	          (k, 100 * (hi - 1), "slower beyond this run's noise" if shown
 	           else "a slowdown not shown beyond this run's noise"))
+	    # against what the root alone costs (its floor, timed below the runs)
+	    print("%-4s paired median image - plain %+.2f ms against the root's floor %.2f ms: "
+	          "%.0f%% of the floor is left on the create's path" %
+	          (k, q(d, .5), floor, 100 * q(d, .5) / floor if floor > 0 else float("nan")))
 	PY
+	python3 - "$W/timeline" <<-'PY'
+	import glob, os, statistics, sys
+	# the points both kinds pass, in order ("main" twice: before and after
+	# the runtime re-executes itself from its sealed copy)
+	common = ["main", "main#2", "create", "parsed", "state-dir", "state-saved", "cgroup-planned",
+	          "cgroup-made", "cgroup-saved", "net-prepared", "root-open", "cloned", "spawned",
+	          "pid-saved", "exit"]
+	image = ["main#2", "image-store-open", "image-config", "image-fill-started", "create"]
+	def load(f):
+	    ev, seen = {}, {}
+	    for line in open(f):
+	        name, us = line.split()[:2]
+	        seen[name] = seen.get(name, 0) + 1
+	        ev[name if seen[name] == 1 else "%s#%d" % (name, seen[name])] = int(us)
+	    return ev
+	def steps(kind, points):
+	    out = {}
+	    for f in glob.glob(os.path.join(sys.argv[1], kind + ".*")):
+	        ev = load(f)
+	        for a, b in zip(points, points[1:]):
+	            if a in ev and b in ev:
+	                out.setdefault("%s -> %s" % (a, b), []).append(ev[b] - ev[a])
+	        if "main" in ev and "exit" in ev:
+	            out.setdefault("whole run", []).append(ev["exit"] - ev["main"])
+	        if "image-fill-begin" in ev:
+	            out.setdefault("(the fill, on its thread)", []).append(ev["image-fill-end"] - ev["image-fill-begin"])
+	            out.setdefault("(its lead over the wait for it)", []).append(ev["image-root-wait"] - ev["image-fill-end"])
+	    return out
+	img, plain = steps("img", common), steps("plain", common)
+	n = len(glob.glob(os.path.join(sys.argv[1], "img.*")))
+	print("where the time goes, medians of %d runs of each kind (us; HULL_TIMING):" % n)
+	print("  %-44s %8s %8s %8s" % ("step", "image", "plain", "diff"))
+	for k in list(plain):
+	    if k in img:
+	        a, b = statistics.median(img[k]), statistics.median(plain[k])
+	        print("  %-44s %8.0f %8.0f %+8.0f" % (k, a, b, a - b))
+	only = steps("img", image)
+	for a, b in zip(image, image[1:]):
+	    k = "%s -> %s" % (a, b)
+	    if k in only:
+	        print("  %-44s %8.0f" % ("  of which " + k, statistics.median(only[k])))
+	for k in ("(the fill, on its thread)", "(its lead over the wait for it)"):
+	    if k in img:
+	        print("  %-44s %8.0f" % (k, statistics.median(img[k])))
+	PY
+	echo "the root's floor alone (rootfloor, $(( (CONTAINERS - 1) * PASSES )) roots): p50 $FLOOR_P50 us, p90 $FLOOR_P90 us; its overlay mount p50 $MOUNT_P50 us, p90 $MOUNT_P90 us"
 	echo "$ROOTS overlay roots mounted; their upper dirs hold $UPPER entries in all (nothing copied)"
 	echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 fi
