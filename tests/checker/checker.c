@@ -5,7 +5,7 @@
  *   checker ids | caps | seccomp | nnp | rlimits | ns | fds | cwd | env KEY
  *   checker mounts | hostname | umask | oom | sched | personality
  *   checker open PATH r|w | stat PATH | write PATH TEXT | mkdir PATH
- *   checker exit N | sleep S | spin S | mem MIB | fork N | kill-self SIG
+ *   checker exit N | sleep S | spin S | mem MIB [hold] | fork N | kill-self SIG
  *   checker syscall unshare|mount|chroot|getpid|ptrace
  *   checker exe (what /proc/self/exe names, and whether it opens for write)
  *   checker mountinfo PATH (fstype, options, propagation of the mount at PATH)
@@ -23,6 +23,7 @@
 #include <dirent.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,7 +213,9 @@ static int cmd_exe(void)
 	return 0;
 }
 
-static int cmd_mem(long mib)
+/* MIB of anonymous memory, every page touched; with hold, kept until the
+ * process is killed. */
+static int cmd_mem(long mib, bool hold)
 {
 	size_t n = (size_t)mib << 20;
 	char *p = malloc(n);
@@ -225,6 +228,8 @@ static int cmd_mem(long mib)
 		p[i] = 1;
 	printf("mem=ok\n");
 	fflush(stdout);
+	while (hold)
+		pause();
 	return 0;
 }
 
@@ -753,7 +758,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "exit") && a) return atoi(a);
 	if (!strcmp(c, "sleep") && a) { sleep((unsigned)atoi(a)); return 0; }
 	if (!strcmp(c, "spin") && a) return cmd_spin(atoi(a));
-	if (!strcmp(c, "mem") && a) return cmd_mem(atol(a));
+	if (!strcmp(c, "mem") && a) return cmd_mem(atol(a), b && !strcmp(b, "hold"));
 	if (!strcmp(c, "fork") && a) return cmd_fork(atoi(a));
 	if (!strcmp(c, "kill-self") && a) { kill(getpid(), atoi(a)); pause(); return 0; }
 	if (!strcmp(c, "syscall") && a) return cmd_syscall(a);
