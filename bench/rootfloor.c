@@ -91,7 +91,7 @@ int main(int argc, char **argv)
 	long long *all, *mnt, t;
 	size_t size;
 	char *cfg;
-	int n;
+	int n, done;
 
 	if (argc < 4 || (n = atoi(argv[3])) < 1) {
 		fprintf(stderr, "usage: rootfloor DIR LOWERDIRS N [SIZE]\n");
@@ -111,14 +111,15 @@ int main(int argc, char **argv)
 		perror("rootfloor: a private mount namespace");
 		return 1;
 	}
-	for (int i = 0; i < n; i++) {
+	for (done = 0; done < n; done++) {
 		t = now_ns();
-		if (one(argv[1], argv[2], i, cfg, size, &mnt[i]) < 0)
-			return 1;
-		all[i] = now_ns() - t;
+		if (one(argv[1], argv[2], done, cfg, size, &mnt[done]) < 0)
+			break;
+		all[done] = now_ns() - t;
 	}
-	/* unmounted first: a mount point cannot be removed */
-	for (int i = 0; i < n; i++) {
+	/* unmounted first (a mount point cannot be removed), also after a
+	 * failed root: what was made goes either way */
+	for (int i = 0; i <= done && i < n; i++) {
 		char p[4200];
 
 		snprintf(p, sizeof(p), "%s/rf.%d/rootfs", argv[1], i);
@@ -131,6 +132,8 @@ int main(int argc, char **argv)
 		if (system(cmd) != 0)
 			fprintf(stderr, "rootfloor: could not remove %s/rf.*\n", argv[1]);
 	}
+	if (done < n)
+		return 1;
 	qsort(all, (size_t)n, sizeof(*all), cmp);
 	qsort(mnt, (size_t)n, sizeof(*mnt), cmp);
 	printf("floor %d %lld %lld mount %lld %lld\n", n, all[n / 2] / 1000, all[n * 9 / 10] / 1000,
