@@ -10,13 +10,28 @@
 # than its TAP plan counts as a failure.  The last line is
 # "N passed, N failed, N skipped".
 #
+# The VM stage is the long one (~28 min of a ~40 min run) and needs only
+# the build, so it starts right after the build, in the background, and
+# the host stages run beside it; its log is printed when both are done.
+# Each stage's output says how long it took.
+#
 # Environment: HULL_SKIP_VM=1 leaves out the VM stage (printed as a skip);
-# HULL_FUZZ_SECONDS (default 45) per fuzz target.
+# HULL_CI_SERIAL=1 runs the VM stage after the host stages, not beside
+# them; HULL_FUZZ_SECONDS (default 45) per fuzz target.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 logdir=$(mktemp -d /tmp/hull-tests.XXXXXX)
-trap 'rm -rf "$logdir"' EXIT
+vm_pid=
+# The VM stage runs in its own session (setsid): stopping it is one kill of
+# its process group, and run-in-vm.sh's own trap then stops QEMU.
+stop_vm_stage() {
+	[ -n "$vm_pid" ] && kill -TERM -- "-$vm_pid" 2>/dev/null
+	vm_pid=
+}
+trap 'stop_vm_stage; rm -rf "$logdir"' EXIT
+trap 'exit 130' INT TERM
+start=$SECONDS
 declare -A P F S
 P=([host]=0 [vm]=0) F=([host]=0 [vm]=0) S=([host]=0 [vm]=0)
 skips=()
@@ -54,10 +69,41 @@ count() {
 run_stage() {
 	local place=$1 name=$2 rc
 	shift 2
+	local t0=$SECONDS
 	stage "$name ($place)"
 	"$@" 2>&1 | tee "$logdir/$name.log"
 	rc=${PIPESTATUS[0]}
 	count "$place" "$name" "$logdir/$name.log" "$rc"
+	echo "($name took $((SECONDS - t0)) s)"
+}
+
+# The VM stage's work: the guest kernel (cached by its config's hash;
+# minutes on first use, niced so the host stages keep their pace), then
+# the tagged tests in the test VM.  Output goes to files, shown later.
+vm_stage() {
+	local t0=$SECONDS rc=0
+	nice -n 5 make -s vm-kernel >"$logdir/vm-kernel.log" 2>&1 || echo fail >"$logdir/vm-kernel.failed"
+	echo "($((SECONDS - t0)) s)" >>"$logdir/vm-kernel.log"
+	t0=$SECONDS
+	make -s CI=true check-vm >"$logdir/vm.log" 2>&1 || rc=$?
+	echo "$rc" >"$logdir/vm.rc"
+	echo "$((SECONDS - t0))" >"$logdir/vm.seconds"
+}
+
+# Shows what vm_stage left and counts it.
+vm_report() {
+	stage "guest kernel for the microVM suites (cached by its config's hash)"
+	tail -n 6 "$logdir/vm-kernel.log"
+	[ -e "$logdir/vm-kernel.failed" ] && fail_now "building the guest kernel (make vm-kernel)"
+	stage "vm (vm)"
+	if [ ! -e "$logdir/vm.rc" ]; then
+		cat "$logdir/vm.log" 2>/dev/null
+		fail_now "the VM stage ended without a status"
+		return
+	fi
+	cat "$logdir/vm.log"
+	count vm vm "$logdir/vm.log" "$(cat "$logdir/vm.rc")"
+	echo "(vm took $(cat "$logdir/vm.seconds") s)"
 }
 
 fail_now() {
@@ -81,10 +127,16 @@ stage "dependencies"
 tests/install-deps.sh test || fail_now "installing dependencies (tests/install-deps.sh)"
 
 stage "build (warnings are errors)"
-if ! make -j"$(nproc)" CI=true all rootfs-template 2>&1 | tail -n 5; then
+if ! make -j"$(nproc)" CI=true all rootfs-template vm-test-assets 2>&1 | tail -n 5; then
 	fail_now "build"
 	summary
 	exit 1
+fi
+
+if [ "${HULL_SKIP_VM:-0}" != 1 ] && [ "${HULL_CI_SERIAL:-0}" != 1 ]; then
+	stage "test VM suites: started beside the host stages, shown after them"
+	setsid bash -c "$(declare -f vm_stage); logdir='$logdir'; vm_stage" </dev/null &
+	vm_pid=$!
 fi
 
 run_stage host floors tests/check-floors.sh
@@ -103,13 +155,16 @@ if [ "${HULL_SKIP_VM:-0}" = 1 ]; then
 	stage "test VM suites"
 	echo "ok 1 - test VM suites # skip HULL_SKIP_VM=1" | tee "$logdir/vm.log"
 	count vm vm "$logdir/vm.log" 0
+elif [ -n "$vm_pid" ]; then
+	# the host stages are done: the VM stage is now the only job
+	wait "$vm_pid"
+	vm_pid=
+	vm_report
 else
-	stage "guest kernel for the microVM suites (cached by its config's hash)"
-	# Minutes on first use, instant when cached; niced so a busy machine
-	# stays usable.  Without it the microVM tests skip and say why.
-	nice -n 5 make -s vm-kernel 2>&1 | tail -n 5 || fail_now "building the guest kernel (make vm-kernel)"
-	run_stage vm vm make -s CI=true check-vm
+	vm_stage
+	vm_report
 fi
 
+echo "(all stages took $((SECONDS - start)) s)"
 summary
 [ $((F[host] + F[vm])) -eq 0 ]

@@ -46,6 +46,9 @@ check-unit: $(VMM_BOOT_TEST) $(VMM_TEST_BIN)
 
 # Assets for vmm/tests/linux-boot.bats, which runs in the test VM (the VM
 # sees the repo, build/ included, read-only).  vm-kernel must have run.
+# Files are replaced only when they changed, and then by a rename: the CI
+# runs the test VM beside the host suites, and a test reading a kernel
+# must never see one half copied.
 VMM_ASSETS := $(BUILD)/vmm/tests/assets/agent.cpio.gz
 $(VMM_ASSETS): vmm/tests/make-test-assets.sh $(VM_AGENT)
 	vmm/tests/make-test-assets.sh $(VM_AGENT) $(dir $@)
@@ -55,11 +58,14 @@ vm-test-assets: $(HULL) $(VMM_ASSETS)
 	@k=$$(HULL_KERNEL_CACHE=$${HULL_KERNEL_CACHE:-/var/cache/hull/kernel} \
 		sh -c 'd=$$HULL_KERNEL_CACHE/$$(cat vmm/guest/kernel.config vmm/guest/build-kernel.sh | sha256sum | cut -c1-16); \
 		[ -f $$d/bzImage ] && echo $$d'); \
-	if [ -n "$$k" ]; then cp $$k/bzImage $$k/vmlinux $(BUILD)/vmm/guest/ && \
-		nm -n $(BUILD)/vmm/guest/vmlinux > $(BUILD)/vmm/guest/System.map; \
+	if [ -n "$$k" ]; then for f in bzImage vmlinux; do \
+		vmm/tests/install-if-changed.sh $$k/$$f $(BUILD)/vmm/guest/$$f || exit 1; done && \
+		nm -n $(BUILD)/vmm/guest/vmlinux > $(BUILD)/vmm/guest/.System.map.tmp && \
+		vmm/tests/install-if-changed.sh $(BUILD)/vmm/guest/.System.map.tmp $(BUILD)/vmm/guest/System.map && \
+		rm -f $(BUILD)/vmm/guest/.System.map.tmp; \
 	else echo "vm-test-assets: no cached Hull kernel (make vm-kernel); its tests will skip"; fi
 	@d=$$(ls /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -1); \
-	if [ -n "$$d" ]; then cp $$d $(BUILD)/vmm/guest/debian-vmlinuz; fi
+	if [ -n "$$d" ]; then vmm/tests/install-if-changed.sh $$d $(BUILD)/vmm/guest/debian-vmlinuz; fi
 
 .PHONY: vm-test-assets
 VM_BATS += vmm/tests/linux-boot.bats
