@@ -164,6 +164,55 @@ propagation_case() {
 	[[ "$(field propagation)" == *shared:* ]]
 }
 
+# A root that is a mount point already (an image's overlay, podman's and
+# containerd's roots) is used without binding it onto itself: each case
+# below runs from a tmpfs mounted on the rootfs, and what the container
+# does to its copy of that mount never reaches the host's.
+@test "a rootfs that is a mount point: default, read-only, shared, --no-pivot and a user namespace" {
+	host_mount -t tmpfs -o size=16m tmpfs "$BUNDLE/rootfs"
+	cp -a "$ROOTFS_TEMPLATE/." "$BUNDLE/rootfs/"
+	set_args /bin/sh -c 'checker mountinfo /; checker write /etc/x y'
+	update_config '.root.readonly = false'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(field fstype)" = tmpfs ]
+	[ "$(field write)" = ok ]
+	[ "$(cat "$BUNDLE/rootfs/etc/x")" = y ]
+	rm "$BUNDLE/rootfs/etc/x"
+	update_config '.root.readonly = true'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$(field opts)" == ro,* ]]
+	[ "$(field write)" = EROFS ]
+	# read-only was the container's copy of the mount, not the host's
+	[[ "$(findmnt -n -o OPTIONS "$BUNDLE/rootfs")" == rw,* ]]
+	update_config '.root.readonly = false | .linux.rootfsPropagation = "shared"'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$(field propagation)" == *shared:* ]]
+	rm "$BUNDLE/rootfs/etc/x"
+	update_config 'del(.linux.rootfsPropagation)'
+	run_hull run --no-pivot --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(field fstype)" = tmpfs ]
+	rm "$BUNDLE/rootfs/etc/x"
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 0, "size": 65536}]'
+	run_hull run --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(field fstype)" = tmpfs ]
+	[ "$(field write)" = ok ]
+	# none of the container's mounts (proc, dev, sys...) reached the host
+	run grep -c " $BUNDLE/rootfs/" /proc/self/mountinfo
+	[ "$output" = 0 ]
+}
+
 @test "root.readonly: / is read-only, mounts on top stay writable" {
 	set_args /bin/sh -c 'checker mountinfo /; checker write /etc/x y; checker write /dev/shm/x y'
 	update_config '.root.readonly = false'
