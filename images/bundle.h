@@ -65,6 +65,23 @@ int images_container_begin(struct image_store *s, const struct image_record *r,
 			   struct image_container *c, struct hull_error *err);
 int images_container_fill(struct image_container *c, struct hull_error *err);
 void images_container_end(struct image_container *c);
+/* Spare roots (the store's spares/, one per image config): a root made
+ * ahead of time, so that a run needs no fill beside its create.
+ *   images_spare_claim: after images_container_begin with the config's
+ *     text, takes the spare of config (a digest) as the container's
+ *     directory, with one rename that never replaces a directory already
+ *     there, and writes config.json: the container is then filled as if
+ *     by images_container_fill.  -1 (and nothing done) where there is no
+ *     spare, or the name is taken, or with force_copy.  A spare is this
+ *     build's (its name ends in the build id), so its config.json is the
+ *     text c->config holds, as the config cache's is.
+ *   images_spare_make: makes r's spare unless one is there: the marker,
+ *     upper/, work/, rootfs/, the overlay mount and config.json (config,
+ *     the text this build made from r) under a temporary name, then
+ *     renamed into place.  Needs the store's lock, like a fill. */
+int images_spare_claim(struct image_container *c, const char *config);
+int images_spare_make(struct image_store *s, const struct image_record *r, const char *config,
+		      struct hull_error *err);
 /* Undoes images_container_begin + fill for a bundle it made (unmount, remove);
  * returns 0 and does nothing for any other bundle, so the runtime may call
  * it for every container it deletes. */

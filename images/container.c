@@ -1,5 +1,6 @@
 /* Bundles from images: `hull bundle` (a copy) and containers' overlay
  * roots in the store; see bundle.h. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/buildid.h"
 #include "base/cleanup.h"
 #include "base/fsutil.h"
 #include "base/json.h"
@@ -218,7 +220,25 @@ int images_container_begin(struct image_store *s, const struct image_record *r,
 	return 0;
 }
 
-int images_container_fill(struct image_container *c, struct hull_error *err)
+/* Unmounts dir's root and removes dir: a directory this process made (a
+ * spare's, in the store's spares/), which images_container_remove, for
+ * containers' directories only, would leave alone. */
+static int remove_made_root(const char *dir, struct hull_error *err)
+{
+	char p[4200];
+
+	snprintf(p, sizeof(p), "%s/rootfs", dir);
+	if (umount2(p, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return hull_error_errno(err, "unmounting %s", p);
+	return fs_remove_tree(dir, err);
+}
+
+/* Makes dir as a container's root: claimed by its mkdir (a directory
+ * already there is someone else's: EEXIST, left alone), then the marker,
+ * upper/, work/, rootfs/ and the overlay mount (or the copy), and, with
+ * with_config, config.json.  On failure removes what it made. */
+static int fill_dir(struct image_container *c, const char *dir, bool spare, bool with_config,
+		    struct hull_error *err)
 {
 	char p[4200];
 	struct hull_error ignored = { 0 };
@@ -228,19 +248,17 @@ int images_container_fill(struct image_container *c, struct hull_error *err)
 
 	if (marker == NULL)
 		return hull_error_set(err, ENOMEM, "recording the image of %s", c->id);
-	if (store_container_dir(c->s, c->id, c->dir, sizeof(c->dir), err) < 0)
-		return -1;
 	/* The claim: this mkdir is what makes the id ours in the store.  A
 	 * directory that is there already is some other container's, and is
 	 * left alone. */
-	if (mkdir(c->dir, 0700) < 0)
+	if (mkdir(dir, 0700) < 0)
 		return errno == EEXIST
 			? hull_error_set(err, EEXIST, "container \"%s\" already has a root in the image store %s",
 					 c->id, c->s->root)
-			: hull_error_errno(err, "mkdir %s", c->dir);
-	dfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			: hull_error_errno(err, "mkdir %s", dir);
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
-		hull_error_errno(err, "open %s", c->dir);
+		hull_error_errno(err, "open %s", dir);
 		goto fail;
 	}
 	/* The marker first: whatever fails after it, images_container_remove
@@ -256,37 +274,136 @@ int images_container_fill(struct image_container *c, struct hull_error *err)
 		static const char *const sub[] = { "upper", "work", "rootfs" };
 
 		if (mkdirat(dfd, sub[i], 0755) < 0) {
-			hull_error_errno(err, "mkdir %s/%s", c->dir, sub[i]);
+			hull_error_errno(err, "mkdir %s/%s", dir, sub[i]);
 			goto fail;
 		}
 	}
-	snprintf(p, sizeof(p), "%s/rootfs", c->dir);
-	if (c->force_copy || overlay_mount(c->s, c->r, c->dir, err) < 0) {
+	snprintf(p, sizeof(p), "%s/rootfs", dir);
+	if (c->force_copy || overlay_mount(c->s, c->r, dir, err) < 0) {
 		/* overlayfs unavailable (e.g. the store is itself on an
-		 * overlay, or no overlay module): copy instead */
-		if (copy_layers(c->s, c->r, p, err) < 0)
+		 * overlay, or no overlay module): copy instead; a spare is
+		 * only ever an overlay */
+		if (spare || copy_layers(c->s, c->r, p, err) < 0)
 			goto fail;
 		c->copied = true;
 	}
+	if (!with_config)
+		return 0;
 	/* A named User is looked up in the root, which exists only now
 	 * (begin left the text for here). */
 	if (c->config == NULL && config_text(c->s, c->r, p, &c->config, err) < 0)
 		goto fail;
 	if (write_new(dfd, "config.json", c->config, 0644, err) < 0)
 		goto fail;
-	c->filled = true;
 	return 0;
 fail:
 	/* without its marker the directory is not recognizably ours to
 	 * images_container_remove: only a partial marker can be in it */
 	if (marked) {
-		images_container_remove(c->dir, &ignored);
+		if (spare)
+			remove_made_root(dir, &ignored);
+		else
+			images_container_remove(dir, &ignored);
 	} else {
 		if (dfd >= 0)
 			unlinkat(dfd, STORE_CONTAINER_MARKER, 0);
-		rmdir(c->dir);
+		rmdir(dir);
 	}
 	return -1;
+}
+
+int images_container_fill(struct image_container *c, struct hull_error *err)
+{
+	if (store_container_dir(c->s, c->id, c->dir, sizeof(c->dir), err) < 0)
+		return -1;
+	if (fill_dir(c, c->dir, false, true, err) < 0)
+		return -1;
+	c->filled = true;
+	return 0;
+}
+
+/* --- spare roots --- */
+
+/* spares/<hex of config>-<build id>: config.json in it is the text this
+ * build makes from that config, as in the store's config cache. */
+static void spare_path(const struct image_store *s, const char *config, char *out, size_t size)
+{
+	snprintf(out, size, "%s/" STORE_SPARES "/%s-%s", s->root, config + strlen("sha256:"),
+		 hull_build_id());
+}
+
+int images_spare_claim(struct image_container *c, const char *config)
+{
+	char sp[4200];
+	struct hull_error ignored = { 0 };
+
+	if (c->force_copy || c->config == NULL || !image_digest_valid(config) ||
+	    strncmp(config, "sha256:", 7) != 0 || hull_build_id()[0] == '\0')
+		return -1;
+	spare_path(c->s, config, sp, sizeof(sp));
+	if (store_container_dir(c->s, c->id, c->dir, sizeof(c->dir), &ignored) < 0)
+		return -1;
+	/* NOREPLACE: a directory already at the container's name (even an
+	 * empty one) is some other container's claim; the fill then says so */
+	if (renameat2(AT_FDCWD, sp, AT_FDCWD, c->dir, RENAME_NOREPLACE) < 0)
+		return -1;
+	c->filled = true;
+	return 0;
+}
+
+/* Looks up each entry at the top of a new overlay root: a new overlay's
+ * dentries are its own, and the first lookup of each name goes to every
+ * layer.  The run that takes the spare then finds /proc, /dev, /sys, /bin
+ * and the rest in the dentry cache, as a plain bundle's child does. */
+static void warm_root(const char *dir)
+{
+	char p[4300];
+	autoclosedir DIR *d = NULL;
+	struct dirent *de;
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/rootfs", dir);
+	if ((d = opendir(p)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		(void)fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW);
+}
+
+int images_spare_make(struct image_store *s, const struct image_record *r, const char *config,
+		      struct hull_error *err)
+{
+	char sp[4200], tmp[4200];
+	struct hull_error ignored = { 0 };
+	struct image_container c = { .s = s, .r = r, .config = (char *)config };
+
+	if (!image_digest_valid(r->config) || strncmp(r->config, "sha256:", 7) != 0)
+		return hull_error_set(err, EINVAL, "image %s: config digest %s", r->name, r->config);
+	/* no build id, no way to tell builds' texts apart: no spare */
+	if (hull_build_id()[0] == '\0')
+		return 0;
+	spare_path(s, r->config, sp, sizeof(sp));
+	if (access(sp, F_OK) == 0)
+		return 0;
+	snprintf(c.id, sizeof(c.id), "spare of %s", r->name);
+	snprintf(tmp, sizeof(tmp), "%s/" STORE_SPARES, s->root);
+	if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+		return hull_error_errno(err, "mkdir %s", tmp);
+	/* made under a temporary name, so a claim never finds half a root;
+	 * a leftover one (a refill killed midway) is gc's to remove */
+	snprintf(tmp, sizeof(tmp), "%s/" STORE_SPARES "/.new-%d", s->root, (int)getpid());
+	if (fill_dir(&c, tmp, true, true, err) < 0)
+		return -1;
+	warm_root(tmp);
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, sp, RENAME_NOREPLACE) < 0) {
+		int e = errno;
+
+		remove_made_root(tmp, &ignored);
+		if (e == EEXIST)
+			return 0;
+		errno = e;
+		return hull_error_errno(err, "rename %s to %s", tmp, sp);
+	}
+	return 0;
 }
 
 void images_container_end(struct image_container *c)

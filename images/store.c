@@ -10,6 +10,7 @@
 #include <linux/fs.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -761,6 +762,44 @@ static int keep_container(struct keep *blobs, struct keep *layers, struct image_
 	return 0;
 }
 
+/* Removes the spare roots (spares/<hex of config>-<build id>) of configs
+ * no image in v has any more, other builds' (as config_cache_sweep does
+ * their cached configs), and any half-made one (.new-PID: gc holds the
+ * lock, so no refill is making it now). */
+static void spares_prune(struct image_store *s, const struct image_record *v, size_t n)
+{
+	char dir[4096];
+	autoclosedir DIR *d = NULL;
+	struct dirent *de;
+
+	snprintf(dir, sizeof(dir), "%s/" STORE_SPARES, s->root);
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char p[4400];
+		struct hull_error ignored = { 0 };
+		bool used = false;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		/* <hex of config>-<build id>: this build's, of an image here */
+		for (size_t i = 0; i < n && !used && de->d_name[0] != '.'; i++) {
+			size_t h = strlen(v[i].config) - 7;
+
+			used = strncmp(v[i].config, "sha256:", 7) == 0 &&
+			       strncmp(v[i].config + 7, de->d_name, h) == 0 && de->d_name[h] == '-' &&
+			       strcmp(de->d_name + h + 1, hull_build_id()) == 0;
+		}
+		if (used)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s/rootfs", dir, de->d_name);
+		if (umount2(p, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		fs_remove_tree(p, &ignored);
+	}
+}
+
 int store_gc(struct image_store *s, struct gc_stats *st, struct hull_error *err)
 {
 	struct keep blobs = { 0 }, layers = { 0 };
@@ -776,6 +815,8 @@ int store_gc(struct image_store *s, struct gc_stats *st, struct hull_error *err)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		keep_record(&blobs, &layers, &v[i], s);
+	/* before the sweeps: a spare's overlay uses its layers */
+	spares_prune(s, v, n);
 	image_records_free(v, n);
 	/* containers made from images keep their layers (and blobs, so the
 	 * image can be saved again) until they are deleted */

@@ -15,6 +15,13 @@
  *                          containers/ is chattr +T where the file
  *                          system has it (see store.c); stores from before
  *                          the shards may also hold containers/<id>/
+ *   spares/<hex of config>-<build id>
+ *                          a spare container root for the image with that
+ *                          config: the marker, upper/, work/, rootfs (an
+ *                          overlay mount) and that build's config.json,
+ *                          made after a run (bundle.h: images_spare_make)
+ *                          for the next run to take with one rename; gc
+ *                          removes those no image uses and other builds'
  *   lock                   flock: pulls, container setup and gc serialize
  * Nothing here calls the runtime; the runtime hands back a bundle path. */
 #ifndef HULL_IMAGES_STORE_H
@@ -123,6 +130,7 @@ bool store_is_container_dir(const char *root, const char *bundle);
  * Containers made before it existed have a marker holding the bare store
  * path and their record in containers/ID/image/record; both are read. */
 #define STORE_CONTAINER_MARKER ".hull-image-container"
+#define STORE_SPARES "spares"
 /* The record as JSON text, with "store" when store is not NULL (caller
  * frees; NULL when out of memory). */
 char *store_record_json(const struct image_record *r, const char *store);

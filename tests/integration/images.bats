@@ -42,7 +42,15 @@ teardown() {
 	teardown_bundle
 	REG_TMP="$BATS_TEST_TMPDIR" stop_registries
 	local m
-	# nothing of this test's store may stay mounted
+	# A run's spare root (the store's spares/) is made after it, with the
+	# store locked: wait for it, then unmount it, as rmi would.
+	if [ -e "$STORE/lock" ]; then
+		flock "$STORE/lock" true
+		for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$STORE/spares/" || true); do
+			umount -l "$m"
+		done
+	fi
+	# nothing else of this test's store may stay mounted
 	for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$STORE/" || true); do
 		umount -l "$m"
 		echo "leftover mount $m" >&2
@@ -52,6 +60,18 @@ teardown() {
 }
 
 ipull() { "$HULL_BIN" pull --store "$STORE" "$@"; }
+
+# drop_spares: waits for the spare root a run makes after itself (with
+# the store locked), then unmounts and removes every spare.
+drop_spares() {
+	local d
+	flock "$STORE/lock" true
+	for d in "$STORE"/spares/*; do
+		[ -d "$d" ] || continue
+		umount "$d/rootfs"
+		rm -rf "$d"
+	done
+}
 
 @test "images: pull busybox, list it, inspect it; the tree equals umoci unpack's" {
 	run ipull "$REG/hull-test/bb:1"
@@ -351,6 +371,66 @@ config_cache() {
 	[ ! -e "$HULL_ROOT/$CID" ]
 }
 
+@test "images: a run leaves a spare root that the next run takes whole; gc keeps it, rmi removes it" {
+	local name="$REG/hull-test/bb:1" sp ino d
+	run ipull "$name"
+	[ "$status" -eq 0 ]
+	hull_detached run -d --image "$name" --store "$STORE" "$CID-1"
+	[ "$status" -eq 0 ]
+	# made after the run, with the store locked: one spare, an overlay
+	flock "$STORE/lock" true
+	sp=$(ls "$STORE/spares")
+	[ "$(echo "$sp" | wc -w)" = 1 ]
+	# named by the image's config and this build (its config.json is this
+	# build's text)
+	[ "sha256:$sp" = "$("$HULL_BIN" image inspect --store "$STORE" "$name" | jq -r .id)-$(readelf -n "$HULL_BIN" | awk '/Build ID/ { print $3 }')" ]
+	grep -q " $STORE/spares/$sp/rootfs .* overlay " /proc/self/mountinfo
+	ino=$(stat -c %i "$STORE/spares/$sp/upper")
+	# a name some other root holds already is refused, and the spare stays
+	d=$(store_ctr "$CID-x")
+	mkdir -p "$d"
+	run "$HULL_BIN" --root "$HULL_ROOT" run --image "$name" --store "$STORE" "$CID-x" </dev/null
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"container \"$CID-x\" already has a root in the image store"* ]]
+	[ -z "$(ls -A "$d")" ]
+	rmdir "$d"
+	[ "$(stat -c %i "$STORE/spares/$sp/upper")" = "$ino" ]
+	# the next run takes it: no fill, its root is the spare's, renamed
+	HULL_TIMING="$BATS_TEST_TMPDIR/t2" hull_detached run -d --image "$name" --store "$STORE" "$CID-2"
+	[ "$status" -eq 0 ]
+	grep -q '^image-spare-taken ' "$BATS_TEST_TMPDIR/t2"
+	run grep -c '^image-fill' "$BATS_TEST_TMPDIR/t2"
+	[ "$output" = 0 ]
+	[ "$(stat -c %i "$(store_ctr "$CID-2")/upper")" = "$ino" ]
+	grep -q " $(store_ctr "$CID-2")/rootfs .* overlay " /proc/self/mountinfo
+	cmp "$(store_ctr "$CID-1")/config.json" "$(store_ctr "$CID-2")/config.json"
+	# the container's bundle is that directory, and its program ran there
+	# (bb's checker prints its ids)
+	[ "$("$HULL_BIN" --root "$HULL_ROOT" state "$CID-2" | jq -r .bundle)" = "$(store_ctr "$CID-2")" ]
+	grep -q "uid=0" "$BATS_TEST_TMPDIR/ctr.out"
+	# ...and a new spare was made after it
+	flock "$STORE/lock" true
+	[ -d "$STORE/spares/$sp" ]
+	[ "$(stat -c %i "$STORE/spares/$sp/upper")" != "$ino" ]
+	# gc keeps the spare of an image in the store, and removes a half-made
+	# one and another build's
+	mkdir "$STORE/spares/.new-999999" "$STORE/spares/${sp%-*}-0123abcd"
+	run "$HULL_BIN" gc --store "$STORE"
+	[ "$status" -eq 0 ]
+	[ -d "$STORE/spares/$sp" ]
+	[ ! -e "$STORE/spares/.new-999999" ]
+	[ ! -e "$STORE/spares/${sp%-*}-0123abcd" ]
+	# rmi: the spare goes with its image; deleting the containers leaves
+	# no mount of the store
+	run "$HULL_BIN" rmi --store "$STORE" "$name"
+	[ "$status" -eq 0 ]
+	[ -z "$(ls -A "$STORE/spares")" ]
+	"$HULL_BIN" --root "$HULL_ROOT" delete --force "$CID-1"
+	"$HULL_BIN" --root "$HULL_ROOT" delete --force "$CID-2"
+	run grep -c " $STORE/" /proc/self/mountinfo
+	[ "$output" = 0 ]
+}
+
 @test "images: a failed create leaves no root in the store" {
 	run "$HULL_BIN" --root "$HULL_ROOT" run --image "$REG/hull-test/bb:1" --store "$STORE" --preserve-fds 200 "$CID"
 	[ "$status" -ne 0 ]
@@ -369,6 +449,9 @@ config_cache() {
 	run "$HULL_BIN" --root "$HULL_ROOT" run --image "$name" --store "$STORE" "$CID" </dev/null
 	[ "$status" -eq 0 ]
 	[ -e "$(config_cache "$name")" ]
+	# the spare root that run left is a root already made: without it the
+	# next run has to make one
+	drop_spares
 	diff=$("$HULL_BIN" image inspect --store "$STORE" "$name" | jq -r '.layers[0].diffId')
 	[[ "$diff" == sha256:* ]]
 	mv "$STORE/layers/${diff#sha256:}" "$STORE/layers.away"
