@@ -335,6 +335,8 @@ if part 3; then
 	common = ["main", "main#2", "create", "parsed", "state-dir", "state-saved", "cgroup-planned",
 	          "cgroup-made", "cgroup-saved", "net-prepared", "root-open", "cloned", "spawned",
 	          "pid-saved", "exit"]
+	# after the run, the start of the image's next spare, on the run's path
+	after = ["pid-saved", "image-spare-refill", "image-spare-started", "exit"]
 	# (a run takes the image's spare root, or starts the fill's thread)
 	image = ["main#2", "image-store-open", "image-config", "image-spare-taken", "image-fill-started",
 	         "create"]
@@ -367,6 +369,7 @@ if part 3; then
 	        a, b = statistics.median(img[k]), statistics.median(plain[k])
 	        print("  %-44s %8.0f %8.0f %+8.0f" % (k, a, b, a - b))
 	only = steps("img", image)
+	only.update(steps("img", after))
 	for k in only:
 	    print("  %-44s %8.0f (%d runs)" % ("  of which " + k, statistics.median(only[k]), len(only[k])))
 	for k in ("(the fill, on its thread)", "(its lead over the wait for it)"):

@@ -1,9 +1,11 @@
 /* The image verbs: pull, images, rmi, image inspect, bundle, gc.  Each
  * parses its flags, opens the store and calls one images/ entry point. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "base/json.h"
 #include "cli/images_common.h"
@@ -156,6 +158,33 @@ HULL_COMMAND(gc_cmd) = {
 	.summary = "remove blobs and layers no image or container uses",
 	.usage = "Usage: hull gc [--store DIR]\n",
 	.run = cmd_gc,
+};
+
+/* The spare root a `run --image` starts after itself (runtime/run_image.c):
+ * not for people, so hidden.  Fd 3 holds the store's lock; every signal
+ * comes in blocked (the run blocked them around the clone). */
+static int cmd_spare_refill(struct cli_global *g, int argc, char **argv)
+{
+	struct hull_error err = { 0 };
+	sigset_t none;
+
+	(void)g;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* below the runs it makes spares for: one that waits for the lock
+	 * sleeps, and lets this finish */
+	(void)setpriority(PRIO_PROCESS, 0, 10);
+	if (argc != 4)
+		return 2;
+	return images_spare_refill(argv[1], argv[2], argv[3], 3, &err) < 0 ? 1 : 0;
+}
+
+HULL_COMMAND(spare_refill_cmd) = {
+	.name = "__spare-refill",
+	.summary = "make an image's spare root (started by run --image)",
+	.usage = "Usage: hull __spare-refill STORE IMAGE CONFIG (fd 3: the store's lock)\n",
+	.run = cmd_spare_refill,
+	.hidden = true,
 };
 
 static int cmd_image(struct cli_global *g, int argc, char **argv)

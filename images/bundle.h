@@ -82,6 +82,11 @@ void images_container_end(struct image_container *c);
 int images_spare_claim(struct image_container *c, const char *config);
 int images_spare_make(struct image_store *s, const struct image_record *r, const char *config,
 		      struct hull_error *err);
+/* `hull __spare-refill ROOT WHAT CONFIG` after a run: WHAT's spare, if the
+ * store still has WHAT with that config and this build's cached text for
+ * it; lock_fd holds the store's lock already (the run took it). */
+int images_spare_refill(const char *root, const char *what, const char *config, int lock_fd,
+			struct hull_error *err);
 /* Undoes images_container_begin + fill for a bundle it made (unmount, remove);
  * returns 0 and does nothing for any other bundle, so the runtime may call
  * it for every container it deletes. */

@@ -406,6 +406,29 @@ int images_spare_make(struct image_store *s, const struct image_record *r, const
 	return 0;
 }
 
+int images_spare_refill(const char *root, const char *what, const char *config, int lock_fd,
+			struct hull_error *err)
+{
+	struct image_store s = { .lock_fd = lock_fd };
+	struct image_record r;
+	autofree char *text = NULL;
+	char cached[72];
+	int rc = 0;
+
+	if (strlen(root) >= sizeof(s.root))
+		return hull_error_set(err, ENAMETOOLONG, "image store %s", root);
+	snprintf(s.root, sizeof(s.root), "%s", root);
+	/* the image may be gone or re-pulled since the run: a spare only for
+	 * the image as the store has it now, with this build's text for it */
+	if (store_find_image(&s, what, &r, err) < 0)
+		return -1;
+	if (strcmp(r.config, config) == 0 && store_config_cache_get(&s, what, &text, cached) == 0 &&
+	    strcmp(cached, config) == 0)
+		rc = images_spare_make(&s, &r, text, err);
+	image_record_free(&r);
+	return rc;
+}
+
 void images_container_end(struct image_container *c)
 {
 	free(c->config);
