@@ -15,7 +15,9 @@
 #      -r PASSES that is done PASSES times, the containers of a pass
 #      deleted before the next, and all rounds counted together: more
 #      rounds at the same numbers of containers (the host slows as they
-#      pile up); and, timed alone by bench/rootfloor.c, the floor: the
+#      pile up; the spare root an image run leaves for the next is waited
+#      for untimed, so its making never lands on another kind's run); and,
+#      timed alone by bench/rootfloor.c, the floor: the
 #      filesystem work an image's root needs and a plain bundle does not
 #      (its directories, marker, config.json, the overlay mount); and
 #      where the difference goes: 40 more rounds with HULL_TIMING, the
@@ -40,7 +42,7 @@ while [ $# -gt 0 ]; do
 	-c) CONTAINERS="$2"; shift 2 ;;
 	-p) PARTS="$2"; shift 2 ;;
 	-r) PASSES="$2"; shift 2 ;;
-	-h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,31p' "$0"; exit 0 ;;
 	*) echo "images.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
