@@ -42,7 +42,7 @@ while [ $# -gt 0 ]; do
 	-c) CONTAINERS="$2"; shift 2 ;;
 	-p) PARTS="$2"; shift 2 ;;
 	-r) PASSES="$2"; shift 2 ;;
-	-h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,30p' "$0"; exit 0 ;;
 	*) echo "images.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
