@@ -70,8 +70,7 @@ void images_container_end(struct image_container *c);
  *   images_spare_claim: after images_container_begin with the config's
  *     text, takes the spare of config (a digest) as the container's
  *     directory, with one rename that never replaces a directory already
- *     there, and writes config.json: the container is then filled as if
- *     by images_container_fill.  -1 (and nothing done) where there is no
+ *     there: the container is then filled as if by images_container_fill.  -1 (and nothing done) where there is no
  *     spare, or the name is taken, or with force_copy.  A spare is this
  *     build's (its name ends in the build id), so its config.json is the
  *     text c->config holds, as the config cache's is.

@@ -220,19 +220,6 @@ int images_container_begin(struct image_store *s, const struct image_record *r,
 	return 0;
 }
 
-/* Unmounts dir's root and removes dir: a directory this process made (a
- * spare's, in the store's spares/), which images_container_remove, for
- * containers' directories only, would leave alone. */
-static int remove_made_root(const char *dir, struct hull_error *err)
-{
-	char p[4200];
-
-	snprintf(p, sizeof(p), "%s/rootfs", dir);
-	if (umount2(p, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-		return hull_error_errno(err, "unmounting %s", p);
-	return fs_remove_tree(dir, err);
-}
-
 /* Makes dir as a container's root: claimed by its mkdir (a directory
  * already there is someone else's: EEXIST, left alone), then the marker,
  * upper/, work/, rootfs/ and the overlay mount (or the copy), and, with
@@ -301,7 +288,7 @@ fail:
 	 * images_container_remove: only a partial marker can be in it */
 	if (marked) {
 		if (spare)
-			remove_made_root(dir, &ignored);
+			store_remove_root_dir(dir, &ignored);
 		else
 			images_container_remove(dir, &ignored);
 	} else {
@@ -397,7 +384,7 @@ int images_spare_make(struct image_store *s, const struct image_record *r, const
 	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, sp, RENAME_NOREPLACE) < 0) {
 		int e = errno;
 
-		remove_made_root(tmp, &ignored);
+		store_remove_root_dir(tmp, &ignored);
 		if (e == EEXIST)
 			return 0;
 		errno = e;
@@ -474,8 +461,5 @@ int images_container_remove(const char *bundle, struct hull_error *err)
 		if (store == NULL || !store_is_container_dir(store, bundle))
 			return 0;
 	}
-	snprintf(p, sizeof(p), "%s/rootfs", bundle);
-	if (umount2(p, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-		return hull_error_errno(err, "unmounting %s", p);
-	return fs_remove_tree(bundle, err);
+	return store_remove_root_dir(bundle, err);
 }

@@ -762,6 +762,16 @@ static int keep_container(struct keep *blobs, struct keep *layers, struct image_
 	return 0;
 }
 
+int store_remove_root_dir(const char *dir, struct hull_error *err)
+{
+	char p[4400];
+
+	snprintf(p, sizeof(p), "%s/rootfs", dir);
+	if (umount2(p, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return hull_error_errno(err, "unmounting %s", p);
+	return fs_remove_tree(dir, err);
+}
+
 /* Removes the spare roots (spares/<hex of config>-<build id>) of configs
  * no image in v has any more, other builds' (as config_cache_sweep does
  * their cached configs), and any half-made one (.new-PID: gc holds the
@@ -784,19 +794,19 @@ static void spares_prune(struct image_store *s, const struct image_record *v, si
 			continue;
 		/* <hex of config>-<build id>: this build's, of an image here */
 		for (size_t i = 0; i < n && !used && de->d_name[0] != '.'; i++) {
-			size_t h = strlen(v[i].config) - 7;
+			const char *hex = v[i].config + 7;
+			size_t h;
 
-			used = strncmp(v[i].config, "sha256:", 7) == 0 &&
-			       strncmp(v[i].config + 7, de->d_name, h) == 0 && de->d_name[h] == '-' &&
+			if (strncmp(v[i].config, "sha256:", 7) != 0)
+				continue;
+			h = strlen(hex);
+			used = strncmp(hex, de->d_name, h) == 0 && de->d_name[h] == '-' &&
 			       strcmp(de->d_name + h + 1, hull_build_id()) == 0;
 		}
 		if (used)
 			continue;
-		snprintf(p, sizeof(p), "%s/%s/rootfs", dir, de->d_name);
-		if (umount2(p, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-			continue;
 		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		fs_remove_tree(p, &ignored);
+		store_remove_root_dir(p, &ignored);
 	}
 }
 

@@ -61,6 +61,9 @@ struct image_record {
 void store_digest(const void *data, size_t len, char out[72]);
 int store_open(const char *root, struct image_store *s, struct hull_error *err);
 void store_close(struct image_store *s);
+/* Unmounts DIR/rootfs (if mounted) and removes DIR: a container's or a
+ * spare's root directory, once the caller knows it is the store's. */
+int store_remove_root_dir(const char *dir, struct hull_error *err);
 /* root: --store, else $HULL_STORE, else the default. */
 const char *store_default_root(const char *flag);
 
