@@ -101,11 +101,18 @@ int fs_read_file(const char *path, char **out, size_t *len,
 		 struct hull_error *err)
 {
 	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t cap = 4096, n = 0;
-	char *buf;
 
 	if (fd < 0)
 		return hull_error_errno(err, "open %s", path);
+	return fs_read_fd(fd, path, out, len, err);
+}
+
+int fs_read_fd(int fd, const char *path, char **out, size_t *len,
+	       struct hull_error *err)
+{
+	size_t cap = 4096, n = 0;
+	char *buf;
+
 	buf = malloc(cap + 1);
 	if (buf == NULL)
 		return hull_error_errno(err, "malloc");

@@ -18,6 +18,9 @@ int fs_write_file(const char *path, const char *data, size_t len,
 /* Reads a whole small file into a NUL-terminated heap buffer. */
 int fs_read_file(const char *path, char **out, size_t *len,
 		 struct hull_error *err);
+/* The same from an open fd (path: for the error only). */
+int fs_read_fd(int fd, const char *path, char **out, size_t *len,
+	       struct hull_error *err);
 /* rm -rf that does not cross mount points. */
 int fs_remove_tree(const char *path, struct hull_error *err);
 /* Writes the decimal pid to path atomically (pid files for engines). */

@@ -70,14 +70,19 @@ void images_container_end(struct image_container *c);
  *   images_spare_claim: after images_container_begin with the config's
  *     text, takes the spare of config (a digest) as the container's
  *     directory, with one rename that never replaces a directory already
- *     there: the container is then filled as if by images_container_fill.  -1 (and nothing done) where there is no
- *     spare, or the name is taken, or with force_copy.  A spare is this
- *     build's (its name ends in the build id), so its config.json is the
- *     text c->config holds, as the config cache's is.
- *   images_spare_make: makes r's spare unless one is there: the marker,
- *     upper/, work/, rootfs/, the overlay mount and config.json (config,
- *     the text this build made from r) under a temporary name, then
- *     renamed into place.  Needs the store's lock, like a fill. */
+ *     there: the container is then filled as if by
+ *     images_container_fill.  -1 (and nothing done) where there is no
+ *     spare, its overlay is not mounted, the shard is missing, the name is
+ *     taken, or with force_copy.  A spare is this build's (its name ends
+ *     in the build id), so its config.json is the text c->config holds, as
+ *     the config cache's is.  Needs no lock: gc removes a spare only after
+ *     renaming it away, so the claim's rename and gc's cannot both win.
+ *   images_spare_make: makes r's spare unless a mounted one is there
+ *     (one whose overlay is gone is made again): the shards
+ *     (store_shards_ready), the marker, upper/, work/, rootfs/, the
+ *     overlay mount and config.json (config, the text this build made
+ *     from r) under a temporary name, then renamed into place.  Needs the
+ *     store's lock, like a fill. */
 int images_spare_claim(struct image_container *c, const char *config);
 int images_spare_make(struct image_store *s, const struct image_record *r, const char *config,
 		      struct hull_error *err);

@@ -328,11 +328,17 @@ int images_spare_claim(struct image_container *c, const char *config)
 	    strncmp(config, "sha256:", 7) != 0 || hull_build_id()[0] == '\0')
 		return -1;
 	spare_path(c->s, config, sp, sizeof(sp));
-	if (store_container_dir(c->s, c->id, c->dir, sizeof(c->dir), &ignored) < 0)
+	/* Its overlay first: after a reboot the directory is there and its
+	 * rootfs empty (images_spare_make and gc replace such a one). */
+	if (!store_root_mounted(sp))
 		return -1;
-	/* NOREPLACE: a directory already at the container's name (even an
-	 * empty one) is some other container's claim; the fill then says so */
-	if (renameat2(AT_FDCWD, sp, AT_FDCWD, c->dir, RENAME_NOREPLACE) < 0)
+	/* No mkdir of the shard, nor its check against the older layout:
+	 * the spare's maker did both for every shard (store_shards_ready),
+	 * and a shard gone since makes the rename fail (ENOENT).  NOREPLACE:
+	 * a directory already at the container's name (even an empty one) is
+	 * some other container's claim; the fill then says so. */
+	if (store_container_path(c->s, c->id, c->dir, sizeof(c->dir), &ignored) < 0 ||
+	    renameat2(AT_FDCWD, sp, AT_FDCWD, c->dir, RENAME_NOREPLACE) < 0)
 		return -1;
 	c->filled = true;
 	return 0;
@@ -369,8 +375,16 @@ int images_spare_make(struct image_store *s, const struct image_record *r, const
 	if (hull_build_id()[0] == '\0')
 		return 0;
 	spare_path(s, r->config, sp, sizeof(sp));
-	if (access(sp, F_OK) == 0)
-		return 0;
+	if (access(sp, F_OK) == 0) {
+		if (store_root_mounted(sp))
+			return 0;
+		/* its overlay is gone (a reboot): made again */
+		if (store_remove_root_dir(sp, err) < 0)
+			return -1;
+	}
+	/* the claim renames into the shards without checking them */
+	if (store_shards_ready(s, err) < 0)
+		return -1;
 	snprintf(c.id, sizeof(c.id), "spare of %s", r->name);
 	snprintf(tmp, sizeof(tmp), "%s/" STORE_SPARES, s->root);
 	if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
@@ -399,7 +413,7 @@ int images_spare_refill(const char *root, const char *what, const char *config, 
 	struct image_store s = { .lock_fd = lock_fd };
 	struct image_record r;
 	autofree char *text = NULL;
-	char cached[72];
+	char cached[72], stamp[STORE_STAMP_SIZE];
 	int rc = 0;
 
 	if (strlen(root) >= sizeof(s.root))
@@ -409,7 +423,7 @@ int images_spare_refill(const char *root, const char *what, const char *config, 
 	 * the image as the store has it now, with this build's text for it */
 	if (store_find_image(&s, what, &r, err) < 0)
 		return -1;
-	if (strcmp(r.config, config) == 0 && store_config_cache_get(&s, what, &text, cached) == 0 &&
+	if (strcmp(r.config, config) == 0 && store_config_cache_get(&s, what, &text, cached, stamp) == 0 &&
 	    strcmp(cached, config) == 0)
 		rc = images_spare_make(&s, &r, text, err);
 	image_record_free(&r);

@@ -121,6 +121,18 @@ lock:
 	return 0;
 }
 
+int store_peek(const char *root, struct image_store *s)
+{
+	char real[PATH_MAX];
+
+	memset(s, 0, sizeof(*s));
+	s->lock_fd = -1;
+	if (root[0] != '/' || realpath(root, real) == NULL || strlen(real) > 1024)
+		return -1;
+	memcpy(s->root, real, strlen(real) + 1);
+	return 0;
+}
+
 #define SHARD_PREFIX "shard-"
 
 static void shard_dir(const char *root, const char *id, char *out, size_t size)
@@ -140,25 +152,47 @@ int store_container_path(const struct image_store *s, const char *id, char *out,
 	return 0;
 }
 
+/* Makes the shard directory unless it is there, and refuses one that is
+ * a container of a store from before the shards, named like a shard:
+ * containers are never put inside it. */
+static int shard_ready(const char *shard, struct hull_error *err)
+{
+	char marker[4200];
+
+	if (mkdir(shard, 0700) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return hull_error_errno(err, "image store: mkdir %s", shard);
+	snprintf(marker, sizeof(marker), "%s/" STORE_CONTAINER_MARKER, shard);
+	if (access(marker, F_OK) == 0)
+		return hull_error_set(err, EEXIST,
+				      "image store: %s is a container of an older layout: delete it first",
+				      shard);
+	return 0;
+}
+
 int store_container_dir(const struct image_store *s, const char *id, char *out, size_t size,
 			struct hull_error *err)
 {
-	char shard[4096], marker[4200];
+	char shard[4096];
 
 	shard_dir(s->root, id, shard, sizeof(shard));
-	if (mkdir(shard, 0700) < 0) {
-		if (errno != EEXIST)
-			return hull_error_errno(err, "image store: mkdir %s", shard);
-		/* a container of a store from before the shards, named like
-		 * a shard: never put containers inside it */
-		snprintf(marker, sizeof(marker), "%s/" STORE_CONTAINER_MARKER, shard);
-		if (access(marker, F_OK) == 0)
-			return hull_error_set(err, EEXIST,
-					      "image store: %s is a container of an older layout: delete it first",
-					      shard);
-	}
+	if (shard_ready(shard, err) < 0)
+		return -1;
 	if ((size_t)snprintf(out, size, "%s/%s", shard, id) >= size)
 		return hull_error_set(err, ENAMETOOLONG, "container \"%s\": name too long", id);
+	return 0;
+}
+
+int store_shards_ready(const struct image_store *s, struct hull_error *err)
+{
+	for (unsigned x = 0; x < 16; x++) {
+		char shard[4096];
+
+		snprintf(shard, sizeof(shard), "%s/containers/" SHARD_PREFIX "%x", s->root, x);
+		if (shard_ready(shard, err) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -454,29 +488,76 @@ static char *normalize(const char *what)
 	return s;
 }
 
-/* The record saved for a name (store_save_image's file); -1 if none. */
-static int read_named(struct image_store *s, const char *name, struct image_record *out)
+static void stamp_format(char stamp[STORE_STAMP_SIZE], uint64_t ino, int64_t sec, uint32_t nsec)
 {
-	char key[72], p[4096];
-	autofree char *text = NULL;
-	struct hull_error ignored = { 0 };
+	snprintf(stamp, STORE_STAMP_SIZE, "%llx.%llx.%x", (unsigned long long)ino, (long long)sec, nsec);
+}
+
+static void record_path(const struct image_store *s, const char *name, char *p, size_t size)
+{
+	char key[72];
 
 	store_digest(name, strlen(name), key);
-	snprintf(p, sizeof(p), "%s/images/%s", s->root, key + 7);
-	if (fs_read_file(p, &text, NULL, &ignored) < 0 || store_record_parse(text, out, &ignored) < 0)
+	snprintf(p, size, "%s/images/%s", s->root, key + 7);
+}
+
+/* The record saved for a name (store_save_image's file); -1 if none.  Its
+ * stamp is the file's that was read (fstat on the same fd). */
+static int read_named(struct image_store *s, const char *name, struct image_record *out)
+{
+	char p[4096], stamp[STORE_STAMP_SIZE];
+	autofree char *text = NULL;
+	autoclose int fd = -1;
+	struct hull_error ignored = { 0 };
+	struct stat st;
+
+	record_path(s, name, p, sizeof(p));
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || fs_read_fd(fd, p, &text, NULL, &ignored) < 0 ||
+	    store_record_parse(text, out, &ignored) < 0)
 		return -1;
 	if (strcmp(out->name, name) != 0) {
 		image_record_free(out);
 		return -1;
 	}
+	stamp_format(stamp, st.st_ino, st.st_ctim.tv_sec, (uint32_t)st.st_ctim.tv_nsec);
+	memcpy(out->stamp, stamp, sizeof(stamp));
 	return 0;
+}
+
+int store_record_stamp(const struct image_store *s, const char *what, char stamp[STORE_STAMP_SIZE])
+{
+	autofree char *norm = normalize(what);
+	char p[4096];
+	struct statx sx;
+
+	if (norm == NULL)
+		return -1;
+	record_path(s, norm, p, sizeof(p));
+	if (statx(AT_FDCWD, p, AT_SYMLINK_NOFOLLOW, STATX_INO | STATX_CTIME, &sx) < 0 ||
+	    (sx.stx_mask & (STATX_INO | STATX_CTIME)) != (STATX_INO | STATX_CTIME))
+		return -1;
+	stamp_format(stamp, sx.stx_ino, sx.stx_ctime.tv_sec, sx.stx_ctime.tv_nsec);
+	return 0;
+}
+
+bool store_root_mounted(const char *dir)
+{
+	char p[4400];
+	struct statx sx;
+
+	snprintf(p, sizeof(p), "%s/rootfs", dir);
+	return statx(AT_FDCWD, p, AT_SYMLINK_NOFOLLOW, 0, &sx) == 0 &&
+	       (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+	       (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
 /* --- the config cache (store.h) --- */
 
-/* The first line of an entry: "hull-config BUILD-ID DIGEST", the build
- * that made it (a generator that changes must not read old entries) and
- * the config blob it was made from. */
+/* The first line of an entry: "hull-config BUILD-ID DIGEST STAMP", the
+ * build that made it (a generator that changes must not read old
+ * entries), the config blob it was made from and the stamp of the record
+ * file it was made with (none where the record was not read by name). */
 static void config_cache_tag(char *tag, size_t size)
 {
 	snprintf(tag, size, "hull-config %s ", hull_build_id());
@@ -502,15 +583,16 @@ static void config_cache_path(const struct image_store *s, const char *name, cha
 }
 
 int store_config_cache_get(struct image_store *s, const char *what, char **text,
-			   char config_digest[72])
+			   char config_digest[72], char stamp[STORE_STAMP_SIZE])
 {
 	autofree char *norm = normalize(what);
 	autofree char *data = NULL;
 	struct hull_error ignored = { 0 };
-	char p[4096], t[128], *nl;
+	char p[4096], t[128], *nl, *d;
 	size_t tag;
 
 	*text = NULL;
+	stamp[0] = '\0';
 	config_cache_tag(t, sizeof(t));
 	tag = strlen(t);
 	/* no build id, no way to tell builds apart: no cache */
@@ -518,9 +600,18 @@ int store_config_cache_get(struct image_store *s, const char *what, char **text,
 		return -1;
 	config_cache_path(s, norm, p, sizeof(p));
 	if (fs_read_file(p, &data, NULL, &ignored) < 0 || strncmp(data, t, tag) != 0 ||
-	    (nl = strchr(data + tag, '\n')) == NULL || nl - (data + tag) != 71)
+	    (nl = strchr(data + tag, '\n')) == NULL || nl - (data + tag) < 71)
 		return -1;
-	memcpy(config_digest, data + tag, 71);
+	d = data + tag;
+	if (d[71] == ' ') {
+		if (nl - (d + 72) >= STORE_STAMP_SIZE)
+			return -1;
+		memcpy(stamp, d + 72, (size_t)(nl - (d + 72)));
+		stamp[nl - (d + 72)] = '\0';
+	} else if (d + 71 != nl) {
+		return -1;
+	}
+	memcpy(config_digest, d, 71);
 	config_digest[71] = '\0';
 	if (!image_digest_valid(config_digest) || (*text = strdup(nl + 1)) == NULL)
 		return -1;
@@ -545,7 +636,7 @@ void store_config_cache_put(struct image_store *s, const struct image_record *r,
 	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	config_cache_file(r->name, file, sizeof(file));
 	if (dfd < 0 || strlen(r->config) != 71 ||
-	    asprintf(&data, "%s%s\n%s", t, r->config, text) < 0)
+	    asprintf(&data, "%s%s%s%s\n%s", t, r->config, r->stamp[0] ? " " : "", r->stamp, text) < 0)
 		return;
 	(void)fs_write_atomic(dfd, file, data, strlen(data), 0600, &ignored);
 }
@@ -774,13 +865,17 @@ int store_remove_root_dir(const char *dir, struct hull_error *err)
 
 /* Removes the spare roots (spares/<hex of config>-<build id>) of configs
  * no image in v has any more, other builds' (as config_cache_sweep does
- * their cached configs), and any half-made one (.new-PID: gc holds the
- * lock, so no refill is making it now). */
+ * their cached configs), any whose overlay is gone (a reboot), and any
+ * half-made one (.new-PID: gc holds the lock, so no refill is making it
+ * now).  A run takes a spare without the lock (runtime/run_image.c), so
+ * each goes first by a rename to a name no run looks for: exactly one of
+ * the two renames wins, and a spare is never taken half removed. */
 static void spares_prune(struct image_store *s, const struct image_record *v, size_t n)
 {
 	char dir[4096];
 	autoclosedir DIR *d = NULL;
 	struct dirent *de;
+	unsigned gone = 0;
 
 	snprintf(dir, sizeof(dir), "%s/" STORE_SPARES, s->root);
 	if ((d = opendir(dir)) == NULL)
@@ -803,9 +898,17 @@ static void spares_prune(struct image_store *s, const struct image_record *v, si
 			used = strncmp(hex, de->d_name, h) == 0 && de->d_name[h] == '-' &&
 			       strcmp(de->d_name + h + 1, hull_build_id()) == 0;
 		}
-		if (used)
-			continue;
 		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (used && store_root_mounted(p))
+			continue;
+		if (de->d_name[0] != '.') {
+			char q[4400];
+
+			snprintf(q, sizeof(q), "%s/.gone-%d-%u", dir, (int)getpid(), gone++);
+			if (renameat2(AT_FDCWD, p, AT_FDCWD, q, RENAME_NOREPLACE) < 0)
+				continue;   /* a run took it */
+			memcpy(p, q, strlen(q) + 1);
+		}
 		store_remove_root_dir(p, &ignored);
 	}
 }

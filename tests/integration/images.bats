@@ -268,7 +268,7 @@ config_cache() {
 	[[ "$output" == *"uid=0"* ]]
 	# the first container wrote it: this build's id, the image's config
 	cfg=$("$HULL_BIN" image inspect --store "$STORE" "$name" | jq -r .id)
-	head -1 "$c" | grep -Eq "^hull-config [0-9a-f]{40} $cfg\$"
+	head -1 "$c" | grep -Eq "^hull-config [0-9a-f]{40} $cfg [0-9a-f]+\.[0-9a-f]+\.[0-9a-f]+\$"
 	tail -n +2 "$c" | jq -e '.process.args == ["/bin/checker", "ids"]'
 	# it is what the next container starts from
 	{ head -1 "$c"; tail -n +2 "$c" | jq '.process.args = ["/bin/checker", "env", "CACHED"] | .process.env += ["CACHED=from-the-cache"]'; } >"$c.new"
@@ -286,7 +286,7 @@ config_cache() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"uid=0"* ]]
 	[[ "$output" != *"CACHED"* ]]
-	head -1 "$c" | grep -Eq "^hull-config [0-9a-f]{40} $cfg\$"
+	head -1 "$c" | grep -Eq "^hull-config [0-9a-f]{40} $cfg [0-9a-f]+\.[0-9a-f]+\.[0-9a-f]+\$"
 	[[ "$(head -1 "$other")" == "hull-config 0000000000"* ]]
 	# one that names another build inside is not read, and is made again
 	tail -n +2 "$other" | jq -e '.process.env | index("CACHED=from-the-cache")'
@@ -295,7 +295,7 @@ config_cache() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"uid=0"* ]]
 	[[ "$output" != *"CACHED"* ]]
-	head -1 "$c" | grep -Eq "^hull-config [0-9a-f]{40} $cfg\$"
+	head -1 "$c" | grep -Eq "^hull-config [0-9a-f]{40} $cfg [0-9a-f]+\.[0-9a-f]+\.[0-9a-f]+\$"
 	[[ "$(head -1 "$c")" != "hull-config 0000000000"* ]]
 	# gc removes other builds' entries, not this build's
 	run "$HULL_BIN" gc --store "$STORE"
@@ -395,10 +395,15 @@ config_cache() {
 	[ -z "$(ls -A "$d")" ]
 	rmdir "$d"
 	[ "$(stat -c %i "$STORE/spares/$sp/upper")" = "$ino" ]
-	# the next run takes it: no fill, its root is the spare's, renamed
+	# the next run takes it: no fill, its root is the spare's, renamed,
+	# and without the store's lock (its cached config was made with the
+	# record file the store has now)
 	HULL_TIMING="$BATS_TEST_TMPDIR/t2" hull_detached run -d --image "$name" --store "$STORE" "$CID-2"
 	[ "$status" -eq 0 ]
 	grep -q '^image-spare-taken ' "$BATS_TEST_TMPDIR/t2"
+	grep -q '^image-unlocked ' "$BATS_TEST_TMPDIR/t2"
+	run grep -c '^image-store-open' "$BATS_TEST_TMPDIR/t2"
+	[ "$output" = 0 ]
 	run grep -c '^image-fill' "$BATS_TEST_TMPDIR/t2"
 	[ "$output" = 0 ]
 	[ "$(stat -c %i "$(store_ctr "$CID-2")/upper")" = "$ino" ]
@@ -412,6 +417,48 @@ config_cache() {
 	flock "$STORE/lock" true
 	[ -d "$STORE/spares/$sp" ]
 	[ "$(stat -c %i "$STORE/spares/$sp/upper")" != "$ino" ]
+	# a record file rewritten since the entry was made (any pull does
+	# that; a change of ctime stands for it): the run takes the locked
+	# way, reads the record, takes the spare, and stamps the entry anew,
+	# so the run after it is unlocked again
+	touch "$STORE/images/$(printf '%s' "$name" | sha256sum | cut -d' ' -f1)"
+	HULL_TIMING="$BATS_TEST_TMPDIR/t3" hull_detached run -d --image "$name" --store "$STORE" "$CID-3"
+	[ "$status" -eq 0 ]
+	grep -q '^image-store-open ' "$BATS_TEST_TMPDIR/t3"
+	grep -q '^image-spare-taken ' "$BATS_TEST_TMPDIR/t3"
+	run grep -c '^image-unlocked' "$BATS_TEST_TMPDIR/t3"
+	[ "$output" = 0 ]
+	flock "$STORE/lock" true
+	HULL_TIMING="$BATS_TEST_TMPDIR/t4" hull_detached run -d --image "$name" --store "$STORE" "$CID-4"
+	[ "$status" -eq 0 ]
+	grep -q '^image-unlocked ' "$BATS_TEST_TMPDIR/t4"
+	flock "$STORE/lock" true
+	# a spare whose overlay is gone (after a reboot its directory is
+	# there, its rootfs empty) is not taken: the run makes its own root
+	# and runs, and the spare is made again, mounted
+	umount "$STORE/spares/$sp/rootfs"
+	HULL_TIMING="$BATS_TEST_TMPDIR/t5" hull_detached run -d --image "$name" --store "$STORE" "$CID-5"
+	[ "$status" -eq 0 ]
+	grep -q '^image-fill-started ' "$BATS_TEST_TMPDIR/t5"
+	run grep -c '^image-spare-taken' "$BATS_TEST_TMPDIR/t5"
+	[ "$output" = 0 ]
+	for _ in $(seq 50); do
+		grep -q "uid=0" "$BATS_TEST_TMPDIR/ctr.out" && break
+		sleep 0.1
+	done
+	grep -q "uid=0" "$BATS_TEST_TMPDIR/ctr.out"
+	flock "$STORE/lock" true
+	grep -q " $STORE/spares/$sp/rootfs .* overlay " /proc/self/mountinfo
+	# ...and gc removes one, leaving nothing under another name
+	umount "$STORE/spares/$sp/rootfs"
+	run "$HULL_BIN" gc --store "$STORE"
+	[ "$status" -eq 0 ]
+	[ -z "$(ls -A "$STORE/spares")" ]
+	HULL_TIMING="$BATS_TEST_TMPDIR/t6" hull_detached run -d --image "$name" --store "$STORE" "$CID-6"
+	[ "$status" -eq 0 ]
+	grep -q '^image-fill-started ' "$BATS_TEST_TMPDIR/t6"
+	flock "$STORE/lock" true
+	[ -d "$STORE/spares/$sp" ]
 	# gc keeps the spare of an image in the store, and removes a half-made
 	# one and another build's
 	mkdir "$STORE/spares/.new-999999" "$STORE/spares/${sp%-*}-0123abcd"
@@ -425,8 +472,9 @@ config_cache() {
 	run "$HULL_BIN" rmi --store "$STORE" "$name"
 	[ "$status" -eq 0 ]
 	[ -z "$(ls -A "$STORE/spares")" ]
-	"$HULL_BIN" --root "$HULL_ROOT" delete --force "$CID-1"
-	"$HULL_BIN" --root "$HULL_ROOT" delete --force "$CID-2"
+	for i in 1 2 3 4 5 6; do
+		"$HULL_BIN" --root "$HULL_ROOT" delete --force "$CID-$i"
+	done
 	run grep -c " $STORE/" /proc/self/mountinfo
 	[ "$output" = 0 ]
 }
