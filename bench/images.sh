@@ -21,7 +21,12 @@
 #      filesystem work an image's root needs and a plain bundle does not
 #      (its directories, marker, config.json, the overlay mount); and
 #      where the difference goes: 40 more rounds with HULL_TIMING, the
-#      median of each step of the create for both kinds.
+#      median of each step of the create for both kinds; and, so that the
+#      spare's making after each image run is paid where it lands, 3
+#      batches of 20 runs of each kind back to back, with no wait.
+#      Each run is timed with bash's $EPOCHREALTIME, from before the fork
+#      to after the wait (until 2026-12-03 with `date`, whose own start
+#      was inside the time: figures before then are ~1 ms higher).
 # Prints the figures and the ratios.
 #
 #   bench/images.sh [-f FILES] [-c CONTAINERS] [-p PARTS] [-r PASSES]   (PARTS: e.g. 3 or 1,3)
@@ -36,13 +41,14 @@ CONTAINERS=100
 PARTS=1,2,3
 PASSES=1
 TIMELINE=40
+BATCH=20
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-f) FILES="$2"; shift 2 ;;
 	-c) CONTAINERS="$2"; shift 2 ;;
 	-p) PARTS="$2"; shift 2 ;;
 	-r) PASSES="$2"; shift 2 ;;
-	-h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,35p' "$0"; exit 0 ;;
 	*) echo "images.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -213,13 +219,17 @@ if part 3; then
 				2) order="ovl img plain" ;;
 				esac
 				for x in $order; do
-					t0=$(now)
+					# bash's own clock, read before the fork and
+					# after the wait: a `date` here would put its
+					# own start (~1 ms, and whatever runs beside
+					# it) inside the time
+					t0=$EPOCHREALTIME
 					if [ "$x" = img ]; then
 						"$h" --root "$W/state" run -d --image "$REG/bench/bb:1" --store "$W/store" "$k-img$pass.$i" </dev/null >/dev/null 2>&1
 					else
 						"$h" --root "$W/state" run -d -b "$W/$x" "$k-$x$pass.$i" </dev/null >/dev/null 2>&1
 					fi
-					t1=$(now)
+					t1=$EPOCHREALTIME
 					ms "$t0" "$t1" >>"$W/times.$k-$x"
 					# An image run leaves the image's spare root
 					# for the next (made after it, with the store
@@ -340,8 +350,8 @@ if part 3; then
 	# after the run, the start of the image's next spare, on the run's path
 	after = ["pid-saved", "image-spare-refill", "image-spare-started", "exit"]
 	# (a run takes the image's spare root, or starts the fill's thread)
-	image = ["main#2", "image-store-open", "image-config", "image-spare-taken", "image-fill-started",
-	         "create"]
+	image = ["main#2", "image-unlocked", "image-store-open", "image-config", "image-spare-taken",
+	         "image-fill-started", "create"]
 	def load(f):
 	    ev, seen = {}, {}
 	    for line in open(f):
@@ -378,6 +388,37 @@ if part 3; then
 	    if k in img:
 	        print("  %-44s %8.0f" % (k, statistics.median(img[k])))
 	PY
+	# Back to back: BATCH runs of one kind with no wait between them, so
+	# that the spare an image run leaves is made while the next runs (and
+	# the next run takes the locked way when it is not made yet); the
+	# kinds take turns by batch.  Time per run of the whole batch.
+	for rep in 1 2 3; do
+		for k in $KINDS; do
+			h="$HULL"
+			[ "$k" = hull ] || h="$BASE"
+			order="img plain"
+			[ $((rep % 2)) = 0 ] && order="plain img"
+			for x in $order; do
+				t0=$EPOCHREALTIME
+				for i in $(seq 1 "$BATCH"); do
+					if [ "$x" = img ]; then
+						"$h" --root "$W/state" run -d --image "$REG/bench/bb:1" --store "$W/store" "bb-$k-img$rep.$i" </dev/null >/dev/null 2>&1
+					else
+						"$h" --root "$W/state" run -d -b "$W/plain" "bb-$k-plain$rep.$i" </dev/null >/dev/null 2>&1
+					fi
+				done
+				t1=$EPOCHREALTIME
+				echo "($t1 - $t0) * 1000 / $BATCH" | bc -l >>"$W/batch.$k-$x"
+				flock "$W/store/lock" true
+			done
+		done
+	done
+	for k in $KINDS; do
+		a=$(sort -n "$W/batch.$k-img" | sed -n 2p)
+		b=$(sort -n "$W/batch.$k-plain" | sed -n 2p)
+		printf '%-4s back to back, %d runs a batch, median of 3 batches: image %.2f ms/run, plain %.2f ms/run, ratio %.3f\n' \
+			"$k" "$BATCH" "$a" "$b" "$(echo "$a / $b" | bc -l)"
+	done
 	echo "the root's floor alone (rootfloor, $(( (CONTAINERS - 1) * PASSES )) roots): p50 $FLOOR_P50 us, p90 $FLOOR_P90 us; its overlay mount p50 $MOUNT_P50 us, p90 $MOUNT_P90 us"
 	echo "$ROOTS overlay roots mounted; their upper dirs hold $UPPER entries in all (nothing copied)"
 	echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
