@@ -371,6 +371,21 @@ config_cache() {
 	[ ! -e "$HULL_ROOT/$CID" ]
 }
 
+# spare_run ID IMAGE: run -d --image with HULL_TIMING into t-ID;
+# has_point / lacks_point ID POINT: whether that run passed the point.
+spare_run() {
+	HULL_TIMING="$BATS_TEST_TMPDIR/t-$1" hull_detached run -d --image "$2" --store "$STORE" "$1"
+}
+has_point() {
+	grep -q "^$2 " "$BATS_TEST_TMPDIR/t-$1"
+}
+lacks_point() {
+	if grep -q "^$2" "$BATS_TEST_TMPDIR/t-$1"; then
+		echo "run $1 passed $2" >&2
+		return 1
+	fi
+}
+
 @test "images: a run leaves a spare root that the next run takes whole; gc keeps it, rmi removes it" {
 	local name="$REG/hull-test/bb:1" sp ino d
 	run ipull "$name"
@@ -398,14 +413,12 @@ config_cache() {
 	# the next run takes it: no fill, its root is the spare's, renamed,
 	# and without the store's lock (its cached config was made with the
 	# record file the store has now)
-	HULL_TIMING="$BATS_TEST_TMPDIR/t2" hull_detached run -d --image "$name" --store "$STORE" "$CID-2"
+	spare_run "$CID-2" "$name"
 	[ "$status" -eq 0 ]
-	grep -q '^image-spare-taken ' "$BATS_TEST_TMPDIR/t2"
-	grep -q '^image-unlocked ' "$BATS_TEST_TMPDIR/t2"
-	run grep -c '^image-store-open' "$BATS_TEST_TMPDIR/t2"
-	[ "$output" = 0 ]
-	run grep -c '^image-fill' "$BATS_TEST_TMPDIR/t2"
-	[ "$output" = 0 ]
+	has_point "$CID-2" image-spare-taken
+	has_point "$CID-2" image-unlocked
+	lacks_point "$CID-2" image-store-open
+	lacks_point "$CID-2" image-fill
 	[ "$(stat -c %i "$(store_ctr "$CID-2")/upper")" = "$ino" ]
 	grep -q " $(store_ctr "$CID-2")/rootfs .* overlay " /proc/self/mountinfo
 	cmp "$(store_ctr "$CID-1")/config.json" "$(store_ctr "$CID-2")/config.json"
@@ -422,26 +435,24 @@ config_cache() {
 	# way, reads the record, takes the spare, and stamps the entry anew,
 	# so the run after it is unlocked again
 	touch "$STORE/images/$(printf '%s' "$name" | sha256sum | cut -d' ' -f1)"
-	HULL_TIMING="$BATS_TEST_TMPDIR/t3" hull_detached run -d --image "$name" --store "$STORE" "$CID-3"
+	spare_run "$CID-3" "$name"
 	[ "$status" -eq 0 ]
-	grep -q '^image-store-open ' "$BATS_TEST_TMPDIR/t3"
-	grep -q '^image-spare-taken ' "$BATS_TEST_TMPDIR/t3"
-	run grep -c '^image-unlocked' "$BATS_TEST_TMPDIR/t3"
-	[ "$output" = 0 ]
+	has_point "$CID-3" image-store-open
+	has_point "$CID-3" image-spare-taken
+	lacks_point "$CID-3" image-unlocked
 	flock "$STORE/lock" true
-	HULL_TIMING="$BATS_TEST_TMPDIR/t4" hull_detached run -d --image "$name" --store "$STORE" "$CID-4"
+	spare_run "$CID-4" "$name"
 	[ "$status" -eq 0 ]
-	grep -q '^image-unlocked ' "$BATS_TEST_TMPDIR/t4"
+	has_point "$CID-4" image-unlocked
 	flock "$STORE/lock" true
 	# a spare whose overlay is gone (after a reboot its directory is
 	# there, its rootfs empty) is not taken: the run makes its own root
 	# and runs, and the spare is made again, mounted
 	umount "$STORE/spares/$sp/rootfs"
-	HULL_TIMING="$BATS_TEST_TMPDIR/t5" hull_detached run -d --image "$name" --store "$STORE" "$CID-5"
+	spare_run "$CID-5" "$name"
 	[ "$status" -eq 0 ]
-	grep -q '^image-fill-started ' "$BATS_TEST_TMPDIR/t5"
-	run grep -c '^image-spare-taken' "$BATS_TEST_TMPDIR/t5"
-	[ "$output" = 0 ]
+	has_point "$CID-5" image-fill-started
+	lacks_point "$CID-5" image-spare-taken
 	for _ in $(seq 50); do
 		grep -q "uid=0" "$BATS_TEST_TMPDIR/ctr.out" && break
 		sleep 0.1
@@ -454,9 +465,9 @@ config_cache() {
 	run "$HULL_BIN" gc --store "$STORE"
 	[ "$status" -eq 0 ]
 	[ -z "$(ls -A "$STORE/spares")" ]
-	HULL_TIMING="$BATS_TEST_TMPDIR/t6" hull_detached run -d --image "$name" --store "$STORE" "$CID-6"
+	spare_run "$CID-6" "$name"
 	[ "$status" -eq 0 ]
-	grep -q '^image-fill-started ' "$BATS_TEST_TMPDIR/t6"
+	has_point "$CID-6" image-fill-started
 	flock "$STORE/lock" true
 	[ -d "$STORE/spares/$sp" ]
 	# gc keeps the spare of an image in the store, and removes a half-made
