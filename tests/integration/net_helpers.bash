@@ -7,7 +7,9 @@ net_setup() {
 	export HULL_NET_DIR="$BATS_TEST_TMPDIR/net"
 	NETP="hb$(( $$ % 100000 ))${BATS_TEST_NUMBER:-0}"
 	NETX=$(( ($$ + ${BATS_TEST_NUMBER:-0}) % 250 + 1 ))
-	PORT=$(( 20000 + (($$ * 7 + ${BATS_TEST_NUMBER:-0} * 131) % 9000) * 4 ))
+	# PORT..PORT+1000 below the kernel's ephemeral range (32768 and up),
+	# where some client's own port could already hold it
+	PORT=$(( 20000 + (($$ * 7 + ${BATS_TEST_NUMBER:-0} * 131) % 2900) * 4 ))
 	: >"$BATS_TEST_TMPDIR/ids"
 	: >"$BATS_TEST_TMPDIR/bridges"
 	export NETP NETX PORT
@@ -121,6 +123,11 @@ host_serve_tcp() {
 	local _
 	for _ in $(seq 200); do
 		[ -n "$(ss -Hltn "sport = :$1")" ] && return 0
+		if ! kill -0 "$HOST_SERVER_PID" 2>/dev/null; then
+			echo "the host's checker exited before it listened on port $1 (taken?):" >&2
+			ss -Hatn "sport = :$1" >&2
+			return 1
+		fi
 		sleep 0.05
 	done
 	echo "the host's checker never listened on port $1" >&2
