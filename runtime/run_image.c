@@ -188,31 +188,30 @@ static bool claim_spare(struct root_job *j)
  * the entry was made with (one statx where claim_spare reads and parses
  * the record: any pull or rmi of the name rewrites or removes that file),
  * and the claim's rename, which gc's own rename of a spare cannot also
- * win (images/bundle.h).  false, with nothing held: the locked way.  On
- * this host it saves the run ~70 us (bench/README.md). */
-static bool take_spare_unlocked(struct root_job *j, char **cached)
+ * win (images/bundle.h).  So such a run never waits for the store's lock
+ * (held by the maker of the next spare, a pull or another run's fill).
+ * false, with nothing held: the locked way. */
+static bool take_spare_unlocked(struct root_job *j)
 {
 	struct hull_error ignored = { 0 };
 	char now[STORE_STAMP_SIZE];
+	char *text = NULL;
 
-	*cached = NULL;
 	if (j->io->force_copy || store_peek(j->io->store, &j->store) < 0 ||
-	    store_config_cache_get(&j->store, j->io->image, cached, j->cached, j->stamp) < 0 ||
+	    store_config_cache_get(&j->store, j->io->image, &text, j->cached, j->stamp) < 0 ||
 	    !j->stamp[0] || store_record_stamp(&j->store, j->io->image, now) < 0 ||
-	    strcmp(now, j->stamp) != 0)
-		goto miss;
-	/* begin takes the text over, and end frees it */
-	if (images_container_begin(&j->store, NULL, *cached, j->id, false, &j->ic, &ignored) < 0) {
-		*cached = NULL;
+	    strcmp(now, j->stamp) != 0) {
+		free(text);
 		goto miss;
 	}
-	*cached = NULL;
+	/* begin takes the text over (and frees it where it fails), end
+	 * frees it */
+	if (images_container_begin(&j->store, NULL, text, j->id, false, &j->ic, &ignored) < 0)
+		goto miss;
 	if (images_spare_claim(&j->ic, j->cached) == 0)
 		return true;
 	images_container_end(&j->ic);
 miss:
-	free(*cached);
-	*cached = NULL;
 	j->cached[0] = '\0';
 	j->stamp[0] = '\0';
 	return false;
@@ -325,7 +324,7 @@ int hull_run_image(struct run_image_opts *io, struct create_opts *o, bool detach
 	char *cached = NULL;
 	int rc = -1;
 
-	if (take_spare_unlocked(&j, &cached)) {
+	if (take_spare_unlocked(&j)) {
 		hull_test_point("image-unlocked");
 		hull_test_point("image-spare-taken");
 		goto run;
