@@ -41,6 +41,17 @@ int json_parse(const char *text, json_node **out, struct hull_error *err)
 
 int json_parse_file(const char *path, json_node **out, struct hull_error *err)
 {
+	autofree char *buf = NULL;
+
+	if (json_read_file(path, &buf, err) < 0)
+		return -1;
+	if (json_parse(buf, out, err) < 0)
+		return hull_error_prefix(err, "%s", path);
+	return 0;
+}
+
+int json_read_file(const char *path, char **text, struct hull_error *err)
+{
 	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC);
 	autofree char *buf = NULL;
 	struct stat st;
@@ -67,8 +78,8 @@ int json_parse_file(const char *path, json_node **out, struct hull_error *err)
 		off += (size_t)n;
 	}
 	buf[off] = '\0';
-	if (json_parse(buf, out, err) < 0)
-		return hull_error_prefix(err, "%s", path);
+	*text = buf;
+	buf = NULL;
 	return 0;
 }
 

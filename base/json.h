@@ -34,6 +34,9 @@ enum json_type {
 int json_parse(const char *text, json_node **out, struct hull_error *err);
 /* Reads and parses a whole file; errors name the file. */
 int json_parse_file(const char *path, json_node **out, struct hull_error *err);
+/* The file's text, as json_parse_file reads it (up to 64 MiB; caller
+ * frees). */
+int json_read_file(const char *path, char **text, struct hull_error *err);
 void json_free(json_node *node);
 
 enum json_type json_type_of(const json_node *node);

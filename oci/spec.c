@@ -251,20 +251,19 @@ fail:
 	return -1;
 }
 
-int spec_load(const char *bundle, struct spec **out, struct hull_error *err)
+int spec_load(const char *bundle, struct spec **out, char **text, struct hull_error *err)
 {
 	autofree char *path = NULL;
-	json_node *doc = NULL;
-	int r;
+	autofree char *buf = NULL;
 
 	if (asprintf(&path, "%s/config.json", bundle) < 0)
 		return hull_error_errno(err, "asprintf");
-	if (json_parse_file(path, &doc, err) < 0)
+	if (json_read_file(path, &buf, err) < 0 || spec_load_text(bundle, buf, out, err) < 0)
 		return -1;
-	r = spec_parse(doc, bundle, out, err);
-	json_free(doc);
-	if (r < 0)
-		return hull_error_prefix(err, "%s", path);
+	if (text) {
+		*text = buf;
+		buf = NULL;
+	}
 	return 0;
 }
 

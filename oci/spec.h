@@ -216,8 +216,10 @@ struct spec {
 	struct spec_linux linux;
 };
 
-/* Loads <bundle>/config.json.  The bundle path must be absolute. */
-int spec_load(const char *bundle, struct spec **out, struct hull_error *err);
+/* Loads <bundle>/config.json.  The bundle path must be absolute.  text
+ * (may be NULL): the file's text that was parsed (caller frees), so that
+ * a copy of it is of what was parsed, without a second read. */
+int spec_load(const char *bundle, struct spec **out, char **text, struct hull_error *err);
 /* The same for config.json's text in memory (bundle still resolves
  * root.path and names the file in errors). */
 int spec_load_text(const char *bundle, const char *text, struct spec **out,

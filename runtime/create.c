@@ -112,25 +112,13 @@ static int listen_fds_from_env(void)
 	return atoi(fds) > 0 ? atoi(fds) : 0;
 }
 
-static int copy_config(const struct create_opts *o, struct container *c, struct hull_error *err)
-{
-	autofree char *src = NULL;
-	autofree char *data = NULL;
-	size_t len = 0;
-
-	if (o->config_text)
-		return fs_write_atomic(c->dir_fd, "config.json", o->config_text,
-				       strlen(o->config_text), 0600, err);
-	if (asprintf(&src, "%s/config.json", c->bundle) < 0)
-		return hull_error_errno(err, "asprintf");
-	if (fs_read_file(src, &data, &len, err) < 0)
-		return -1;
-	return fs_write_atomic(c->dir_fd, "config.json", data, len, 0600, err);
-}
-
 struct create_ctx {
 	const struct backend_ops *backend;
 	struct spec *spec;
+	/* the config.json text spec was parsed from: o->config_text, or
+	 * config_read (the bundle's file, read once) */
+	const char *config_text;
+	char *config_read;
 	struct container *c;
 	struct launch l;
 	bool spawned;
@@ -271,7 +259,9 @@ static int setup_state(const struct create_opts *o, struct create_ctx *x,
 			return hull_error_errno(err, "mkdir %s", notify_dir);
 		x->l.notify_dir = notify_dir;
 	}
-	if (copy_config(o, c, err) < 0)
+	/* the state's copy is the text that was parsed, not a second read
+	 * of a file that may have changed since */
+	if (fs_write_atomic(c->dir_fd, "config.json", x->config_text, strlen(x->config_text), 0600, err) < 0)
 		return -1;
 	/* Record the directory before anything else exists, so a runtime
 	 * killed from here on leaves something `delete --force` can read. */
@@ -364,8 +354,9 @@ int hull_create(const struct create_opts *o, struct created *out,
 	else if (realpath(o->bundle ? o->bundle : ".", bundle) == NULL)
 		return hull_error_errno(err, "--bundle %s", o->bundle ? o->bundle : ".");
 	if ((o->config_text ? spec_load_text(bundle, o->config_text, &x.spec, err)
-			    : spec_load(bundle, &x.spec, err)) < 0)
+			    : spec_load(bundle, &x.spec, &x.config_read, err)) < 0)
 		return -1;
+	x.config_text = o->config_text ? o->config_text : x.config_read;
 	hull_test_point("parsed");
 	if (pick_backend(o, &x, err) < 0 || prepare(o, &x, err) < 0)
 		goto out;
@@ -423,5 +414,6 @@ out:
 	launch_release(&x.l);
 	container_free(x.c);
 	spec_free(x.spec);
+	free(x.config_read);
 	return rc;
 }

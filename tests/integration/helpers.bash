@@ -97,6 +97,19 @@ run_hull() {
 	run "$HULL_BIN" --root "$HULL_ROOT" "$@"
 }
 
+# wait_stopped PID: until PID is stopped (state T: a HULL_TEST_STOP_AT
+# point, runtime/testpoint.h); fails if it exits.
+wait_stopped() {
+	local i st
+	for i in $(seq 1 200); do
+		st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+		[ "$st" = T ] && return 0
+		[ "$st" = Z ] && return 1
+		sleep 0.05
+	done
+	return 1
+}
+
 # wait_for_status ID STATUS [TRIES]
 wait_for_status() {
 	local i

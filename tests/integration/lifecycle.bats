@@ -106,6 +106,29 @@ teardown() {
 	[ ! -d /proc/"$pid" ] || grep -q '^State:.*Z' /proc/"$pid"/status
 }
 
+@test "the state's config.json is the text create parsed, though the bundle's changes during the create" {
+	local pid rc=0
+	set_args /bin/checker sleep 30
+	cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/parsed.json"
+	env HULL_TEST_STOP_AT=parsed "$HULL_BIN" --root "$HULL_ROOT" create --bundle "$BUNDLE" "$CID" \
+		</dev/null >"$BATS_TEST_TMPDIR/create.out" 2>&1 &
+	pid=$!
+	bg_pids="$pid"
+	wait_stopped "$pid"
+	# stopped right after the parse: the bundle's file changes now
+	set_args /bin/checker sleep 31
+	kill -CONT "$pid"
+	wait "$pid" || rc=$?
+	cat "$BATS_TEST_TMPDIR/create.out"
+	[ "$rc" -eq 0 ]
+	cmp "$BATS_TEST_TMPDIR/parsed.json" "$HULL_ROOT/$CID/config.json"
+	[ "$(jq -r '.process.args[2]' "$HULL_ROOT/$CID/config.json")" = 30 ]
+	# ...and it is what the container runs
+	hull start "$CID"
+	[ "$(tr '\0' ' ' <"/proc/$(hull state "$CID" | jq -r .pid)/cmdline")" = "/bin/checker sleep 30 " ]
+	hull delete --force "$CID"
+}
+
 @test "a duplicate id is refused and the first container survives" {
 	set_args /bin/checker sleep 30
 	hull_detached create --bundle "$BUNDLE" "$CID"

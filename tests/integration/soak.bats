@@ -59,18 +59,6 @@ soak_check() {
 	fi
 }
 
-# wait_stopped PID: until PID is stopped (state T); fails if it exits.
-wait_stopped() {
-	local i st
-	for i in $(seq 1 200); do
-		st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
-		[ "$st" = T ] && return 0
-		[ "$st" = Z ] && return 1
-		sleep 0.05
-	done
-	return 1
-}
-
 # kill_at VERB POINT: runs `hull VERB` stopped at POINT, kills it there with
 # SIGKILL, then runs delete --force; nothing may be left.
 kill_at() {
