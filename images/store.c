@@ -61,6 +61,18 @@ static void spread_containers(const char *dir)
 	(void)ioctl(fd, FS_IOC_SETFLAGS, &flags);
 }
 
+int store_peek(const char *root, struct image_store *s)
+{
+	char real[PATH_MAX];
+
+	memset(s, 0, sizeof(*s));
+	s->lock_fd = -1;
+	if (root[0] != '/' || realpath(root, real) == NULL || strlen(real) > 1024)
+		return -1;
+	memcpy(s->root, real, strlen(real) + 1);
+	return 0;
+}
+
 int store_open(const char *root, struct image_store *s, struct hull_error *err)
 {
 	static const char *const sub[] = { "blobs", "blobs/sha256", "blobs/partial", "layers",
@@ -73,23 +85,15 @@ int store_open(const char *root, struct image_store *s, struct hull_error *err)
 		return hull_error_set(err, EINVAL, "image store \"%s\": must be an absolute path", root);
 	if (strlen(root) > 1024)
 		return hull_error_set(err, ENAMETOOLONG, "image store \"%s\": path too long", root);
-	snprintf(s->root, sizeof(s->root), "%s", root);
 	/* canonical, so containers' bundle paths (realpath'd by create)
 	 * match what the store recorded */
-	{
-		char real[PATH_MAX];
-
-		if (realpath(root, real) != NULL) {
-			if (strlen(real) > 1024)
-				return hull_error_set(err, ENAMETOOLONG, "image store \"%s\": path too long", real);
-			memcpy(s->root, real, strlen(real) + 1);
-			/* A store with its lock file is made: the lock is
-			 * created last, after the directories below. */
-			snprintf(p, sizeof(p), "%s/lock", s->root);
-			s->lock_fd = open(p, O_RDWR | O_CLOEXEC);
-			if (s->lock_fd >= 0)
-				goto lock;
-		}
+	if (store_peek(root, s) == 0) {
+		/* A store with its lock file is made: the lock is created
+		 * last, after the directories below. */
+		snprintf(p, sizeof(p), "%s/lock", s->root);
+		s->lock_fd = open(p, O_RDWR | O_CLOEXEC);
+		if (s->lock_fd >= 0)
+			goto lock;
 	}
 	/* 0700: layers keep their setuid files and device-free trees, and
 	 * only root may reach them. */
@@ -118,18 +122,6 @@ int store_open(const char *root, struct image_store *s, struct hull_error *err)
 lock:
 	if (flock(s->lock_fd, LOCK_EX) < 0)
 		return hull_error_errno(err, "image store: lock %s", p);
-	return 0;
-}
-
-int store_peek(const char *root, struct image_store *s)
-{
-	char real[PATH_MAX];
-
-	memset(s, 0, sizeof(*s));
-	s->lock_fd = -1;
-	if (root[0] != '/' || realpath(root, real) == NULL || strlen(real) > 1024)
-		return -1;
-	memcpy(s->root, real, strlen(real) + 1);
 	return 0;
 }
 
