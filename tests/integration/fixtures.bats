@@ -106,6 +106,20 @@ check_fixture() {
 	fi
 }
 
+@test "the state's config.json of a runc spec and a crun spec container is their config.json, byte for byte" {
+	local f
+	for f in spec/runc-spec.json spec/crun-spec.json; do
+		use_fixture "$f"
+		update_config '.process.args = ["/bin/checker", "sleep", "30"]'
+		hull_detached create --bundle "$BUNDLE" "$CID"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		cmp "$BUNDLE/config.json" "$HULL_ROOT/$CID/config.json"
+		run_hull delete --force "$CID"
+		[ "$status" -eq 0 ]
+	done
+}
+
 @test "fixture spec/runc-spec" { check_fixture spec/runc-spec.json; }
 @test "fixture spec/runc-spec-rootless" { check_fixture spec/runc-spec-rootless.json; }
 @test "fixture spec/crun-spec" { check_fixture spec/crun-spec.json; }
